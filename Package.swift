@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Drover",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "drover", targets: ["drover"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C shims: only a module map and a header each.
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "DroverProtocol", swiftSettings: strict),
+        .target(name: "DroverCore", dependencies: ["DroverProtocol"], swiftSettings: strict),
+        .target(name: "DroverStore", dependencies: [
+            "DroverCore", "DroverProtocol",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
+        .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
+        .target(name: "DroverCoordinator", dependencies: [
+            "DroverCore", "DroverStore", "DroverProtocol", "ZeroMQ",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .target(name: "DroverWorker", dependencies: [
+            "DroverML", "DroverProtocol", "ZeroMQ",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .target(name: "DroverCLI", dependencies: [
+            "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "ZeroMQ",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "drover", dependencies: ["DroverCLI"], swiftSettings: strict),
+
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "DroverProtocolTests", dependencies: ["DroverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DroverCoreTests", dependencies: ["DroverCore"], swiftSettings: strict),
+        .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
+        .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
+        .testTarget(name: "DroverEndToEndTests", dependencies: ["DroverProtocol"], swiftSettings: strict),
+    ]
+)

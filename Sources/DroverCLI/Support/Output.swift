@@ -1,0 +1,35 @@
+import Foundation
+import ArgumentParser
+
+/// Writes to stdout/stderr and renders `--json` output consistently across commands.
+public enum Output {
+    public static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    public static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Pretty, key-sorted JSON on stdout for machine consumers.
+    public static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// True when stderr is a terminal: only then do commands draw progress.
+    public static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Runs `body`, printing a `CLIError` as `error: …` and exiting with its code.
+    public static func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CLIError {
+            Output.error("error: \(error.description)")
+            throw error.exitCode
+        }
+    }
+}
