@@ -1,6 +1,7 @@
 import ArgumentParser
 
 /// The `drover` root command. Each subcommand is one type in its own file.
+@available(macOS 10.15, *)
 public struct Drover: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "drover",
