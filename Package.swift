@@ -17,7 +17,8 @@ let package = Package(
     ],
     targets: [
         // C shims: only a module map and a header each.
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        // No pkgConfig: libzmq.pc adds -isystem flags SwiftPM rejects with a warning; zmq.h is in /usr/include.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),

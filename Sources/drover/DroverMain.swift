@@ -1,0 +1,5 @@
+import DroverCLI
+
+/// Thin entry point: all commands live in DroverCLI.
+@main
+extension Drover {}
