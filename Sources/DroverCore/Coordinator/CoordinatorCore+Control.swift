@@ -1,0 +1,42 @@
+import DroverProtocol
+
+/// The answer to a control command (cancel, release).
+public enum ControlResult: Equatable, Sendable {
+    case done(JobState)
+    case notFound
+    case invalid(String)
+}
+
+extension CoordinatorCore {
+    /// Cancels a job. A queued one simply ends; a running one ends at once in the journal
+    /// and its worker is told to stop (its late report is discarded by the fencing token).
+    public mutating func cancel(_ id: JobID, now: Int64) -> ControlResult {
+        guard let i = index(id) else { return .notFound }
+        let job = jobs[i]
+        if job.state.isTerminal { return .invalid("job \(id) already ended: \(job.state.name)") }
+        let lease = Lease(jobID: id, attempt: job.attempt, token: job.token)
+        record(.cancelled(id, atMs: now))
+        if job.token != 0 { sendCancel(lease) }
+        return .done(.cancelled)
+    }
+
+    /// Releases a held (poison) job back to the queue.
+    public mutating func release(_ id: JobID, now: Int64) -> ControlResult {
+        guard let i = index(id) else { return .notFound }
+        guard jobs[i].state == .held else { return .invalid("job \(id) is \(jobs[i].state.name), not held") }
+        record(.released(id, atMs: now))
+        return .done(.queued)
+    }
+
+    /// Counts a frame that could not be decoded and answers ERROR on the worker socket.
+    public mutating func rejectWorkerFrame(from peer: [UInt8], _ error: DecodeError) {
+        rejectedFrames += 1
+        effects.toWorkers.append((peer, .error(.malformed, error.description)))
+    }
+
+    /// Counts a frame that could not be decoded and answers ERROR on the client socket.
+    public mutating func rejectClientFrame(from peer: [UInt8], _ error: DecodeError) {
+        rejectedFrames += 1
+        effects.toClients.append((peer, .error(requestID: 0, .malformed, error.description)))
+    }
+}

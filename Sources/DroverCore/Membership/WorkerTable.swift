@@ -1,0 +1,38 @@
+import DroverProtocol
+
+/// Liveness of a connected worker (Paranoid Pirate): alive → suspect after `liveness`
+/// missed heartbeats (no new work) → dead at lease expiry (attempts re-queued).
+public enum WorkerLiveness: String, Sendable {
+    case alive, suspect
+}
+
+/// One connected worker as the coordinator sees it.
+public struct WorkerEntry: Sendable {
+    /// ZeroMQ routing id on the worker socket.
+    public var peer: [UInt8]
+    public var name: String
+    /// Index into the core's name table (stable across reconnects of the same name).
+    public var nameIndex: Int32
+    public var slots: Int
+    public var tags: Set<String>
+    /// Slots granted and not yet used by an assignment.
+    public var credit: Int
+    /// Attempts on this worker that have not reported: job id → lease token.
+    public var outstanding: [JobID: UInt64]
+    public var lastSeenMs: Int64
+    public var liveness: WorkerLiveness
+    public var completed: Int
+
+    public init(peer: [UInt8], name: String, nameIndex: Int32, slots: Int, tags: Set<String>, credit: Int, now: Int64) {
+        self.peer = peer
+        self.name = name
+        self.nameIndex = nameIndex
+        self.slots = slots
+        self.tags = tags
+        self.credit = credit
+        outstanding = [:]
+        lastSeenMs = now
+        liveness = .alive
+        completed = 0
+    }
+}
