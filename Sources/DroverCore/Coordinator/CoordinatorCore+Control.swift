@@ -40,3 +40,15 @@ extension CoordinatorCore {
         effects.toClients.append((peer, .error(requestID: 0, .malformed, error.description)))
     }
 }
+
+extension CoordinatorCore {
+    /// Queues a reply to a client, sent after the current batch commits.
+    public mutating func replyToClient(_ peer: [UInt8], _ reply: ClientReply) {
+        effects.toClients.append((peer, reply))
+    }
+
+    /// Counts frames the shell rejected before decoding (wrong frame count).
+    public mutating func rejectedFramesFromShell(_ n: Int) {
+        rejectedFrames += n
+    }
+}

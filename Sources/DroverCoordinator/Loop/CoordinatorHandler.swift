@@ -1,0 +1,130 @@
+import DroverCore
+import DroverProtocol
+import DroverStore
+import Logging
+import ZeroMQ
+
+/// The coordinator's event loop on its socket thread: reads both ROUTER sockets in batches,
+/// feeds the pure `CoordinatorCore`, commits the batch's journal records in one transaction
+/// (group commit), and only then sends the replies and assignments (write before acknowledging).
+final class CoordinatorHandler: SocketLoopHandler {
+    typealias Message = Never
+
+    let workers: ZMQSocket
+    let clients: ZMQSocket
+    let journal: SQLiteJournal
+    var core: CoordinatorCore
+    let clock = CoordinatorClock()
+    let options: CoordinatorOptions
+    let logger: Logger
+    private var frame = Multipart()
+    private(set) var undeliverable = 0
+
+    let stopped: OneShot<Void>
+
+    init(loop: SocketLoop, options: CoordinatorOptions, journal: SQLiteJournal, logger: Logger,
+         stopped: OneShot<Void>) throws {
+        self.options = options
+        self.stopped = stopped
+        self.journal = journal
+        self.logger = logger
+        let common: [SocketOption] = [
+            .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
+            .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
+        ]
+        // Credits bound what is in flight to a worker, so the send queue needs no HWM of its own:
+        // a dropped ASSIGN would strand a leased job until its worker died.
+        workers = try loop.makeSocket(.router, options: common + [.routerMandatory(true), .sendHighWaterMark(0),
+                                                                   .receiveHighWaterMark(0)])
+        clients = try loop.makeSocket(.router, options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)])
+        var core = CoordinatorCore(config: options.core, seed: UInt64.random(in: 1...UInt64.max))
+        try core.recover(from: journal, now: clock.nowMs)
+        self.core = core
+        try commitAndSend()
+        _ = try workers.bind(options.workerEndpoint)
+        _ = try clients.bind(options.clientEndpoint)
+        try loop.watch(workers)
+        try loop.watch(clients)
+    }
+
+    func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {
+        let isWorkerSocket = socket === workers
+        let now = clock.nowMs
+        var handled = 0
+        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true) {
+            handled += 1
+            guard frame.count == 2 else {
+                core.rejectedFramesFromShell(1)
+                continue
+            }
+            let peer = Array(frame[0])
+            let body = Array(frame[1])
+            if isWorkerSocket {
+                do throws(DecodeError) {
+                    core.workerMessage(from: peer, try WorkerMessage.decode(body), now: now)
+                } catch {
+                    core.rejectWorkerFrame(from: peer, error)
+                }
+            } else {
+                handleClient(peer: peer, body: body, now: now)
+            }
+        }
+        try commitAndSend()
+    }
+
+    func handleClient(peer: [UInt8], body: [UInt8], now: Int64) {
+        let request: ClientRequest
+        do throws(DecodeError) {
+            request = try ClientRequest.decode(body)
+        } catch {
+            core.rejectClientFrame(from: peer, error)
+            return
+        }
+        switch request {
+        case .submit(let id, let watch, let jobs):
+            core.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now)
+        case .watch(_, let ids):
+            core.watch(from: peer, jobIDs: ids)
+        case .query(let id, let name, let body):
+            let (code, reply) = QueryRouter.answer(name: name, body: body, core: &core, now: now,
+                                                   journal: journal.summary)
+            core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
+        }
+    }
+
+    func onTick(now: ContinuousClock.Instant, loop: SocketLoop) throws {
+        core.tick(now: clock.nowMs)
+        try commitAndSend()
+    }
+
+    /// Journal first (one transaction for the whole batch), then every message.
+    func commitAndSend() throws {
+        let effects = core.flush(now: clock.nowMs)
+        if !effects.journal.isEmpty {
+            // A failed commit is fail-stop: memory is ahead of disk, so nothing may be acknowledged.
+            try journal.append(effects.journal)
+        }
+        for (peer, message) in effects.toWorkers { send(message.encode(), to: peer, on: workers) }
+        for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }
+    }
+
+    private func send(_ body: [UInt8], to peer: [UInt8], on socket: ZMQSocket) {
+        do {
+            if try !socket.send([peer, body], dontWait: true) { undeliverable += 1 }
+        } catch {
+            // EHOSTUNREACH: the peer disconnected. Workers recover through HELLO and leases,
+            // clients through their own timeouts and idempotency keys.
+            undeliverable += 1
+        }
+    }
+
+    func onStop(loop: SocketLoop) {
+        defer { stopped.resolve(()) }
+        do {
+            try commitAndSend()
+            try journal.checkpoint()
+        } catch {
+            logger.error("coordinator.stop.flush_failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import DroverCore
+import DroverStore
+
+/// Everything `drover coordinator` (and `drover up`) can configure.
+public struct CoordinatorOptions: Sendable {
+    /// Where workers connect (ROUTER). Default port 5555.
+    public var workerEndpoint: String
+    /// Where clients connect (a second ROUTER). Default: the worker port + 1.
+    public var clientEndpoint: String
+    public var dataDirectory: String
+    public var durability: SQLiteJournal.Durability
+    public var core: CoordinatorConfig
+    /// Poll wake-up period for timers (heartbeats, leases, backoff).
+    public var tickMs: Int64
+    /// Most messages read from one socket before the batch is committed and answered.
+    public var batchBudget: Int
+
+    public init(workerEndpoint: String = "tcp://127.0.0.1:5555", clientEndpoint: String? = nil,
+                dataDirectory: String = ".drover", durability: SQLiteJournal.Durability = .process,
+                core: CoordinatorConfig = CoordinatorConfig()) {
+        self.workerEndpoint = workerEndpoint
+        self.clientEndpoint = clientEndpoint ?? Endpoint.clientEndpoint(forWorkerEndpoint: workerEndpoint)
+        self.dataDirectory = dataDirectory
+        self.durability = durability
+        self.core = core
+        tickMs = max(5, min(50, core.heartbeatMs / 4))
+        batchBudget = 4_096
+    }
+}
+
+/// The convention tying the two coordinator sockets together: clients use the worker
+/// port + 1, so one address (`tcp://host:5555`) names a coordinator for everyone.
+public enum Endpoint {
+    public static let defaultCoordinator = "tcp://127.0.0.1:5555"
+
+    public static func clientEndpoint(forWorkerEndpoint endpoint: String) -> String {
+        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
+              port > 0 else { return endpoint }
+        return endpoint[..<colon] + ":\(port + 1)"
+    }
+}

@@ -1,0 +1,52 @@
+import DroverProtocol
+
+/// What an executor gets: the attempt's identity and its parameters.
+public struct JobContext: Sendable {
+    public var jobID: JobID
+    public var attempt: UInt32
+    public var kind: String
+    public var params: [String: String]
+
+    public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String]) {
+        self.jobID = jobID
+        self.attempt = attempt
+        self.kind = kind
+        self.params = params
+    }
+
+    /// A required parameter, or an error naming it.
+    public func require(_ name: String) throws -> String {
+        guard let v = params[name] else { throw JobFailure("job parameter '\(name)' is missing (kind \(kind))") }
+        return v
+    }
+}
+
+/// A job's own failure (application error): retried within the job's `maxRetries`.
+public struct JobFailure: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Runs one kind of job on a worker. Later kinds (training, validation, features, commands)
+/// plug in by registering another executor.
+public protocol JobExecutor: Sendable {
+    var kind: String { get }
+    /// True for trivial kinds that finish at once (`noop`, `echo`, `fail`): they run on the
+    /// worker's socket thread via `runImmediately`, without a task hop, and must never block.
+    var isImmediate: Bool { get }
+    /// Runs the job; honours task cancellation (CANCEL from the coordinator, timeouts).
+    /// Returns the metrics to report (name → number).
+    func run(_ job: JobContext) async throws -> [String: Double]
+    func runImmediately(_ job: JobContext) throws -> [String: Double]
+}
+
+extension JobExecutor {
+    public var isImmediate: Bool { false }
+    public func runImmediately(_ job: JobContext) throws -> [String: Double] {
+        throw JobFailure("kind \(kind) cannot run immediately")
+    }
+    public func run(_ job: JobContext) async throws -> [String: Double] {
+        try runImmediately(job)
+    }
+}

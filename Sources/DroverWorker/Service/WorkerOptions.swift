@@ -1,0 +1,33 @@
+import Foundation
+
+/// Everything `drover worker` can configure.
+public struct WorkerOptions: Sendable {
+    /// The coordinator's worker endpoint (`tcp://host:5555`).
+    public var coordinator: String
+    /// Unique per worker process: a reconnect under the same name replaces the old session.
+    public var name: String
+    /// Jobs run at the same time.
+    public var slots: Int
+    /// Extra jobs held ready beyond `slots` (Celery's prefetch): hides dispatch latency for
+    /// short jobs; keep it 0–1 for long ones so work is not hoarded.
+    public var prefetch: Int
+    /// Resource tags offered (a job needing `gpu` only goes to a worker offering it).
+    public var tags: [String]
+    /// How long a draining worker lets running jobs finish before handing them back.
+    public var drainGraceMs: Int64
+    /// First reconnect delay; doubles to `reconnectMaxMs` with jitter (Paranoid Pirate).
+    public var reconnectMinMs: Int64 = 100
+    public var reconnectMaxMs: Int64 = 32_000
+
+    public init(coordinator: String, name: String? = nil, slots: Int = 4, prefetch: Int? = nil, tags: [String] = [],
+                drainGraceMs: Int64 = 10_000) {
+        self.coordinator = coordinator
+        self.name = name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        self.slots = max(1, slots)
+        self.prefetch = max(0, prefetch ?? slots)
+        self.tags = tags
+        self.drainGraceMs = drainGraceMs
+    }
+
+    public var capacity: Int { slots + prefetch }
+}

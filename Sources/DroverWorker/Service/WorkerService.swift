@@ -1,0 +1,56 @@
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// A worker as a `Service`: connects to the coordinator on its own socket thread and runs
+/// jobs until graceful shutdown, when it drains (finishes or hands back its jobs) and says BYE.
+public final class WorkerService: Service {
+    public let options: WorkerOptions
+    let registry: ExecutorRegistry
+    let logger: Logger
+
+    public init(options: WorkerOptions, registry: ExecutorRegistry = .builtins, logger: Logger) {
+        self.options = options
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let stopped = OneShot<Void>()
+        let options = self.options, registry = self.registry, logger = self.logger
+        let thread = try SocketThread<WorkerHandler>(
+            context: context, configuration: .init(queueCapacity: 64, tickInterval: .milliseconds(20))
+        ) { loop in
+            do {
+                let inbox = try CompletionInbox()
+                loop.watch(fd: inbox.fileDescriptor)
+                return try WorkerHandler(loop: loop, options: options, registry: registry, inbox: inbox,
+                                         logger: logger, stopped: stopped)
+            } catch {
+                stopped.resolve(())
+                throw error
+            }
+        }
+        try thread.start()
+        logger.info("worker.started", metadata: ["coordinator": "\(options.coordinator)", "slots": "\(options.slots)"])
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await stopped.value()
+            } onGracefulShutdown: {
+                thread.submit(.drain)
+            }
+        } onCancel: {
+            thread.requestStop()
+        }
+        if let error = await thread.stop() {
+            throw WorkerError(message: "worker loop ended: \(error)")
+        }
+    }
+}
+
+public struct WorkerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
