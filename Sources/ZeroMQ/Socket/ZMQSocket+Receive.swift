@@ -1,0 +1,58 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ZMQSocket {
+    /// Receives one whole multipart message, each frame copied out once into a `[UInt8]`.
+    ///
+    /// - Parameter dontWait: `true` never blocks.
+    /// - Returns: the frames, or `nil` if nothing is waiting (`EAGAIN`, or a receive timeout expired).
+    /// - Throws: ``ZMQError``; `ETERM` means the context is shutting down: end the loop.
+    public func receive(dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
+        var frames: [[UInt8]] = []
+        let got = try receiveParts(dontWait: dontWait) { raw in
+            frames.append([UInt8](unsafeUninitializedCapacity: raw.count) { buffer, initialized in
+                if raw.count > 0 { memcpy(buffer.baseAddress!, raw.baseAddress!, raw.count) }
+                initialized = raw.count
+            })
+        }
+        return got ? frames : nil
+    }
+
+    /// Receives one whole multipart message into reusable storage (cleared first). Allocation-free once
+    /// `message` has grown to the working size.
+    ///
+    /// - Returns: `false` if nothing is waiting (`EAGAIN`); `message` is then empty.
+    public func receive(into message: inout Multipart, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        message.removeAll()
+        return try receiveParts(dontWait: dontWait) { raw in message.appendRaw(raw) }
+    }
+
+    /// The single receive loop: `zmq_msg_recv` into the socket's scratch message until `zmq_msg_more`
+    /// is 0, handing each frame's bytes to `sink` (valid only during the call).
+    private func receiveParts(dontWait: Bool, _ sink: (UnsafeRawBufferPointer) -> Void) throws(ZMQError) -> Bool {
+        let h = try open("zmq_msg_recv")
+        let msg = scratch
+        zmq_msg_init(msg)
+        defer { zmq_msg_close(msg) }
+        let flags = dontWait ? ZMQ_DONTWAIT : 0
+        var first = true
+        repeat {
+            switch try zmqCall("zmq_msg_recv", { zmq_msg_recv(msg, h, flags) }) {
+            case .done:
+                break
+            case .wouldBlock:
+                if first { return false }
+                // Cannot happen: libzmq delivers the parts of a message together.
+                throw ZMQError(code: EAGAIN, operation: "zmq_msg_recv", detail: "EAGAIN inside a multipart message")
+            }
+            sink(UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: zmq_msg_size(msg)))
+            first = false
+        } while zmq_msg_more(msg) != 0
+        return true
+    }
+}

@@ -1,0 +1,37 @@
+import Dispatch
+import Testing
+@testable import ZeroMQ
+
+@Suite("Doorbell and poller")
+struct DoorbellTests {
+    @Test func ringFromAnotherThreadWakesABlockedPoll() throws {
+        let bell = try Doorbell()
+        let woke = try onThread(deadline: .seconds(5)) { () throws -> Bool in
+            let poller = ZMQPoller()
+            poller.add(fd: bell.fileDescriptor)
+            DispatchQueue.global().async { bell.ring() }
+            // Infinite timeout: only the ring can end this poll.
+            let ready = try poller.poll(timeoutMs: -1)
+            return ready == 1 && poller.events(forFD: bell.fileDescriptor).contains(.readable) && bell.drain()
+        }
+        #expect(woke == true)
+    }
+
+    @Test func drainResetsTheBellAndRingsCoalesce() throws {
+        let bell = try Doorbell()
+        #expect(bell.drain() == false)
+        bell.ring(); bell.ring(); bell.ring()
+        #expect(bell.drain() == true)
+        #expect(bell.drain() == false)
+    }
+
+    @Test func pollTimesOutWithNothingReady() throws {
+        let ready = try onThread { () throws -> Int in
+            let bell = try Doorbell()
+            let poller = ZMQPoller()
+            poller.add(fd: bell.fileDescriptor)
+            return try poller.poll(timeoutMs: 10)
+        }
+        #expect(ready == 0)
+    }
+}

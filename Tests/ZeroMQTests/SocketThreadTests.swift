@@ -1,0 +1,144 @@
+import Synchronization
+import Testing
+@testable import ZeroMQ
+
+/// An echo server on a socket thread: a ROUTER that echoes, plus messages submitted from tasks that
+/// are sent out to a fixed peer.
+final class EchoHandler: SocketLoopHandler {
+    typealias Message = [[UInt8]]
+    let router: ZMQSocket
+    let endpoint: String
+    let events: EventLog
+
+    init(loop: SocketLoop, events: EventLog) throws {
+        router = try loop.makeSocket(.router, options: [.routerMandatory(true)])
+        endpoint = try router.bind("tcp://127.0.0.1:*")
+        self.events = events
+        try loop.watch(router)
+    }
+
+    func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {
+        while let frames = try socket.receive(dontWait: true) {
+            _ = try socket.send(frames, dontWait: true)
+        }
+    }
+
+    func onMessage(_ message: [[UInt8]], loop: SocketLoop) throws {
+        events.append("message:\(message.count)")
+    }
+
+    func onTick(now: ContinuousClock.Instant, loop: SocketLoop) throws {
+        events.append("tick")
+    }
+
+    func onStop(loop: SocketLoop) {
+        events.append("stop")
+    }
+}
+
+/// Thread-safe log of handler callbacks for assertions.
+final class EventLog: Sendable {
+    private let entries = Mutex<[String]>([])
+    func append(_ e: String) { entries.withLock { $0.append(e) } }
+    var all: [String] { entries.withLock { $0 } }
+}
+
+@Suite("SocketThread")
+struct SocketThreadTests {
+    @Test func stopJoinsAndDeliversQueuedMessagesFirst() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx, configuration: .init(tickInterval: nil)) { loop in
+            try EchoHandler(loop: loop, events: log)
+        }
+        try thread.start()
+        #expect(thread.submit([[1], [2]]) == .accepted)
+        #expect(thread.submit([[3]]) == .accepted)
+        let failure = await thread.stop()
+        #expect(failure == nil)
+        #expect(!thread.isRunning)
+        #expect(log.all == ["message:2", "message:1", "stop"])
+        #expect(thread.submit([[4]]) == .stopped)
+        ctx.terminate() // sockets were closed by the loop, so this returns promptly
+    }
+
+    @Test func echoesThroughTheLoopAndRunsClosuresOnIt() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+
+        // Learn the endpoint by running a closure on the socket thread.
+        let endpoint = await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            _ = thread.execute { handler, _ in c.resume(returning: handler.endpoint) }
+        }
+        let echoed = try onThread { () throws -> [[UInt8]]? in
+            let dealer = try ZMQSocket(ctx, type: .dealer)
+            defer { dealer.close() }
+            try dealer.connect(endpoint)
+            try dealer.send(["ping".bytes, [], [0xFF]])
+            return try receive(dealer)
+        }
+        #expect(echoed == .some(["ping".bytes, [], [0xFF]]))
+        await thread.stop()
+        ctx.terminate()
+    }
+
+    @Test func fullQueueAnswersFullInsteadOfDropping() async throws {
+        let ctx = try ZMQContext()
+        let gate = Mutex(false)
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx, configuration: .init(queueCapacity: 2, tickInterval: nil)) { loop in
+            try EchoHandler(loop: loop, events: log)
+        }
+        try thread.start()
+        // Occupy the loop so the queue cannot drain while we fill it.
+        #expect(thread.execute { _, _ in
+            while !gate.withLock({ $0 }) { sched_yield_() }
+        } == .accepted)
+        var results: [SubmitResult] = []
+        for i in 0..<10 { results.append(thread.submit([[UInt8(i)]])) }
+        gate.withLock { $0 = true }
+        #expect(results.contains(.full))
+        #expect(results.filter { $0 == .accepted }.count <= 2)
+        await thread.stop()
+        ctx.terminate()
+        // Every accepted message was delivered.
+        #expect(log.all.filter { $0.hasPrefix("message") }.count == results.filter { $0 == .accepted }.count)
+    }
+
+    @Test func throwingHandlerEndsTheLoopAndReportsTheError() async throws {
+        struct Boom: Error {}
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+        _ = thread.execute { _, _ in throw Boom() }
+        let failure = await thread.stop()
+        #expect(failure is Boom)
+        #expect(log.all.last == "stop")
+        ctx.terminate()
+    }
+
+    @Test func ticksArrive() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx, configuration: .init(tickInterval: .milliseconds(5))) { loop in
+            try EchoHandler(loop: loop, events: log)
+        }
+        try thread.start()
+        // Wait (bounded) for two ticks by polling the log from the test task.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while log.all.filter({ $0 == "tick" }).count < 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await thread.stop()
+        ctx.terminate()
+        #expect(log.all.filter { $0 == "tick" }.count >= 2)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+func sched_yield_() { _ = sched_yield() }
+#endif
