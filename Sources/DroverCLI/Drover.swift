@@ -14,6 +14,9 @@ public struct Drover: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Job system
+            UpCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+            SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
+            CancelCommand.self, ReleaseCommand.self,
             // ML (one step at a time)
         ]
     )

@@ -23,6 +23,16 @@ public enum Output {
     /// True when stderr is a terminal: only then do commands draw progress.
     public static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
+    /// Synchronous twin of `run(_:)` for client commands.
+    public static func runSync(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as CLIError {
+            Output.error("error: \(error.description)")
+            throw error.exitCode
+        }
+    }
+
     /// Runs `body`, printing a `CLIError` as `error: …` and exiting with its code.
     public static func run(_ body: () async throws -> Void) async throws {
         do {

@@ -53,7 +53,7 @@ extension CoordinatorCore {
 
     /// The earliest time something is due (for the shell's poll timeout).
     public var nextTimerMs: Int64 {
-        var t = lastHeartbeatMs == .min ? 0 : lastHeartbeatMs + config.heartbeatMs
+        var t = lastHeartbeatMs + config.heartbeatMs
         if let r = retryTimers.nextDue { t = min(t, r) }
         if let d = deadlineTimers.nextDue { t = min(t, d) }
         if let c = reclaimDeadline { t = min(t, c) }

@@ -31,7 +31,7 @@ public struct CoordinatorCore: Sendable {
     var unclaimed: Set<JobID> = []
     var reclaimDeadline: Int64?
     var replaying = false
-    var lastHeartbeatMs: Int64 = .min
+    var lastHeartbeatMs: Int64 = 0
     public internal(set) var startedAtMs: Int64 = 0
     var rng: SplitMix64
     /// Messages gathered during one batch of events, flushed once (one ASSIGN per worker).

@@ -124,11 +124,14 @@ final class WorkerHandler: SocketLoopHandler {
             handled += 1
             lastHeardMs = nowMs
             guard frame.count == 1 else { continue }
-            do throws(DecodeError) {
-                try handle(CoordinatorMessage.decode(Array(frame[0])), loop: loop)
+            let message: CoordinatorMessage
+            do {
+                message = try CoordinatorMessage.decode(Array(frame[0]))
             } catch {
                 logger.warning("worker.frame.rejected", metadata: ["error": "\(error)"])
+                continue
             }
+            try handle(message, loop: loop)
         }
         startWaiting()
         flush()

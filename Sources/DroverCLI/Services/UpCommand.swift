@@ -1,0 +1,62 @@
+import ArgumentParser
+import DroverCoordinator
+import DroverWorker
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run the embedded default: a coordinator and local workers in one process, SQLite under ./.drover.",
+        discussion: """
+        Examples:
+          drover up --workers 2
+          drover up --workers 4 --slots 2 --data-dir /tmp/drover
+
+        Then, in another terminal:
+          drover submit --kind sleep --param ms=50 --count 100 --wait
+          drover status
+        """)
+
+    @Option(name: .long, help: "Local workers to start.")
+    var workers: Int = 2
+    @OptionGroup var coordinator: CoordinatorFlags
+    @OptionGroup var worker: WorkerFlags
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard workers >= 0, workers <= 256 else { throw ValidationError("--workers must be between 0 and 256") }
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let logger = logging.bootstrap(label: "drover.up")
+        let options = coordinator.options
+        let service = CoordinatorService(options: options, logger: logger)
+        let workerServices = (0..<workers).map { i in
+            WorkerService(options: WorkerOptions(
+                coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"),
+                name: "local-\(ProcessInfo.processInfo.processIdentifier)-\(i + 1)", slots: worker.slots,
+                prefetch: worker.prefetch, tags: worker.tags), logger: logger)
+        }
+        let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
+        try await ServiceRunner.run([service] + workerServices, logger: logger) {
+            let endpoints = try await service.waitUntilReady()
+            let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
+                + (ContinuousClock.now - started).components.seconds * 1000
+            Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")
+        }
+    }
+}
+
+/// Runs blocking client code on a dedicated thread (never on the cooperative pool).
+func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try body() })
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import DroverWorker
+import Foundation
+import Logging
+
+/// Worker settings shared by `drover worker` and `drover up`.
+struct WorkerFlags: ParsableArguments {
+    @Option(name: .long, help: "Jobs run at the same time.")
+    var slots: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Extra jobs held ready beyond the slots (hides dispatch latency for short jobs). Default: = slots.")
+    var prefetch: Int?
+
+    @Option(name: .customLong("tag"), help: "Resource tag this worker offers (repeatable), e.g. --tag gpu.")
+    var tags: [String] = []
+
+    func validate() throws {
+        guard slots > 0, slots <= 4_096 else { throw ValidationError("--slots must be between 1 and 4096") }
+        if let p = prefetch, p < 0 || p > 1_000_000 { throw ValidationError("--prefetch must be between 0 and 1000000") }
+        if let bad = tags.first(where: { $0.isEmpty || $0.contains(",") }) {
+            throw ValidationError("--tag '\(bad)' must be a single non-empty word without commas")
+        }
+    }
+}
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a worker that takes jobs from a coordinator.",
+        discussion: """
+        Examples:
+          drover worker                                          # to tcp://127.0.0.1:5555
+          drover worker --connect tcp://coord-host:5555 --slots 4 --tag gpu
+
+        SIGTERM or Ctrl-C drains: no new work, unstarted jobs are handed back, running jobs
+        get 10 s to finish (--drain-grace-ms), then the worker says goodbye.
+        """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var flags: WorkerFlags
+    @Option(name: .long, help: "Unique worker name (default: host-pid).")
+    var name: String?
+    @Option(name: .long, help: "Milliseconds running jobs get to finish on shutdown.")
+    var drainGraceMs: Int64 = 10_000
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "drover.worker")
+        let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
+                                    prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs)
+        try await ServiceRunner.run([WorkerService(options: options, logger: logger)], logger: logger) {}
+    }
+}
