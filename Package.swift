@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "DroverCoreTests", dependencies: ["DroverCore"], swiftSettings: strict),
         .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
-        .testTarget(name: "DroverEndToEndTests", dependencies: ["DroverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DroverEndToEndTests", dependencies: [
+            "drover", "DroverProtocol", "DroverCore", "DroverStore",
+        ], swiftSettings: strict),
     ]
 )

@@ -14,12 +14,34 @@ public struct Drover: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Job system
-            UpCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+            DemoCommand.self, UpCommand.self, CoordinatorCommand.self, WorkerCommand.self,
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
-            CancelCommand.self, ReleaseCommand.self,
+            CancelCommand.self, ReleaseCommand.self, BenchCommand.self,
             // ML (one step at a time)
         ]
     )
 
     public init() {}
+}
+
+extension Drover {
+    /// Like argument-parser's `main()`, but usage errors exit with 2 (DEVELOPERS.md), not 64.
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { Output.error(message) }
+                exit(withError: DroverExit.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -60,6 +60,12 @@ final class CoordinatorClient {
                        hint: "is it running? Start one with `drover up`, or point --connect / DROVER_COORDINATOR at it")
     }
 
+    /// The next reply of any kind, or nil after the socket's receive timeout (100 ms).
+    func receiveAny() throws -> ClientReply? {
+        guard let frames = try socket.receive(), frames.count == 1 else { return nil }
+        return try ClientReply.decode(frames[0])
+    }
+
     /// Submits jobs; retries while the coordinator answers BUSY (nothing accepted), up to the timeout.
     func submit(_ jobs: [JobSpec], watch: Bool, busyDeadline: ContinuousClock.Instant? = nil) throws -> [JobID] {
         let id = requestID()

@@ -4,7 +4,8 @@ import ServiceLifecycle
 /// Runs services in one `ServiceGroup` that drains on SIGTERM/SIGINT (in reverse order), and
 /// runs `onReady` alongside. A startup failure becomes a `CLIError` with exit code 1.
 enum ServiceRunner {
-    static func run(_ services: [any Service], logger: Logger,
+    /// With `stopAfterReady`, the group shuts down gracefully once `onReady` returns (demo, bench).
+    static func run(_ services: [any Service], logger: Logger, stopAfterReady: Bool = false,
                     onReady: @escaping @Sendable () async throws -> Void) async throws {
         let group = ServiceGroup(configuration: .init(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -18,6 +19,7 @@ enum ServiceRunner {
                         await group.triggerGracefulShutdown()
                         throw error
                     }
+                    if stopAfterReady { await group.triggerGracefulShutdown() }
                 }
                 try await tasks.waitForAll()
             }

@@ -1,0 +1,152 @@
+import ArgumentParser
+import DroverCoordinator
+import DroverProtocol
+import Foundation
+import ZeroMQ
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (see docs/performance.md).",
+        subcommands: [DispatchBench.self])
+}
+
+struct DispatchBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch",
+        abstract: "No-op jobs through a real coordinator and two real worker processes on loopback, journal on.",
+        discussion: """
+        Examples:
+          drover bench dispatch                      # 200k pipelined jobs + 2,000 round trips
+          drover bench dispatch --jobs 1000000 --json
+
+        Prints jobs/s, CPU µs per job (coordinator + workers + this client) and the round-trip
+        (submit → result) p50/p99. bench/dispatch/run.sh runs it next to Ray.
+        """)
+
+    @Option(name: .long, help: "No-op jobs for the throughput run.")
+    var jobs: Int = 200_000
+    @Option(name: .long, help: "Sequential single-job round trips for the latency run.")
+    var roundTrips: Int = 2_000
+    @Option(name: .long, help: "Jobs per SUBMIT message.")
+    var batch: Int = 2_048
+    @Option(name: .long, help: "Submit messages in flight.")
+    var window: Int = 8
+    @Option(name: .long, help: "Credit per worker (slots + prefetch).")
+    var prefetch: Int = 4_096
+    @Option(name: .long, help: "First of two consecutive free TCP ports.")
+    var port: Int = 25_555
+    @Option(name: .long, help: "Journal durability: process or fsync.")
+    var sync: String = "process"
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Codable {
+        var jobs: Int
+        var seconds: Double
+        var jobsPerSecond: Double
+        var cpuMicrosPerJob: Double
+        var roundTrips: Int
+        var p50Micros: Double
+        var p99Micros: Double
+        var coordinatorPeakRSSMiB: Double
+        var journal: String
+    }
+
+    func run() throws {
+        try Output.runSync {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-bench-\(getpid())").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let endpoint = "tcp://127.0.0.1:\(port)"
+            let exe = currentExecutable
+            let coordinator = try ChildProcess(executable: exe, arguments: [
+                "coordinator", "--bind", endpoint, "--data-dir", dir, "--sync", sync, "--log-level", "warning",
+            ], name: "coordinator")
+            defer { coordinator.terminate() }
+            let workers = try (1...2).map { i in
+                try ChildProcess(executable: exe, arguments: [
+                    "worker", "--connect", endpoint, "--slots", "1", "--prefetch", "\(prefetch)", "--name", "bench-\(i)",
+                    "--log-level", "warning",
+                ], name: "worker-\(i)")
+            }
+            defer { for w in workers { w.terminate() } }
+            let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+            try waitForWorkers(client, count: 2)
+            // Warm-up, then the pipelined run.
+            _ = try pipelined(client, jobs: 20_000)
+            let cpuBefore = coordinator.cpuSeconds + workers.reduce(0) { $0 + $1.cpuSeconds } + ChildProcess.cpuSeconds(pid: getpid())
+            let seconds = try pipelined(client, jobs: jobs)
+            let cpuAfter = coordinator.cpuSeconds + workers.reduce(0) { $0 + $1.cpuSeconds } + ChildProcess.cpuSeconds(pid: getpid())
+            let latencies = try roundTrip(client, count: roundTrips).sorted()
+            let report = Report(
+                jobs: jobs, seconds: seconds, jobsPerSecond: Double(jobs) / seconds,
+                cpuMicrosPerJob: (cpuAfter - cpuBefore) / Double(jobs) * 1e6, roundTrips: roundTrips,
+                p50Micros: latencies[latencies.count / 2], p99Micros: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                coordinatorPeakRSSMiB: Double(coordinator.peakRSS) / 1_048_576, journal: "sqlite WAL (\(sync))")
+            if output.json { return try Output.json(report) }
+            Output.line(String(format: "drover dispatch: %d no-op jobs in %.3f s = %.0f jobs/s; CPU %.2f µs/job (coordinator+2 workers+client)",
+                               jobs, seconds, report.jobsPerSecond, report.cpuMicrosPerJob))
+            Output.line(String(format: "drover round trip (submit → result), %d sequential jobs: p50 %.0f µs, p99 %.0f µs",
+                               roundTrips, report.p50Micros, report.p99Micros))
+            Output.line(String(format: "coordinator peak RSS %.1f MiB; journal %@", report.coordinatorPeakRSSMiB, report.journal))
+        }
+    }
+
+    func waitForWorkers(_ client: CoordinatorClient, count: Int) throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self), s.workers.alive >= count { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        throw CLIError("workers did not connect within 10 s")
+    }
+
+    /// Submits `jobs` no-ops with up to `window` SUBMITs in flight; returns seconds until the last DONE.
+    func pipelined(_ client: CoordinatorClient, jobs: Int) throws -> Double {
+        let spec = JobSpec(kind: "noop")
+        let start = ContinuousClock.now
+        var submitted = 0, inFlight = 0, done = 0, nextID: UInt64 = 1_000_000
+        let deadline = start + .seconds(300)
+        while done < jobs {
+            while inFlight < window, submitted < jobs {
+                let n = min(batch, jobs - submitted)
+                try client.send(.submit(requestID: nextID, watch: true, jobs: Array(repeating: spec, count: n)))
+                nextID += 1
+                submitted += n
+                inFlight += 1
+            }
+            guard let reply = try client.receiveAny() else {
+                guard ContinuousClock.now < deadline else { throw CLIError("throughput run stalled: \(done)/\(jobs) done") }
+                continue
+            }
+            switch reply {
+            case .submitted: inFlight -= 1
+            case .done(let list): done += list.count
+            case .busy(_, let after, _, _):
+                throw CLIError("coordinator busy (retry after \(after) ms); lower --window or --batch")
+            case .error(_, _, let m): throw CLIError("coordinator error: \(m)")
+            default: break
+            }
+        }
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs.
+    func roundTrip(_ client: CoordinatorClient, count: Int) throws -> [Double] {
+        let spec = JobSpec(kind: "noop")
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            let start = ContinuousClock.now
+            try client.send(.submit(requestID: UInt64(i + 1), watch: true, jobs: [spec]))
+            var gotDone = false
+            while !gotDone {
+                guard let reply = try client.receiveAny() else { throw CLIError("round trip \(i) got no answer") }
+                if case .done = reply { gotDone = true }
+            }
+            let d = ContinuousClock.now - start
+            out.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+        }
+        return out
+    }
+}

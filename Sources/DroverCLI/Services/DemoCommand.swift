@@ -1,0 +1,111 @@
+import ArgumentParser
+import DroverCoordinator
+import DroverProtocol
+import DroverWorker
+import Foundation
+import Logging
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start the embedded default (coordinator + 2 local workers, SQLite), run a sample workload, stop.",
+        discussion: """
+        Examples:
+          drover demo
+          drover demo --data-dir /tmp/drover-demo --port 6555 --json
+
+        Runs 10,000 no-op jobs, sleeping jobs, jobs that report metrics and a job that fails
+        and is retried, then prints what happened. Exit code 0 when the run behaved as expected.
+        """)
+
+    @Option(name: .long, help: "Worker port (clients use the next one).")
+    var port: Int = 5555
+    @Option(name: .long, help: "Journal directory (created; reused if it exists).")
+    var dataDir: String = ".drover-demo"
+    @OptionGroup var output: OutputOptions
+    @Option(name: .long, help: "Log level for the embedded services.")
+    var logLevel: String = "warning"
+
+    struct Report: Codable {
+        var steps: [Step]
+        var ok: Bool
+    }
+
+    struct Step: Codable {
+        var name: String
+        var jobs: Int
+        var states: [String: Int]
+        var seconds: Double
+        var expected: String
+        var ok: Bool
+    }
+
+    func run() async throws {
+        let logger = try LoggingOptions.parse(["--log-level", logLevel]).bootstrap(label: "drover.demo")
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let config = try CoordinatorFlags.parse(["--bind", endpoint, "--data-dir", dataDir, "--retry-backoff-ms", "50"])
+        let coordinator = CoordinatorService(options: config.options, logger: logger)
+        let workers = (1...2).map { i in
+            WorkerService(options: WorkerOptions(coordinator: endpoint, name: "demo-\(i)", slots: 4, prefetch: 256),
+                          logger: logger)
+        }
+        let json = output.json
+        let report = ReportBox()
+        try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
+            let endpoints = try await coordinator.waitUntilReady()
+            if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
+            report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, json: json) }
+        }
+        guard let result = report.value else { throw CLIError("the demo did not run") }
+        if json { try Output.json(result) }
+        if !result.ok { throw DroverExit.failure }
+    }
+
+    /// The sample workload, as a client would run it.
+    static func workload(endpoint: String, json: Bool) throws -> Report {
+        let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+        var steps: [Step] = []
+        func step(_ name: String, _ spec: JobSpec, count: Int, expected: String, check: ([JobState: Int]) -> Bool) throws {
+            let start = ContinuousClock.now
+            var ids: [JobID] = []
+            for first in stride(from: 0, to: count, by: 4_096) {
+                ids += try client.submit(Array(repeating: spec, count: min(4_096, count - first)), watch: true)
+            }
+            let states = try client.waitForAll(Set(ids), timeoutMs: 120_000) { _, _ in }
+            let d = ContinuousClock.now - start
+            let s = Step(name: name, jobs: count, states: Dictionary(uniqueKeysWithValues: states.map { ($0.key.name, $0.value) }),
+                         seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18,
+                         expected: expected, ok: check(states))
+            steps.append(s)
+            if !json {
+                let st = s.states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                Output.line("  \(s.ok ? "✔" : "✘") \(name.padding(toLength: 24, withPad: " ", startingAt: 0))"
+                            + String(format: "%6d jobs → ", count) + st + String(format: " in %.2f s", s.seconds))
+            }
+        }
+        try step("no-op dispatch", JobSpec(kind: "noop"), count: 10_000, expected: "all succeed") { $0[.succeeded] == 10_000 }
+        try step("sleep 20 ms (8 slots)", JobSpec(kind: "sleep", params: ["ms": "20"]), count: 40, expected: "all succeed") {
+            $0[.succeeded] == 40
+        }
+        try step("echo metrics", JobSpec(kind: "echo", params: ["loss": "0.25", "accuracy": "0.91"]), count: 5,
+                 expected: "all succeed with metrics") { $0[.succeeded] == 5 }
+        try step("fail, 2 retries", JobSpec(kind: "fail", params: ["message": "demo failure"], maxRetries: 2), count: 1,
+                 expected: "fails after 3 attempts") { $0[.failed] == 1 }
+        try step("high priority jobs", JobSpec(kind: "noop", priority: .high), count: 100, expected: "all succeed") {
+            $0[.succeeded] == 100
+        }
+        let status = try client.query("status", JobRef(id: 0), as: ClusterStatus.self)
+        if !json {
+            Output.line("cluster: \(status.workers.alive) workers alive; jobs " +
+                        status.jobs.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            Output.line("next: `drover up --workers 2` in one terminal, `drover submit --kind sleep --param ms=50 --count 100 --wait` in another")
+        }
+        return Report(steps: steps, ok: steps.allSatisfy(\.ok))
+    }
+}
+
+/// Carries the demo's report out of the service group's task.
+/// `@unchecked Sendable`: written once by the workload task before the group ends, read after.
+final class ReportBox: @unchecked Sendable {
+    var value: DemoCommand.Report?
+}

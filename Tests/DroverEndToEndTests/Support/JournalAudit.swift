@@ -1,0 +1,30 @@
+import DroverCore
+import DroverProtocol
+import DroverStore
+
+/// Reads a coordinator's journal after the fact and checks the exactly-once invariants.
+struct JournalAudit {
+    var submitted: Set<JobID> = []
+    var finished: [JobID: Int] = [:]
+    var finalState: [JobID: JobState] = [:]
+
+    init(dataDir: String) throws {
+        let journal = try SQLiteJournal(path: DataDirectory(path: dataDir).journalPath)
+        try journal.replay { record in
+            switch record {
+            case .submitted(let id, _, _): submitted.insert(id)
+            case .finished(let id, _, let state, _, _, _):
+                finished[id, default: 0] += 1
+                finalState[id] = state
+            case .cancelled(let id, _): finalState[id] = .cancelled
+            default: break
+            }
+        }
+    }
+
+    /// Jobs with more than one committed result.
+    var duplicates: [JobID] { finished.filter { $0.value > 1 }.map(\.key).sorted() }
+    /// Accepted jobs without a final result.
+    var unfinished: [JobID] { submitted.filter { finalState[$0] == nil }.sorted() }
+    func count(_ state: JobState) -> Int { finalState.values.filter { $0 == state }.count }
+}
