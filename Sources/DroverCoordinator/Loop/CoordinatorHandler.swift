@@ -19,6 +19,9 @@ final class CoordinatorHandler: SocketLoopHandler {
     let logger: Logger
     private var frame = Multipart()
     private(set) var undeliverable = 0
+    /// Group commits made and the time they took (reported at shutdown).
+    private var commits = 0
+    private var commitTime: Duration = .zero
 
     let stopped: OneShot<Void>
 
@@ -102,7 +105,10 @@ final class CoordinatorHandler: SocketLoopHandler {
         let effects = core.flush(now: clock.nowMs)
         if !effects.journal.isEmpty {
             // A failed commit is fail-stop: memory is ahead of disk, so nothing may be acknowledged.
+            let began = ContinuousClock.now
             try journal.append(effects.journal)
+            commitTime += ContinuousClock.now - began
+            commits += 1
         }
         for (peer, message) in effects.toWorkers { send(message.encode(), to: peer, on: workers) }
         for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }
@@ -120,6 +126,11 @@ final class CoordinatorHandler: SocketLoopHandler {
 
     func onStop(loop: SocketLoop) {
         defer { stopped.resolve(()) }
+        let avg = commits > 0 ? commitTime / commits : .zero
+        logger.info("coordinator.journal.stats", metadata: [
+            "commits": "\(commits)", "commit.avg": "\(avg)", "undeliverable": "\(undeliverable)",
+            "rejected_frames": "\(core.rejectedFrames)", "discarded_results": "\(core.discardedResults)",
+        ])
         do {
             try commitAndSend()
             try journal.checkpoint()

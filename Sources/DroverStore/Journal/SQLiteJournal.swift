@@ -44,7 +44,7 @@ public final class SQLiteJournal: Journal {
         m.registerMigration("v1-journal") { db in
             try db.execute(sql: """
                 CREATE TABLE journal (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY, -- rowid: no AUTOINCREMENT, which costs a sqlite_sequence page write per commit
                     records INTEGER NOT NULL,
                     batch BLOB NOT NULL
                 )
