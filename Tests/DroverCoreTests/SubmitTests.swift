@@ -100,3 +100,18 @@ struct SubmitTests {
         #expect(h.flush().done == [.init(jobID: id, state: .cancelled)])
     }
 }
+
+@Suite("Watching: regressions found by the simulation")
+struct WatchRegressionTests {
+    @Test("a watch listing a finished job twice reports it once")
+    func repeatedIDReportedOnce() {
+        var h = Harness()
+        let id = h.submitIDs([JobSpec(kind: "noop", idempotencyKey: "k")])[0]
+        _ = h.core.cancel(id, now: h.now)
+        h.flush()
+        // The same key twice in one watched batch: ids [1, 1].
+        let e = h.submit([JobSpec(kind: "noop", idempotencyKey: "k"), JobSpec(kind: "noop", idempotencyKey: "k")], watch: true)
+        #expect(e.submittedIDs == [id, id])
+        #expect(e.done == [.init(jobID: id, state: .cancelled)])
+    }
+}
