@@ -59,6 +59,8 @@ struct Simulation {
     var journaledSpecs: [JobSpec] = []
     var terminalRecord: [JobID: String] = [:]
     var tokens: Set<UInt64> = []
+    /// The attempt that holds each job's valid lease, per the journal (at most one per job).
+    var validLease: [JobID: UInt32] = [:]
     /// Per job, DONE replies sent and watches registered (SUBMITTED with watch) by the
     /// current coordinator incarnation: each watch earns at most one DONE.
     var doneSent: [JobID: Int] = [:]
@@ -213,15 +215,25 @@ struct Simulation {
                         violations.append("job \(l.jobID) assigned to \(worker) after it was committed \(t)")
                     }
                     if !tokens.insert(l.token).inserted { violations.append("token \(l.token) leased twice") }
+                    if let a = validLease[l.jobID] {
+                        violations.append("job \(l.jobID) leased as attempt \(l.attempt) while attempt \(a) still holds a lease")
+                    }
+                    validLease[l.jobID] = l.attempt
                 }
-            case .finished(let id, _, let state, _, _, _):
+            case .finished(let id, let attempt, let state, _, _, _):
                 if let t = terminalRecord[id] { violations.append("job \(id) finished \(state) after \(t)") }
+                // Fencing: only the attempt holding the valid lease may commit.
+                if validLease.removeValue(forKey: id) != attempt {
+                    violations.append("job \(id) committed by attempt \(attempt), which does not hold the lease")
+                }
                 terminalRecord[id] = "finished \(state.name)"
             case .cancelled(let id, _):
                 if let t = terminalRecord[id] { violations.append("job \(id) cancelled after \(t)") }
                 terminalRecord[id] = "cancelled"
+                validLease[id] = nil
             case .requeued(let id, _, _, _, _), .held(let id, _, _), .released(let id, _):
                 if let t = terminalRecord[id] { violations.append("job \(id) changed (\(r)) after \(t)") }
+                validLease[id] = nil
             case .epoch:
                 break
             }
