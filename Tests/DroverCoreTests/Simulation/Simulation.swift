@@ -37,6 +37,7 @@ struct Simulation {
         var steps = 0
         var dropped = 0
         var duplicated = 0
+        var clockJumps = 0
     }
 
     static let clientPeer: [UInt8] = Array("client".utf8)
@@ -111,6 +112,11 @@ struct Simulation {
             for i in workers.indices { workerStep(i, chaos: chaos) }
             clientStep()
             stats.steps += 1
+            // A clock jump (the whole machine stalled): leases and timeouts expire in bulk.
+            if chaos, rng.chance(0.0005) {
+                stats.clockJumps += 1
+                now += rng.ms(500...3_000)
+            }
             if !chaos, quiescent { break }
             now += rng.ms(1...15)
         }

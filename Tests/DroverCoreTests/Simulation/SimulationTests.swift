@@ -31,6 +31,7 @@ struct SimulationTests {
             total.leaves += sim.stats.leaves
             total.executions += sim.stats.executions
             total.steps += sim.stats.steps
+            total.clockJumps += sim.stats.clockJumps
         }
         // The faults really happened (otherwise the run proves little).
         #expect(total.crashes > 0)
@@ -39,6 +40,7 @@ struct SimulationTests {
         #expect(total.breaks > 0)
         #expect(total.discarded > 0)
         #expect(total.leaves > 0)
+        #expect(total.clockJumps > 0)
         #expect(total.dropped > 0)
         #expect(total.duplicated > 0)
         #expect(total.accepted > Self.seedsPerGroup * 100)
