@@ -134,3 +134,41 @@ extension CoordinatorCore {
         return core.stateCounts
     }
 }
+
+@Suite("Recovery: regressions")
+struct RecoveryRegressionTests {
+    @Test("a HELLO listing an attempt of a job cancelled while the coordinator was down gets a CANCEL")
+    func cancelledWhileUnclaimedGetsCancel() {
+        var h = Harness()
+        _ = h.submit([JobSpec(kind: "train")])
+        let a = h.hello("w1", credit: 1).assignments(to: "w1")[0]
+        _ = h.send("w1", .started([a.lease]))
+        _ = h.restart()
+        // Cancelled before its worker reclaimed it: no worker to tell yet.
+        #expect(h.core.cancel(a.jobID, now: h.now) == .done(.cancelled))
+        #expect(h.flush().toWorkers.isEmpty)
+        // The worker comes back still running it: it must be told to stop.
+        #expect(h.hello("w1", credit: 0, held: [a.lease]).cancels(to: "w1") == [a.lease])
+    }
+
+    @Test("a HELLO listing an attempt the coordinator timed out gets a CANCEL")
+    func timedOutByCoordinatorGetsCancel() {
+        var h = Harness()
+        _ = h.submit([JobSpec(kind: "sleep", timeoutMs: 100)])
+        let a = h.hello("w1", credit: 1).assignments(to: "w1")[0]
+        _ = h.send("w1", .started([a.lease]))
+        // The worker is cut off; the coordinator times the job out, then the worker reconnects.
+        _ = h.tick(advanceMs: 100 + h.core.config.timeoutGraceMs)
+        #expect(h.state(a.jobID) == .timedOut)
+        #expect(h.hello("w1", credit: 0, held: [a.lease]).cancels(to: "w1") == [a.lease])
+    }
+
+    @Test("a HELLO listing the attempt whose result was committed gets no CANCEL (its result is only unacknowledged)")
+    func committedAttemptNotCancelled() {
+        var h = Harness()
+        _ = h.submit([JobSpec(kind: "noop")])
+        let a = h.hello("w1", credit: 1).assignments(to: "w1")[0]
+        _ = h.result("w1", a.lease, .succeeded)
+        #expect(h.hello("w1", credit: 1, held: [a.lease]).cancels(to: "w1").isEmpty)
+    }
+}

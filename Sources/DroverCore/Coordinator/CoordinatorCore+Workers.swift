@@ -72,7 +72,10 @@ extension CoordinatorCore {
                     unclaimed.remove(lease.jobID)
                     appendTransition(lease.jobID, state: job.state, cause: .reattachedAfterRestart, at: now)
                 }
-            } else if !(job.state.isTerminal && job.token == 0 && job.attempt == lease.attempt) {
+            } else if !((job.state == .succeeded || job.state == .failed) && job.attempt == lease.attempt) {
+                // Only the attempt whose own result was committed is left alone (the worker merely
+                // holds an unacknowledged result). An attempt of a job cancelled or timed out by the
+                // coordinator may still be running there: tell it to stop.
                 stale.append(lease)
             }
         }
