@@ -172,3 +172,48 @@ struct RecoveryRegressionTests {
         #expect(h.hello("w1", credit: 1, held: [a.lease]).cancels(to: "w1").isEmpty)
     }
 }
+
+@Suite("Crashes around the journal write")
+struct CrashPointTests {
+    @Test("a crash before the journal write forgets the submit, which the client never saw acknowledged")
+    func crashBeforeJournalWrite() {
+        var h = Harness()
+        h.core.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: h.now)
+        let lost = h.core.flush(now: h.now) // never appended, never sent
+        #expect(lost.submittedIDs == [1])
+        _ = h.restart()
+        #expect(h.core.jobs.isEmpty)
+        #expect(h.submitIDs([JobSpec(kind: "noop", idempotencyKey: "k")]) == [1])
+        #expect(h.core.jobs.count == 1)
+    }
+
+    @Test("a crash between the journal write and the sends: the resubmit gets the journaled id")
+    func crashAfterJournalWriteSubmit() {
+        var h = Harness()
+        h.core.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: h.now)
+        let e = h.core.flush(now: h.now)
+        try! h.journal.append(e.journal) // durable, but the SUBMITTED reply is lost
+        _ = h.restart()
+        #expect(h.submitIDs([JobSpec(kind: "noop", idempotencyKey: "k")]) == [1])
+        #expect(h.core.jobs.count == 1)
+    }
+
+    @Test("an assignment journaled but never sent is re-queued once the reclaim window passes")
+    func crashAfterJournalWriteAssign() {
+        var h = Harness()
+        _ = h.submit([JobSpec(kind: "noop")])
+        h.core.workerMessage(from: peer("w1"), .hello(.init(name: "w1", slots: 1, credit: 1, tags: [], kinds: [], held: [])), now: h.now)
+        let e = h.core.flush(now: h.now)
+        #expect(e.allAssignments.count == 1)
+        try! h.journal.append(e.journal) // ASSIGN never reaches w1
+        _ = h.restart()
+        #expect(h.hello("w1", credit: 1).allAssignments.isEmpty)
+        for _ in 0..<9 {
+            #expect(h.tick(advanceMs: h.core.config.leaseMs / 10).allAssignments.isEmpty)
+            _ = h.send("w1", .heartbeat)
+        }
+        let again = h.tick(advanceMs: h.core.config.leaseMs / 10).assignments(to: "w1")
+        #expect(again.map(\.attempt) == [2])
+        #expect(again.first.map { $0.token >> 32 } == 2)
+    }
+}
