@@ -38,7 +38,9 @@ extension CoordinatorCore {
     /// A client asks to be told when these jobs end; terminal ones are reported at once.
     public mutating func watch(from peer: [UInt8], jobIDs: [JobID]) {
         let client = clientSlot(peer)
-        for id in jobIDs {
+        var seen: Set<JobID> = []
+        // A repeated id (one key twice in a batch) must not earn a second DONE.
+        for id in jobIDs where seen.insert(id).inserted {
             guard let i = index(id) else { continue }
             if jobs[i].state.isTerminal {
                 pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: jobs[i].state))

@@ -5,7 +5,8 @@ extension CoordinatorCore {
     /// attempt deadlines and the post-restart reclaim window. Call at least every
     /// `heartbeatMs / 2`; `nextTimerMs` says when something is due.
     public mutating func tick(now: Int64) {
-        if now - lastHeartbeatMs >= config.heartbeatMs {
+        // `lastHeartbeatMs` starts at .min ("never"): `now - .min` would overflow and trap.
+        if lastHeartbeatMs == .min || now - lastHeartbeatMs >= config.heartbeatMs {
             lastHeartbeatMs = now
             for peer in workers.keys { effects.toWorkers.append((peer, .heartbeat)) }
         }
@@ -43,7 +44,8 @@ extension CoordinatorCore {
                 workers[peer]!.liveness = .suspect
             }
         }
-        for peer in dead {
+        // Sorted: dictionary order varies per process (seeded hashing); journal order must not.
+        for peer in dead.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let entry = workers.removeValue(forKey: peer)!
             for (id, token) in entry.outstanding.sorted(by: { $0.key < $1.key }) {
                 requeueLost(id, token: token, cause: nil, now: now)

@@ -33,7 +33,7 @@ extension CoordinatorCore {
         case .bye(let leases):
             let handed = Set(leases.map(\.jobID))
             let entry = workers.removeValue(forKey: peer)!
-            for (id, token) in entry.outstanding {
+            for (id, token) in entry.outstanding.sorted(by: { $0.key < $1.key }) {
                 requeueLost(id, token: token, cause: handed.contains(id) ? .handedBack : nil, now: now)
             }
         }
@@ -46,9 +46,15 @@ extension CoordinatorCore {
 
     mutating func onHello(_ peer: [UInt8], _ hello: WorkerMessage.Hello, now: Int64) {
         let held = Dictionary(hello.held.map { ($0.jobID, $0.token) }, uniquingKeysWith: { a, _ in a })
-        if let previous = workers.removeValue(forKey: peer) {
+        var previous = workers.removeValue(forKey: peer)
+        if previous == nil, let old = workers.first(where: { $0.value.name == hello.name })?.key {
+            // The same worker on a new connection: a new socket gets a new routing id, so the old
+            // entry must go too, or its death would later re-queue the attempts re-attached here.
+            previous = workers.removeValue(forKey: old)
+        }
+        if let previous {
             // Same worker reconnecting: attempts it no longer holds were lost with its old session.
-            for (id, token) in previous.outstanding where held[id] != token {
+            for (id, token) in previous.outstanding.sorted(by: { $0.key < $1.key }) where held[id] != token {
                 requeueLost(id, token: token, cause: nil, now: now)
             }
         }
@@ -66,7 +72,10 @@ extension CoordinatorCore {
                     unclaimed.remove(lease.jobID)
                     appendTransition(lease.jobID, state: job.state, cause: .reattachedAfterRestart, at: now)
                 }
-            } else if !(job.state.isTerminal && job.token == 0 && job.attempt == lease.attempt) {
+            } else if !((job.state == .succeeded || job.state == .failed) && job.attempt == lease.attempt) {
+                // Only the attempt whose own result was committed is left alone (the worker merely
+                // holds an unacknowledged result). An attempt of a job cancelled or timed out by the
+                // coordinator may still be running there: tell it to stop.
                 stale.append(lease)
             }
         }

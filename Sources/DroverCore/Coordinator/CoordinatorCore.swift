@@ -65,6 +65,8 @@ public struct CoordinatorCore: Sendable {
             case .assigned, .running:
                 jobs[i].workerName = -1
                 unclaimed.insert(id)
+                // Deadlines are not pushed during replay; a re-attached attempt must still time out.
+                if jobs[i].spec.timeoutMs > 0 { deadlineTimers.push(due: jobs[i].timerMs, id: id) }
             default: break
             }
         }
