@@ -120,6 +120,44 @@ struct SocketThreadTests {
         ctx.terminate()
     }
 
+    @Test func performReturnsResultsAndReportsStopped() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+        let endpoint = try await thread.perform { handler, _ in handler.endpoint }
+        #expect(endpoint.hasPrefix("tcp://127.0.0.1:"))
+        struct Nope: Error {}
+        await #expect(throws: Nope.self) { try await thread.perform { _, _ in throw Nope() } }
+        #expect(thread.isRunning, "an error from perform goes to the caller, not the loop")
+        await thread.stop()
+        await #expect(throws: SocketThreadError.stopped) { try await thread.perform { _, _ in 1 } }
+        ctx.terminate()
+    }
+
+    @Test func acceptedMessagesAreHandedBackWhenTheLoopDies() async throws {
+        struct Boom: Error {}
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let dropped = EventLog()
+        let gate = Mutex(false)
+        let thread = try SocketThread(context: ctx, configuration: .init(tickInterval: nil), onDropped: { m in
+            dropped.append("dropped:\(m.count)")
+        }) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+        // Hold the loop, queue a failing closure and two messages behind it, then release.
+        _ = thread.execute { _, _ in while !gate.withLock({ $0 }) { sched_yield_() } }
+        _ = thread.execute { _, _ in throw Boom() }
+        #expect(thread.submit([[1]]) == .accepted)
+        #expect(thread.submit([[1], [2]]) == .accepted)
+        gate.withLock { $0 = true }
+        let failure = await thread.stop()
+        #expect(failure is Boom)
+        #expect(dropped.all == ["dropped:1", "dropped:2"])
+        #expect(!log.all.contains { $0.hasPrefix("message") })
+        ctx.terminate()
+    }
+
     @Test func ticksArrive() async throws {
         let ctx = try ZMQContext()
         let log = EventLog()
