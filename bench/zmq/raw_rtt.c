@@ -4,6 +4,7 @@
  *   raw_rtt                       fork an echo server process and run both benchmarks on loopback
  *   raw_rtt serve ENDPOINT        echo server only (ROUTER, bind), e.g. tcp://0.0.0.0:5555
  *   raw_rtt client ENDPOINT       client only (DEALER, connect)
+ *   raw_rtt inproc                one thread, inproc PAIR pair: CPU per send+receive (call overhead)
  *
  * Options (environment): ITER (ping-pong round trips, 20000), SIZE (payload bytes, 64),
  * MSGS (pipelined messages, 200000), WINDOW (pipelined messages in flight, 100).
@@ -135,10 +136,37 @@ static void client(const char *endpoint) {
     zmq_ctx_term(ctx);
 }
 
+/* One thread, inproc PAIR -> PAIR, batches of WINDOW: the per-message cost of the send/receive calls
+ * themselves, no I/O thread and no scheduler in the way. */
+static void inproc(void) {
+    long msgs = env_long("MSGS", 200000) * 5, window = env_long("WINDOW", 100), size = env_long("SIZE", 64);
+    void *ctx = zmq_ctx_new();
+    void *a = zmq_socket(ctx, ZMQ_PAIR), *b = zmq_socket(ctx, ZMQ_PAIR);
+    int linger = 0, hwm = 100000;
+    CHECK(zmq_setsockopt(a, ZMQ_LINGER, &linger, sizeof linger));
+    CHECK(zmq_setsockopt(b, ZMQ_LINGER, &linger, sizeof linger));
+    CHECK(zmq_setsockopt(a, ZMQ_SNDHWM, &hwm, sizeof hwm));
+    CHECK(zmq_setsockopt(b, ZMQ_RCVHWM, &hwm, sizeof hwm));
+    CHECK(zmq_bind(b, "inproc://bench"));
+    CHECK(zmq_connect(a, "inproc://bench"));
+    char *payload = calloc(1, size), *in = malloc(size + 1);
+    double c0 = thread_cpu_us();
+    for (long done = 0; done < msgs; done += window) {
+        for (long i = 0; i < window; i++) CHECK(zmq_send(a, payload, size, 0));
+        for (long i = 0; i < window; i++) CHECK(zmq_recv(b, in, size + 1, 0));
+    }
+    printf("inproc    msgs=%ld size=%ld batch=%ld  send+recv cpu=%.0fns/msg\n", msgs, size, window,
+           (thread_cpu_us() - c0) * 1000 / msgs);
+    free(payload); free(in);
+    zmq_close(a); zmq_close(b);
+    zmq_ctx_term(ctx);
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "inproc") == 0) { inproc(); return 0; }
     if (argc == 3 && strcmp(argv[1], "serve") == 0) { serve(argv[2], -1); return 0; }
     if (argc == 3 && strcmp(argv[1], "client") == 0) { client(argv[2]); return 0; }
-    if (argc != 1) { fprintf(stderr, "usage: raw_rtt [serve|client ENDPOINT]\n"); return 2; }
+    if (argc != 1) { fprintf(stderr, "usage: raw_rtt [inproc | serve ENDPOINT | client ENDPOINT]\n"); return 2; }
 
     /* Fork before any zmq context exists in the parent (contexts are not fork-safe). */
     int fds[2];

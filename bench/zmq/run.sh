@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs the ZeroMQ benchmarks on loopback (tcp://127.0.0.1, ephemeral ports).
+# Builds and runs the ZeroMQ benchmarks.
+#   inproc      one thread, inproc PAIR pair, C vs Swift: CPU per send+receive (the wrapper's own cost)
+# and on loopback (tcp://127.0.0.1, ephemeral ports):
 #   C/C         raw_rtt.c: raw libzmq client and echo server, two processes (fork)
 #   Swift/C     the Swift wrapper's client (swift_bench client) against the C echo server:
 #               isolates the wrapper's cost on the client side, two processes
@@ -33,6 +35,18 @@ start_c_server() {
   echo "C echo server did not start" >&2; exit 1
 }
 
+for i in $(seq "$runs"); do
+  echo "== C inproc call cost, run $i"
+  "$out/raw_rtt" inproc
+done
+if [[ "${SKIP_SWIFT:-0}" != 1 ]]; then
+  for api in reusable arrays; do
+    for i in $(seq "$runs"); do
+      echo "== Swift inproc call cost ($api), run $i"
+      API=$api "$out/swift_bench" inproc
+    done
+  done
+fi
 for i in $(seq "$runs"); do
   echo "== C client / C server, run $i"
   "$out/raw_rtt"

@@ -4,6 +4,7 @@
 //   swift_bench                  echo server on another thread + client, tcp loopback
 //   swift_bench client ENDPOINT  client only, e.g. against `raw_rtt serve` (isolates client cost)
 //   swift_bench serve ENDPOINT   echo server only
+//   swift_bench inproc           one thread, inproc PAIR pair: CPU per send+receive (call overhead)
 //
 // Environment: ITER, SIZE, MSGS, WINDOW as for raw_rtt; API=reusable|arrays.
 
@@ -25,6 +26,11 @@ struct SwiftBench {
         options.window = env("WINDOW", options.window)
         if let api = getenv("API"), strcmp(api, "arrays") == 0 { options.api = .arrays }
         let args = CommandLine.arguments
+        if args.count == 2 && args[1] == "inproc" {
+            print("api=\(options.api)")
+            print(try ZMQBench.inprocCallCost(options: options))
+            return
+        }
         if args.count == 3 && args[1] == "serve" {
             let ctx = try ZMQContext()
             try ZMQBench.serveEcho(bind: args[2], context: ctx) { print("serving on \($0)") }

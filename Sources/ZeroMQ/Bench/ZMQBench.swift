@@ -105,6 +105,36 @@ public enum ZMQBench {
         )
     }
 
+    /// One thread, inproc PAIR → PAIR, `options.window` sends then as many receives, for
+    /// `options.messages × 5` messages: the CPU cost of the wrapper's send + receive per message with no
+    /// I/O thread or scheduler in the way. Compare with `raw_rtt inproc`.
+    public static func inprocCallCost(options: Options = Options()) throws -> ZMQBenchStats.CallCost {
+        let ctx = try ZMQContext()
+        defer { ctx.terminate() }
+        let a = try ZMQSocket(ctx, type: .pair, linger: .zero)
+        defer { a.close() }
+        let b = try ZMQSocket(ctx, type: .pair, linger: .zero)
+        defer { b.close() }
+        try a.set(.sendHighWaterMark(benchHWM))
+        try b.set(.receiveHighWaterMark(benchHWM))
+        try b.bind("inproc://drover.bench")
+        try a.connect("inproc://drover.bench")
+        let payload = [UInt8](repeating: 0, count: options.payloadSize)
+        var sender = Client(dealer: a, api: options.api, payload: payload)
+        var receiver = Client(dealer: b, api: options.api, payload: payload)
+        let total = options.messages * 5
+        let window = max(1, options.window)
+        let cpu0 = threadCPUTime()
+        var done = 0
+        while done < total {
+            for _ in 0..<window { try sender.send() }
+            for _ in 0..<window { try receiver.receive() }
+            done += window
+        }
+        return ZMQBenchStats.CallCost(messages: done, payloadSize: options.payloadSize, batch: window,
+                                      cpu: threadCPUTime() - cpu0)
+    }
+
     /// CPU time consumed so far by the calling thread.
     static func threadCPUTime() -> Duration {
         var ts = timespec()

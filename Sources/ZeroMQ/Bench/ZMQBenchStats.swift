@@ -32,6 +32,21 @@ public enum ZMQBenchStats {
         }
     }
 
+    /// CPU per send + receive pair on one thread.
+    public struct CallCost: Sendable, CustomStringConvertible {
+        public var messages: Int
+        public var payloadSize: Int
+        public var batch: Int
+        public var cpu: Duration
+        public var nanosecondsPerMessage: Double {
+            messages == 0 ? 0 : seconds(cpu) * 1e9 / Double(messages)
+        }
+
+        public var description: String {
+            "inproc    msgs=\(messages) size=\(payloadSize) batch=\(batch)  send+recv cpu=\(Int(nanosecondsPerMessage))ns/msg"
+        }
+    }
+
     static func seconds(_ d: Duration) -> Double {
         let (s, a) = d.components
         return Double(s) + Double(a) / 1e18
