@@ -43,6 +43,17 @@ struct OptionTests {
         #expect(code == EINVAL)
     }
 
+    @Test func unboundedLingerIsRefused() throws {
+        let code = try onThread { () throws -> Int32? in
+            let ctx = try ZMQContext()
+            defer { ctx.terminate() }
+            let dealer = try ZMQSocket(ctx, type: .dealer)
+            defer { dealer.close() }
+            do { try dealer.set(.linger(.milliseconds(-1))); return nil } catch let e as ZMQError { return e.code }
+        }
+        #expect(code == EINVAL)
+    }
+
     @Test func unbindAndDisconnectUndoBindAndConnect() throws {
         let code = try onThread { () throws -> Int32? in
             let ctx = try ZMQContext()

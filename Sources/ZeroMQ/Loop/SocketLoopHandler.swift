@@ -7,6 +7,9 @@
 /// then react in these callbacks.
 ///
 /// Throwing from any callback ends the loop; the error is returned by ``SocketThread/stop()``.
+///
+/// `SendableMetatype`: the handler *type* is named by the `Sendable` ``SocketThread`` across threads;
+/// instances never leave the socket thread. Any class that is not isolated to a global actor qualifies.
 public protocol SocketLoopHandler: AnyObject, SendableMetatype {
     /// What other threads send to this handler through ``SocketThread/submit(_:)``.
     associatedtype Message: Sendable
