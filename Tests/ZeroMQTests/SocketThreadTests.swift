@@ -2,6 +2,13 @@ import Synchronization
 import Testing
 @testable import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lets another thread run while a test holds the socket thread busy.
+func sched_yield_() { _ = sched_yield() }
+
 /// An echo server on a socket thread: a ROUTER that echoes, plus messages submitted from tasks that
 /// are sent out to a fixed peer.
 final class EchoHandler: SocketLoopHandler {
@@ -175,8 +182,3 @@ struct SocketThreadTests {
         #expect(log.all.filter { $0 == "tick" }.count >= 2)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-func sched_yield_() { _ = sched_yield() }
-#endif
