@@ -43,6 +43,28 @@ final class EchoHandler: SocketLoopHandler {
     }
 }
 
+/// Reports the first writability of its DEALER, then stops watching for it.
+final class WritableHandler: SocketLoopHandler {
+    typealias Message = Never
+    let dealer: ZMQSocket
+    let log: EventLog
+
+    init(loop: SocketLoop, log: EventLog) throws {
+        let router = try loop.makeSocket(.router)
+        let endpoint = try router.bind("inproc://writable")
+        dealer = try loop.makeSocket(.dealer)
+        try dealer.connect(endpoint)
+        self.log = log
+    }
+
+    func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {}
+
+    func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws {
+        log.append("writable")
+        try loop.watch(socket, events: .readable)
+    }
+}
+
 /// Thread-safe log of handler callbacks for assertions.
 final class EventLog: Sendable {
     private let entries = Mutex<[String]>([])
@@ -163,6 +185,21 @@ struct SocketThreadTests {
         #expect(dropped.all == ["dropped:1", "dropped:2"])
         #expect(!log.all.contains { $0.hasPrefix("message") })
         ctx.terminate()
+    }
+
+    @Test func writableSocketsAreReportedWhenWatchedForWriting() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try WritableHandler(loop: loop, log: log) }
+        try thread.start()
+        try await thread.perform { handler, loop in try loop.watch(handler.dealer, events: [.readable, .writable]) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !log.all.contains("writable") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await thread.stop()
+        ctx.terminate()
+        #expect(log.all.first == "writable")
     }
 
     @Test func ticksArrive() async throws {

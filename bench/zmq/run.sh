@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the ZeroMQ benchmarks, then prints the median of each figure over the runs.
 #   inproc       one thread, inproc PAIR pair, C vs Swift: CPU per send+receive (the wrapper's own cost)
+#   hop          plain thread -> SocketThread.submit -> handler -> doorbell back (cross-thread wake cost)
 # and on loopback (tcp://127.0.0.1, ephemeral ports), 64-byte payloads:
 #   C/C          raw_rtt.c: raw libzmq client and echo server, two processes (fork)
 #   Swift/C      the Swift wrapper's client (swift_bench client) against the C echo server:
@@ -57,6 +58,7 @@ for i in $(seq "$runs"); do
   if [[ "$swift" != 1 ]]; then
     record "Swift inproc reusable" env API=reusable "$out/swift_bench" inproc
     record "Swift inproc arrays" env API=arrays "$out/swift_bench" inproc
+    record "Swift SocketThread hop" "$out/swift_bench" hop
   fi
   record "C/C" "$out/raw_rtt"
   if [[ "$swift" != 1 ]]; then
@@ -79,6 +81,7 @@ awk -F'\t' '
     label = $1; line = $2
     if (!(label in seen)) { seen[label] = 1; order[++count] = label }
     if (line ~ /^inproc/)    { v = line; sub(/.*cpu=/, "", v); sub(/ns.*/, "", v); ns[label] = ns[label] " " v }
+    if (line ~ /^hop/)       { hp50[label] = hp50[label] " " grab(line, "p50"); hp99[label] = hp99[label] " " grab(line, "p99") }
     if (line ~ /^pingpong/)  { p50[label] = p50[label] " " grab(line, "p50"); p99[label] = p99[label] " " grab(line, "p99") }
     if (line ~ /^pipelined/) { v = line; sub(/ msg\/s.*/, "", v); sub(/.*  /, "", v); tput[label] = tput[label] " " v
                                c = line; sub(/.*cpu=/, "", c); sub(/us.*/, "", c); cpu[label] = cpu[label] " " c }
@@ -86,7 +89,8 @@ awk -F'\t' '
   END {
     for (i = 1; i <= count; i++) {
       l = order[i]
-      if (l in ns) printf "%-24s send+recv cpu %s ns/msg\n", l, median(ns[l])
+      if (l in hp50) printf "%-24s submit->handler->doorbell round trip p50 %s us  p99 %s us\n", l, median(hp50[l]), median(hp99[l])
+      else if (l in ns) printf "%-24s send+recv cpu %s ns/msg\n", l, median(ns[l])
       else printf "%-24s pingpong p50 %s us  p99 %s us   pipelined %s msg/s  client cpu %s us/msg\n", l, median(p50[l]), median(p99[l]), median(tput[l]), median(cpu[l])
     }
   }' "$results"

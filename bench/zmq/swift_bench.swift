@@ -5,6 +5,7 @@
 //   swift_bench client ENDPOINT  client only, e.g. against `raw_rtt serve` (isolates client cost)
 //   swift_bench serve ENDPOINT   echo server only
 //   swift_bench inproc           one thread, inproc PAIR pair: CPU per send+receive (call overhead)
+//   swift_bench hop              plain thread -> SocketThread (submit + doorbell) -> back: wake-up cost
 //
 // Environment: ITER, SIZE, MSGS, WINDOW as for raw_rtt; API=reusable|arrays.
 
@@ -26,6 +27,12 @@ struct SwiftBench {
         options.window = env("WINDOW", options.window)
         if let api = getenv("API"), strcmp(api, "arrays") == 0 { options.api = .arrays }
         let args = CommandLine.arguments
+        if args.count == 2 && args[1] == "hop" {
+            var stats = try ZMQBench.socketThreadHop(iterations: options.iterations)
+            stats.payloadSize = 0
+            print("hop " + String(describing: stats).dropFirst("pingpong".count))
+            return
+        }
         if args.count == 2 && args[1] == "inproc" {
             print("api=\(options.api)")
             print(try ZMQBench.inprocCallCost(options: options))

@@ -18,6 +18,11 @@ public protocol SocketLoopHandler: AnyObject, SendableMetatype {
     /// a socket left readable makes the next poll return at once.
     func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws
 
+    /// A socket watched with `.writable` can take a message again (e.g. after `send(dontWait:)`
+    /// returned `false` at the high-water mark). Watch `.writable` only while you have something
+    /// queued: a writable socket is almost always writable, so leaving it on spins the loop.
+    func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws
+
     /// A watched raw file descriptor (other than the thread's own doorbell) is readable.
     func onReadable(fd: Int32, loop: SocketLoop) throws
 
@@ -39,6 +44,7 @@ public protocol SocketLoopHandler: AnyObject, SendableMetatype {
 }
 
 extension SocketLoopHandler {
+    public func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws {}
     public func onReadable(fd: Int32, loop: SocketLoop) throws {}
     public func onMessage(_ message: Message, loop: SocketLoop) throws {}
     public func onDoorbell(loop: SocketLoop) throws {}

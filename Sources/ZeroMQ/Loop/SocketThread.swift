@@ -290,8 +290,9 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
                 try handler.onDoorbell(loop: loop)
                 if stopping { break }
             }
-            for socket in loop.poller.readableSockets() where !socket.isClosed {
-                try handler.onReadable(socket, loop: loop)
+            for (socket, events) in loop.poller.readySockets() {
+                if events.contains(.readable) && !socket.isClosed { try handler.onReadable(socket, loop: loop) }
+                if events.contains(.writable) && !socket.isClosed { try handler.onWritable(socket, loop: loop) }
             }
             for fd in loop.readableFDs() {
                 try handler.onReadable(fd: fd, loop: loop)

@@ -91,9 +91,14 @@ public final class ZMQPoller {
 
     /// The registered sockets that the last poll reported readable, in registration order.
     public func readableSockets() -> [ZMQSocket] {
-        var result: [ZMQSocket] = []
-        for (i, key) in keys.enumerated() where items[i].revents & Int16(ZMQ_POLLIN) != 0 {
-            if case .socket(let id) = key, let s = sockets[id] { result.append(s) }
+        readySockets().compactMap { $0.events.contains(.readable) ? $0.socket : nil }
+    }
+
+    /// The registered sockets for which the last poll reported anything, with what it reported.
+    public func readySockets() -> [(socket: ZMQSocket, events: PollEvents)] {
+        var result: [(socket: ZMQSocket, events: PollEvents)] = []
+        for (i, key) in keys.enumerated() where items[i].revents != 0 {
+            if case .socket(let id) = key, let s = sockets[id] { result.append((s, PollEvents(rawValue: items[i].revents))) }
         }
         return result
     }
