@@ -6,9 +6,14 @@ struct ShutdownTests {
     @Test func terminateWithPendingUnsentMessageCompletesWithinLinger() throws {
         let elapsed = try onThread(deadline: .seconds(5)) { () throws -> Duration? in
             let ctx = try ZMQContext()
+            // An ephemeral port that nobody listens on any more: bind, then unbind and close.
+            let gone = try ZMQSocket(ctx, type: .router)
+            let deadEndpoint = try gone.bind("tcp://127.0.0.1:*")
+            try gone.unbind(deadEndpoint)
+            gone.close()
             let dealer = try ZMQSocket(ctx, type: .dealer)
-            // Nobody listens on port 1: the message stays queued (immediate is off by default).
-            try dealer.connect("tcp://127.0.0.1:1")
+            // No peer answers: the message stays queued (immediate is off by default).
+            try dealer.connect(deadEndpoint)
             guard try dealer.send(["never delivered".bytes], dontWait: true) else { return nil }
             let start = ContinuousClock.now
             dealer.close()
