@@ -25,6 +25,20 @@ struct DoorbellTests {
         #expect(bell.drain() == false)
     }
 
+    @Test func aClosedSocketIsDroppedFromThePollSet() throws {
+        let ready = try onThread { () throws -> Int in
+            let ctx = try ZMQContext()
+            defer { ctx.terminate() }
+            let socket = try ZMQSocket(ctx, type: .router)
+            let poller = ZMQPoller()
+            try poller.add(socket)
+            socket.close()
+            let n = try poller.poll(timeoutMs: 0) // would be ENOTSOCK without pruning
+            return n + poller.count
+        }
+        #expect(ready == 0)
+    }
+
     @Test func pollTimesOutWithNothingReady() throws {
         let ready = try onThread { () throws -> Int in
             let bell = try Doorbell()

@@ -4,18 +4,25 @@ import Testing
 @Suite("Shutdown")
 struct ShutdownTests {
     @Test func terminateWithPendingUnsentMessageCompletesWithinLinger() throws {
-        let finished = try onThread(deadline: .seconds(5)) { () throws -> Bool in
+        let elapsed = try onThread(deadline: .seconds(5)) { () throws -> Duration? in
             let ctx = try ZMQContext()
+            // An ephemeral port that nobody listens on any more: bind, then unbind and close.
+            let gone = try ZMQSocket(ctx, type: .router)
+            let deadEndpoint = try gone.bind("tcp://127.0.0.1:*")
+            try gone.unbind(deadEndpoint)
+            gone.close()
             let dealer = try ZMQSocket(ctx, type: .dealer)
-            // A peer that never answers: the message sits in the queue.
-            try dealer.connect("tcp://127.0.0.1:1")
-            try dealer.set(.immediate(false))
-            _ = try dealer.send(["never delivered".bytes], dontWait: true)
+            // No peer answers: the message stays queued (immediate is off by default).
+            try dealer.connect(deadEndpoint)
+            guard try dealer.send(["never delivered".bytes], dontWait: true) else { return nil }
+            let start = ContinuousClock.now
             dealer.close()
             ctx.terminate()
-            return ctx.isTerminated
+            return ctx.isTerminated ? start.duration(to: .now) : nil
         }
-        #expect(finished == true, "terminate hung past the deadline")
+        let took = try #require(elapsed, "terminate hung past the deadline")
+        let value = try #require(took)
+        #expect(value < .seconds(2), "terminate should return after about the 100 ms linger")
     }
 
     @Test func shutdownMakesBlockingReceiveEndWithETERM() async throws {

@@ -2,6 +2,13 @@ import Synchronization
 import Testing
 @testable import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lets another thread run while a test holds the socket thread busy.
+func sched_yield_() { _ = sched_yield() }
+
 /// An echo server on a socket thread: a ROUTER that echoes, plus messages submitted from tasks that
 /// are sent out to a fixed peer.
 final class EchoHandler: SocketLoopHandler {
@@ -33,6 +40,28 @@ final class EchoHandler: SocketLoopHandler {
 
     func onStop(loop: SocketLoop) {
         events.append("stop")
+    }
+}
+
+/// Reports the first writability of its DEALER, then stops watching for it.
+final class WritableHandler: SocketLoopHandler {
+    typealias Message = Never
+    let dealer: ZMQSocket
+    let log: EventLog
+
+    init(loop: SocketLoop, log: EventLog) throws {
+        let router = try loop.makeSocket(.router)
+        let endpoint = try router.bind("inproc://writable")
+        dealer = try loop.makeSocket(.dealer)
+        try dealer.connect(endpoint)
+        self.log = log
+    }
+
+    func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {}
+
+    func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws {
+        log.append("writable")
+        try loop.watch(socket, events: .readable)
     }
 }
 
@@ -120,6 +149,59 @@ struct SocketThreadTests {
         ctx.terminate()
     }
 
+    @Test func performReturnsResultsAndReportsStopped() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+        let endpoint = try await thread.perform { handler, _ in handler.endpoint }
+        #expect(endpoint.hasPrefix("tcp://127.0.0.1:"))
+        struct Nope: Error {}
+        await #expect(throws: Nope.self) { try await thread.perform { _, _ in throw Nope() } }
+        #expect(thread.isRunning, "an error from perform goes to the caller, not the loop")
+        await thread.stop()
+        await #expect(throws: SocketThreadError.stopped) { try await thread.perform { _, _ in 1 } }
+        ctx.terminate()
+    }
+
+    @Test func acceptedMessagesAreHandedBackWhenTheLoopDies() async throws {
+        struct Boom: Error {}
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let dropped = EventLog()
+        let gate = Mutex(false)
+        let thread = try SocketThread(context: ctx, configuration: .init(tickInterval: nil), onDropped: { m in
+            dropped.append("dropped:\(m.count)")
+        }) { loop in try EchoHandler(loop: loop, events: log) }
+        try thread.start()
+        // Hold the loop, queue a failing closure and two messages behind it, then release.
+        _ = thread.execute { _, _ in while !gate.withLock({ $0 }) { sched_yield_() } }
+        _ = thread.execute { _, _ in throw Boom() }
+        #expect(thread.submit([[1]]) == .accepted)
+        #expect(thread.submit([[1], [2]]) == .accepted)
+        gate.withLock { $0 = true }
+        let failure = await thread.stop()
+        #expect(failure is Boom)
+        #expect(dropped.all == ["dropped:1", "dropped:2"])
+        #expect(!log.all.contains { $0.hasPrefix("message") })
+        ctx.terminate()
+    }
+
+    @Test func writableSocketsAreReportedWhenWatchedForWriting() async throws {
+        let ctx = try ZMQContext()
+        let log = EventLog()
+        let thread = try SocketThread(context: ctx) { loop in try WritableHandler(loop: loop, log: log) }
+        try thread.start()
+        try await thread.perform { handler, loop in try loop.watch(handler.dealer, events: [.readable, .writable]) }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !log.all.contains("writable") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await thread.stop()
+        ctx.terminate()
+        #expect(log.all.first == "writable")
+    }
+
     @Test func ticksArrive() async throws {
         let ctx = try ZMQContext()
         let log = EventLog()
@@ -137,8 +219,3 @@ struct SocketThreadTests {
         #expect(log.all.filter { $0 == "tick" }.count >= 2)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-func sched_yield_() { _ = sched_yield() }
-#endif

@@ -27,6 +27,12 @@ public final class SocketLoop {
         return socket
     }
 
+    /// Makes the loop close `socket` when it ends (for sockets created directly, such as a
+    /// ``ZAPHandler``'s or a ``ZMQMonitor``'s). Create it on this thread.
+    public func own(_ socket: ZMQSocket) {
+        if !owned.contains(where: { $0 === socket }) { owned.append(socket) }
+    }
+
     /// Polls `socket` for `events`; readiness is delivered to ``SocketLoopHandler/onReadable(_:loop:)``.
     public func watch(_ socket: ZMQSocket, events: PollEvents = .readable) throws(ZMQError) {
         try poller.add(socket, events: events)
@@ -57,9 +63,10 @@ public final class SocketLoop {
         watchedFDs.filter { poller.events(forFD: $0).contains(.readable) }
     }
 
-    /// Unwatches and closes every socket made here (bounded linger each).
+    /// Unwatches and closes every socket made here (bounded linger each), newest first so that
+    /// monitors and ZAP handlers go before the sockets they serve.
     func closeAll() {
-        for socket in owned {
+        for socket in owned.reversed() {
             poller.remove(socket)
             socket.close()
         }

@@ -7,6 +7,9 @@
 /// then react in these callbacks.
 ///
 /// Throwing from any callback ends the loop; the error is returned by ``SocketThread/stop()``.
+///
+/// `SendableMetatype`: the handler *type* is named by the `Sendable` ``SocketThread`` across threads;
+/// instances never leave the socket thread. Any class that is not isolated to a global actor qualifies.
 public protocol SocketLoopHandler: AnyObject, SendableMetatype {
     /// What other threads send to this handler through ``SocketThread/submit(_:)``.
     associatedtype Message: Sendable
@@ -14,6 +17,11 @@ public protocol SocketLoopHandler: AnyObject, SendableMetatype {
     /// A watched socket is readable. Receive with `dontWait: true` until `nil` (or up to a budget);
     /// a socket left readable makes the next poll return at once.
     func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws
+
+    /// A socket watched with `.writable` can take a message again (e.g. after `send(dontWait:)`
+    /// returned `false` at the high-water mark). Watch `.writable` only while you have something
+    /// queued: a writable socket is almost always writable, so leaving it on spins the loop.
+    func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws
 
     /// A watched raw file descriptor (other than the thread's own doorbell) is readable.
     func onReadable(fd: Int32, loop: SocketLoop) throws
@@ -36,6 +44,7 @@ public protocol SocketLoopHandler: AnyObject, SendableMetatype {
 }
 
 extension SocketLoopHandler {
+    public func onWritable(_ socket: ZMQSocket, loop: SocketLoop) throws {}
     public func onReadable(fd: Int32, loop: SocketLoop) throws {}
     public func onMessage(_ message: Message, loop: SocketLoop) throws {}
     public func onDoorbell(loop: SocketLoop) throws {}

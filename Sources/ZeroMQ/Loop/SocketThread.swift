@@ -35,7 +35,8 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
 
     enum Command: Sendable {
         case message(Handler.Message)
-        case work(@Sendable (Handler, SocketLoop) throws -> Void)
+        /// `drop` runs instead of `run` if the loop ends before reaching it.
+        case work(run: @Sendable (Handler, SocketLoop) throws -> Void, drop: (@Sendable () -> Void)?)
     }
 
     private enum Phase { case idle, running, stopping, stopped }
@@ -55,19 +56,26 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
     /// queue of your own). ``submit(_:)`` rings it for you.
     public let doorbell: Doorbell
     private let makeHandler: @Sendable (SocketLoop) throws -> Handler
+    private let onDropped: @Sendable (Handler.Message) -> Void
     private let state = Mutex(State())
 
     /// Prepares the thread; nothing runs until ``start()``.
-    /// - Parameter makeHandler: runs on the socket thread; create and bind sockets here through the
-    ///   ``SocketLoop`` so they are owned by that thread. If it throws, the loop ends at once.
+    /// - Parameters:
+    ///   - makeHandler: runs on the socket thread; create and bind sockets here through the
+    ///     ``SocketLoop`` so they are owned by that thread. If it throws, the loop ends at once.
+    ///   - onDropped: receives, on the socket thread as the loop ends, every accepted message that
+    ///     was not delivered (only possible when a callback threw or the context terminated), so
+    ///     e.g. a continuation inside it can still be resumed. Accepted work is never lost silently.
     public init(
         context: ZMQContext,
         configuration: Configuration = Configuration(),
+        onDropped: @escaping @Sendable (Handler.Message) -> Void = { _ in },
         makeHandler: @escaping @Sendable (SocketLoop) throws -> Handler
     ) throws(ZMQError) {
         self.context = context
         self.configuration = configuration
         self.doorbell = try Doorbell()
+        self.onDropped = onDropped
         self.makeHandler = makeHandler
     }
 
@@ -102,10 +110,30 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
         enqueue(.message(message))
     }
 
-    /// Queues a closure to run on the socket thread with the handler. Any thread.
+    /// Queues a closure to run on the socket thread with the handler. Any thread. If the closure
+    /// throws, the loop ends with that error (use ``perform(_:)`` to get errors back instead).
     @discardableResult
     public func execute(_ work: @escaping @Sendable (Handler, SocketLoop) throws -> Void) -> SubmitResult {
-        enqueue(.work(work))
+        enqueue(.work(run: work, drop: nil))
+    }
+
+    /// Runs `body` on the socket thread and returns its result to the awaiting task, without blocking
+    /// a cooperative thread. Errors thrown by `body` go to the caller; the loop keeps running.
+    /// - Throws: ``SocketThreadError/busy`` if the queue is full, ``SocketThreadError/stopped`` if the
+    ///   thread is not running or ends before `body` runs. The continuation is resumed exactly once.
+    ///   Task cancellation does not withdraw an accepted `body`.
+    public func perform<T: Sendable>(_ body: @escaping @Sendable (Handler, SocketLoop) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            let result = enqueue(.work(
+                run: { handler, loop in c.resume(with: Result { try body(handler, loop) }) },
+                drop: { c.resume(throwing: SocketThreadError.stopped) }
+            ))
+            switch result {
+            case .accepted: break
+            case .full: c.resume(throwing: SocketThreadError.busy)
+            case .stopped: c.resume(throwing: SocketThreadError.stopped)
+            }
+        }
     }
 
     /// Asks the loop to end after delivering what is already queued. Any thread; non-blocking.
@@ -189,10 +217,12 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
         let loop = SocketLoop(context: context, doorbellFD: doorbell.fileDescriptor)
         var failure: (any Error)?
         var handler: Handler?
+        var batch: [Command] = []
+        batch.reserveCapacity(64)
         do {
             let h = try makeHandler(loop)
             handler = h
-            try runLoop(h, loop)
+            try runLoop(h, loop, batch: &batch)
         } catch let error as ZMQError where error.isContextTerminated {
             failure = nil
         } catch {
@@ -201,22 +231,32 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
         handler?.onStop(loop: loop)
         loop.closeAll()
         handler = nil
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        // No new commands after this; hand back what was accepted but not delivered.
+        let leftover = state.withLock { s -> [Command] in
             s.phase = .stopped
             s.failure = failure
-            s.queue.removeAll()
+            defer { s.queue.removeAll() }
+            return s.queue
+        }
+        for command in batch + leftover {
+            switch command {
+            case .message(let m): onDropped(m)
+            case .work(_, let drop): drop?()
+            }
+        }
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             defer { s.waiters.removeAll() }
             return s.waiters
         }
         for w in waiters { w.resume() }
     }
 
-    private func runLoop(_ handler: Handler, _ loop: SocketLoop) throws {
+    /// The poll loop. `batch` holds the commands being delivered; on a throw, the undelivered rest
+    /// stays in it for ``run()`` to drop.
+    private func runLoop(_ handler: Handler, _ loop: SocketLoop, batch: inout [Command]) throws {
         let clock = ContinuousClock()
         let tick = configuration.tickInterval
         var nextTick = tick.map { clock.now + $0 }
-        var batch: [Command] = []
-        batch.reserveCapacity(64)
         while !loop.stopRequested {
             var timeoutMs = -1
             if let due = nextTick {
@@ -232,18 +272,27 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
                     if case .stopping = s.phase { return true }
                     return false
                 }
-                for command in batch {
-                    switch command {
-                    case .message(let m): try handler.onMessage(m, loop: loop)
-                    case .work(let work): try work(handler, loop)
+                var next = 0
+                while next < batch.count {
+                    let command = batch[next]
+                    next += 1
+                    do {
+                        switch command {
+                        case .message(let m): try handler.onMessage(m, loop: loop)
+                        case .work(let run, _): try run(handler, loop)
+                        }
+                    } catch {
+                        batch.removeFirst(next)
+                        throw error
                     }
                 }
                 batch.removeAll(keepingCapacity: true)
                 try handler.onDoorbell(loop: loop)
                 if stopping { break }
             }
-            for socket in loop.poller.readableSockets() where !socket.isClosed {
-                try handler.onReadable(socket, loop: loop)
+            for (socket, events) in loop.poller.readySockets() {
+                if events.contains(.readable) && !socket.isClosed { try handler.onReadable(socket, loop: loop) }
+                if events.contains(.writable) && !socket.isClosed { try handler.onWritable(socket, loop: loop) }
             }
             for fd in loop.readableFDs() {
                 try handler.onReadable(fd: fd, loop: loop)

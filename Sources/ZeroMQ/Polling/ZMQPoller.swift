@@ -14,8 +14,8 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
 /// `zmq_poll` over sockets and raw file descriptors (such as a ``Doorbell``), owned by one thread.
 ///
 /// Items are kept in insertion order; ``poll(timeoutMs:)`` fills in what is ready, read it back
-/// with ``events(for:)`` / ``events(forFD:)``. A socket must stay open while it is registered
-/// (closing it makes `zmq_poll` fail with `ENOTSOCK`): ``remove(_:)`` it first.
+/// with ``events(for:)`` / ``events(forFD:)``. A registered socket that has been closed is dropped
+/// from the set at the next poll.
 public final class ZMQPoller {
     private enum Key: Equatable {
         case socket(ObjectIdentifier)
@@ -68,6 +68,8 @@ public final class ZMQPoller {
     @discardableResult
     public func poll(timeoutMs: Int) throws(ZMQError) -> Int {
         owner.check("ZMQPoller.poll")
+        // A socket closed while registered would make zmq_poll fail with ENOTSOCK: drop it instead.
+        for socket in sockets.values where socket.isClosed { remove(socket) }
         for i in items.indices { items[i].revents = 0 }
         let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), timeoutMs) }
         if rc >= 0 { return Int(rc) }
@@ -89,9 +91,14 @@ public final class ZMQPoller {
 
     /// The registered sockets that the last poll reported readable, in registration order.
     public func readableSockets() -> [ZMQSocket] {
-        var result: [ZMQSocket] = []
-        for (i, key) in keys.enumerated() where items[i].revents & Int16(ZMQ_POLLIN) != 0 {
-            if case .socket(let id) = key, let s = sockets[id] { result.append(s) }
+        readySockets().compactMap { $0.events.contains(.readable) ? $0.socket : nil }
+    }
+
+    /// The registered sockets for which the last poll reported anything, with what it reported.
+    public func readySockets() -> [(socket: ZMQSocket, events: PollEvents)] {
+        var result: [(socket: ZMQSocket, events: PollEvents)] = []
+        for (i, key) in keys.enumerated() where items[i].revents != 0 {
+            if case .socket(let id) = key, let s = sockets[id] { result.append((s, PollEvents(rawValue: items[i].revents))) }
         }
         return result
     }

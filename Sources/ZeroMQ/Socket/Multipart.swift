@@ -6,6 +6,8 @@ public struct Multipart: Sendable, Equatable {
     public private(set) var bytes: [UInt8] = []
     /// End offset (exclusive) of each frame in `bytes`.
     private var ends: [Int] = []
+    /// The sender's ZAP user id (`User-Id` property), when received with `readUserId: true`.
+    public var userId: String?
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct Multipart: Sendable, Equatable {
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
+        userId = nil
     }
 
     /// Calls `body` with each frame's index and bytes, in order, while it returns `true`.

@@ -2,8 +2,14 @@ import CZeroMQ
 
 extension ZMQSocket {
     /// Sets one typed option.
+    ///
+    /// A negative ``SocketOption/linger(_:)`` (libzmq's "forever") is refused with `EINVAL`: an
+    /// unbounded linger is what makes `zmq_ctx_term` hang at shutdown.
     public func set(_ option: SocketOption) throws(ZMQError) {
         let h = try open("zmq_setsockopt")
+        if case .linger(let d) = option, d < .zero {
+            throw ZMQError(code: EINVAL, operation: "zmq_setsockopt", detail: "ZMQ_LINGER must be bounded (>= 0)")
+        }
         let (id, value) = option.encoded
         let name = option.name
         switch value {

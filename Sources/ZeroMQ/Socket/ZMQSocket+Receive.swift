@@ -26,15 +26,29 @@ extension ZMQSocket {
     /// Receives one whole multipart message into reusable storage (cleared first). Allocation-free once
     /// `message` has grown to the working size.
     ///
+    /// - Parameter readUserId: also read the `User-Id` message property (set by a ZAP handler's 200
+    ///   reply) into ``Multipart/userId``. Off by default: it costs a lookup and a string per message.
     /// - Returns: `false` if nothing is waiting (`EAGAIN`); `message` is then empty.
-    public func receive(into message: inout Multipart, dontWait: Bool = false) throws(ZMQError) -> Bool {
+    public func receive(into message: inout Multipart, dontWait: Bool = false, readUserId: Bool = false) throws(ZMQError) -> Bool {
         message.removeAll()
-        return try receiveParts(dontWait: dontWait) { raw in message.appendRaw(raw) }
+        var userId: String?
+        let got = try receiveParts(dontWait: dontWait) { raw in message.appendRaw(raw) } last: { msg in
+            if readUserId, let p = zmq_msg_gets(msg, "User-Id") {
+                userId = String(validatingCString: p)
+            }
+        }
+        message.userId = userId
+        return got
     }
 
     /// The single receive loop: `zmq_msg_recv` into the socket's scratch message until `zmq_msg_more`
-    /// is 0, handing each frame's bytes to `sink` (valid only during the call).
-    private func receiveParts(dontWait: Bool, _ sink: (UnsafeRawBufferPointer) -> Void) throws(ZMQError) -> Bool {
+    /// is 0, handing each frame's bytes to `sink` (valid only during the call), then the last frame
+    /// to `onLast` (for message properties).
+    private func receiveParts(
+        dontWait: Bool,
+        _ sink: (UnsafeRawBufferPointer) -> Void,
+        last onLast: (UnsafeMutablePointer<zmq_msg_t>) -> Void = { _ in }
+    ) throws(ZMQError) -> Bool {
         let h = try open("zmq_msg_recv")
         let msg = scratch
         zmq_msg_init(msg)
@@ -53,6 +67,8 @@ extension ZMQSocket {
             sink(UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: zmq_msg_size(msg)))
             first = false
         } while zmq_msg_more(msg) != 0
+        // Properties live on frames that came off the wire; a ROUTER's routing-id frame has none.
+        onLast(msg)
         return true
     }
 }

@@ -100,6 +100,6 @@ public final class ZMQSocket {
         try zmqCheck("zmq_getsockopt", detail: "ZMQ_LAST_ENDPOINT") {
             zmq_getsockopt(h, ZMQ_LAST_ENDPOINT, &buffer, &size)
         }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return string(fromCBuffer: buffer)
     }
 }
