@@ -5,8 +5,7 @@ extension CoordinatorCore {
     /// attempt deadlines and the post-restart reclaim window. Call at least every
     /// `heartbeatMs / 2`; `nextTimerMs` says when something is due.
     public mutating func tick(now: Int64) {
-        // `lastHeartbeatMs` starts at .min ("never"): `now - .min` would overflow and trap.
-        if lastHeartbeatMs == .min || now - lastHeartbeatMs >= config.heartbeatMs {
+        if now - lastHeartbeatMs >= config.heartbeatMs {
             lastHeartbeatMs = now
             for peer in workers.keys { effects.toWorkers.append((peer, .heartbeat)) }
         }
