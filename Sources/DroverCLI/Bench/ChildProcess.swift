@@ -36,9 +36,13 @@ final class ChildProcess {
     }
 
     /// Peak resident set size in bytes (VmHWM).
-    var peakRSS: Int {
+    var peakRSS: Int { statusField("VmHWM:") }
+    /// Resident set size in bytes now (VmRSS).
+    var rss: Int { statusField("VmRSS:") }
+
+    private func statusField(_ name: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(name) {
             let kb = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return kb * 1024
         }

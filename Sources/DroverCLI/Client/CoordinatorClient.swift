@@ -25,7 +25,7 @@ final class CoordinatorClient {
         context = try ZMQContext()
         socket = try ZMQSocket(context, type: .dealer, linger: .milliseconds(200))
         try socket.set([.receiveTimeout(.milliseconds(100)), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
-                        .receiveHighWaterMark(0), .sendHighWaterMark(0)])
+                        .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10))])
         try socket.connect(endpoint)
     }
 

@@ -82,6 +82,7 @@ final class WorkerHandler: SocketLoopHandler {
             .routingId(id), .linger(.milliseconds(200)), .immediate(true),
             .maxMessageSize(Int64(WireLimits.maxFrameBytes)), .receiveHighWaterMark(0),
             .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
+            .reconnectInterval(.milliseconds(10)), .reconnectIntervalMax(.seconds(2)),
         ])
         try s.connect(options.coordinator)
         try loop.watch(s)

@@ -15,8 +15,9 @@ public struct WorkerOptions: Sendable {
     public var tags: [String]
     /// How long a draining worker lets running jobs finish before handing them back.
     public var drainGraceMs: Int64
-    /// First reconnect delay; doubles to `reconnectMaxMs` with jitter (Paranoid Pirate).
-    public var reconnectMinMs: Int64 = 100
+    /// First HELLO retry delay; doubles to `reconnectMaxMs` with jitter (Paranoid Pirate starts at
+    /// 1 s; we start at 10 ms so a worker started with its coordinator is ready at once).
+    public var reconnectMinMs: Int64 = 10
     public var reconnectMaxMs: Int64 = 32_000
 
     public init(coordinator: String, name: String? = nil, slots: Int = 4, prefetch: Int? = nil, tags: [String] = [],
