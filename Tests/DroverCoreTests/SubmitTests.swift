@@ -115,3 +115,23 @@ struct WatchRegressionTests {
         #expect(e.done == [.init(jobID: id, state: .cancelled)])
     }
 }
+
+@Suite("Watching clients")
+struct WatchingClientTests {
+    @Test("one-shot clients whose watches ended do not accumulate in the coordinator")
+    func idleClientsAreRecycled() {
+        var h = Harness()
+        _ = h.hello("w", credit: 1_000)
+        for i in 0..<500 {
+            let e = h.submit([JobSpec(kind: "noop")], watch: true, from: peer("cli-\(i)"))
+            let lease = e.assignments(to: "w").first!.lease
+            let done = h.result("w", lease, .succeeded)
+            #expect(done.toClients.contains { $0.peer == peer("cli-\(i)") })
+        }
+        #expect(h.core.clientIndex.count <= 64)
+        // A recycled slot still routes DONE to its new owner.
+        let e = h.submit([JobSpec(kind: "noop")], watch: true, from: peer("late"))
+        let done = h.result("w", e.assignments(to: "w").first!.lease, .succeeded)
+        #expect(done.toClients.contains { $0.peer == peer("late") })
+    }
+}

@@ -45,17 +45,36 @@ extension CoordinatorCore {
             if jobs[i].state.isTerminal {
                 pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: jobs[i].state))
             } else {
-                watchers[id] = client
+                if let previous = watchers.updateValue(client, forKey: id) { clientWatches[Int(previous)] -= 1 }
+                clientWatches[Int(client)] += 1
             }
         }
     }
 
     mutating func clientSlot(_ peer: [UInt8]) -> Int32 {
         if let i = clientIndex[peer] { return i }
-        clients.append(peer)
-        let i = Int32(clients.count - 1)
+        let i: Int32
+        if let free = freeClientSlots.popLast() {
+            i = free
+            clients[Int(i)] = peer
+            clientWatches[Int(i)] = 0
+        } else {
+            clients.append(peer)
+            clientWatches.append(0)
+            i = Int32(clients.count - 1)
+        }
         clientIndex[peer] = i
         return i
+    }
+
+    /// Frees the slots of clients with no open watch (after their DONE messages were flushed).
+    mutating func recycleIdleClients() {
+        guard clientIndex.count > 64 else { return } // a few idle slots cost nothing
+        for (peer, i) in clientIndex where clientWatches[Int(i)] == 0 {
+            clientIndex[peer] = nil
+            clients[Int(i)] = []
+            freeClientSlots.append(i)
+        }
     }
 
     /// Why a job spec cannot be accepted, or nil.

@@ -27,6 +27,10 @@ public struct CoordinatorCore: Sendable {
     var watchers: [JobID: Int32] = [:]
     var clients: [[UInt8]] = []
     var clientIndex: [[UInt8]: Int32] = [:]
+    /// Open watches per client slot; a slot with none is recycled at the next flush, so
+    /// one-shot CLI clients do not accumulate (bounded everything).
+    var clientWatches: [Int] = []
+    var freeClientSlots: [Int32] = []
     /// Attempts recovered from the journal that no worker has reclaimed yet.
     var unclaimed: Set<JobID> = []
     var reclaimDeadline: Int64?
@@ -91,6 +95,7 @@ public struct CoordinatorCore: Sendable {
         pendingAssign.removeAll(keepingCapacity: true)
         pendingAcks.removeAll(keepingCapacity: true)
         pendingDone.removeAll(keepingCapacity: true)
+        recycleIdleClients()
         defer { effects = Effects() }
         return effects
     }
@@ -190,6 +195,7 @@ public struct CoordinatorCore: Sendable {
         jobs[i].state = state
         appendTransition(id, state: state, cause: cause, at: at)
         if state.isTerminal, !replaying, let client = watchers.removeValue(forKey: id) {
+            clientWatches[Int(client)] -= 1
             pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: state))
         }
     }
