@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "DroverStore", dependencies: [
             "DroverCore", "DroverProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
         .target(name: "DroverCoordinator", dependencies: [

@@ -21,6 +21,7 @@ public final class SQLiteJournal: Journal {
     }
 
     private let db: DatabaseQueue
+    private let appender: BatchAppender
     public let path: String
     public let durability: Durability
     public private(set) var batchesWritten = 0
@@ -36,6 +37,7 @@ public final class SQLiteJournal: Journal {
         }
         db = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(db)
+        appender = try BatchAppender(path: path, fsync: durability == .fsync)
     }
 
     /// Append-only schema steps (STYLE.md #13).
@@ -55,11 +57,7 @@ public final class SQLiteJournal: Journal {
 
     public func append(_ records: [JournalRecord]) throws {
         guard !records.isEmpty else { return }
-        let blob = Data(JournalRecord.encodeBatch(records))
-        try db.write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO journal (records, batch) VALUES (?, ?)")
-            try statement.execute(arguments: [records.count, blob])
-        }
+        try appender.append(records: records.count, batch: JournalRecord.encodeBatch(records))
         batchesWritten += 1
     }
 
@@ -84,17 +82,20 @@ public final class SQLiteJournal: Journal {
 
     /// Truncates the WAL into the main file; called on graceful shutdown.
     public func checkpoint() throws {
-        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try appender.checkpoint()
     }
 }
 
 public enum JournalError: Error, CustomStringConvertible {
     case corrupt(path: String, batch: Int64, reason: String)
+    case write(path: String, operation: String, reason: String)
 
     public var description: String {
         switch self {
         case .corrupt(let path, let batch, let reason):
             "journal \(path) is corrupt at batch \(batch): \(reason). Restore the data directory from a backup."
+        case .write(let path, let operation, let reason):
+            "cannot write the journal \(path) (\(operation)): \(reason). Check free disk space and permissions."
         }
     }
 }
