@@ -162,10 +162,13 @@ struct SocketThreadTests {
         let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
         try thread.start()
         _ = thread.execute { _, _ in throw Boom() }
-        let failure = await thread.stop()
+        let failure = await thread.finished() // ends on its own; no stop requested
         #expect(failure is Boom)
+        #expect(!thread.isRunning)
         #expect(log.all.last == "stop")
-        ctx.terminate()
+        await thread.stop()
+        await ctx.terminateOffPool()
+        #expect(ctx.isTerminated)
     }
 
     @Test func performReturnsResultsAndReportsStopped() async throws {
