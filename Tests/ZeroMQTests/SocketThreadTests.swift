@@ -68,8 +68,27 @@ final class WritableHandler: SocketLoopHandler {
 /// Thread-safe log of handler callbacks for assertions.
 final class EventLog: Sendable {
     private let entries = Mutex<[String]>([])
-    func append(_ e: String) { entries.withLock { $0.append(e) } }
+    /// Fires once `watched` has been appended `times` times.
+    private let watch: (entry: String, times: Int, signal: Signal)?
+
+    init(signalWhen entry: String? = nil, times: Int = 1) {
+        watch = entry.map { ($0, times, Signal()) }
+    }
+
+    func append(_ e: String) {
+        let count = entries.withLock { list -> Int in
+            list.append(e)
+            return list.filter { $0 == e }.count
+        }
+        if let watch, e == watch.entry, count >= watch.times { watch.signal.fire() }
+    }
+
     var all: [String] { entries.withLock { $0 } }
+
+    /// Waits until the watched entry has been logged often enough; false on timeout.
+    func waitForWatched(timeout: Duration = .seconds(5)) async -> Bool {
+        await watch?.signal.wait(timeout: timeout) ?? false
+    }
 }
 
 @Suite("SocketThread")
@@ -143,10 +162,13 @@ struct SocketThreadTests {
         let thread = try SocketThread(context: ctx) { loop in try EchoHandler(loop: loop, events: log) }
         try thread.start()
         _ = thread.execute { _, _ in throw Boom() }
-        let failure = await thread.stop()
+        let failure = await thread.finished() // ends on its own; no stop requested
         #expect(failure is Boom)
+        #expect(!thread.isRunning)
         #expect(log.all.last == "stop")
-        ctx.terminate()
+        await thread.stop()
+        await ctx.terminateOffPool()
+        #expect(ctx.isTerminated)
     }
 
     @Test func performReturnsResultsAndReportsStopped() async throws {
@@ -189,14 +211,11 @@ struct SocketThreadTests {
 
     @Test func writableSocketsAreReportedWhenWatchedForWriting() async throws {
         let ctx = try ZMQContext()
-        let log = EventLog()
+        let log = EventLog(signalWhen: "writable")
         let thread = try SocketThread(context: ctx) { loop in try WritableHandler(loop: loop, log: log) }
         try thread.start()
         try await thread.perform { handler, loop in try loop.watch(handler.dealer, events: [.readable, .writable]) }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !log.all.contains("writable") && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(await log.waitForWatched())
         await thread.stop()
         ctx.terminate()
         #expect(log.all.first == "writable")
@@ -204,16 +223,12 @@ struct SocketThreadTests {
 
     @Test func ticksArrive() async throws {
         let ctx = try ZMQContext()
-        let log = EventLog()
+        let log = EventLog(signalWhen: "tick", times: 2)
         let thread = try SocketThread(context: ctx, configuration: .init(tickInterval: .milliseconds(5))) { loop in
             try EchoHandler(loop: loop, events: log)
         }
         try thread.start()
-        // Wait (bounded) for two ticks by polling the log from the test task.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while log.all.filter({ $0 == "tick" }).count < 2 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        #expect(await log.waitForWatched())
         await thread.stop()
         ctx.terminate()
         #expect(log.all.filter { $0 == "tick" }.count >= 2)

@@ -37,3 +37,55 @@ func receive(_ socket: ZMQSocket, timeoutMs: Int = 2000) throws -> [[UInt8]]? {
 extension String {
     var bytes: [UInt8] { Array(utf8) }
 }
+
+import Synchronization
+
+/// A one-shot event a test task can await with a deadline (no sleeping as synchronisation: the wait
+/// ends when the event fires; the sleep only bounds a failing test).
+final class Signal: Sendable {
+    private struct State {
+        var fired = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextId: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    func fire() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.fired = true
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        for w in waiters { w.resume() }
+    }
+
+    var hasFired: Bool { state.withLock { $0.fired } }
+
+    /// True if the signal fired within `timeout`.
+    func wait(timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitUntilFiredOrCancelled(); return self.hasFired }
+            group.addTask { try? await Task.sleep(for: timeout); return self.hasFired }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func waitUntilFiredOrCancelled() async {
+        let id = state.withLock { s -> UInt64 in s.nextId += 1; return s.nextId }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.fired || Task.isCancelled { return true }
+                    s.waiters[id] = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}

@@ -52,6 +52,24 @@ public final class ZMQContext: @unchecked Sendable {
         while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
     }
 
+    /// ``terminate()`` on a dedicated thread, so async code (a `Service.run()`) can await it without
+    /// parking a cooperative thread for the linger period.
+    public func terminateOffPool() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            do {
+                let thread = try NativeThread.start {
+                    self.terminate()
+                    c.resume()
+                }
+                thread.detach()
+            } catch {
+                // No thread available: terminate here rather than leak the context.
+                terminate()
+                c.resume()
+            }
+        }
+    }
+
     /// True once ``terminate()`` ran.
     public var isTerminated: Bool {
         state.withLock { if case .terminated = $0 { true } else { false } }

@@ -158,6 +158,14 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
     @discardableResult
     public func stop() async -> (any Error)? {
         requestStop()
+        return await finished()
+    }
+
+    /// Waits (without blocking a cooperative thread, and without requesting a stop) until the loop
+    /// has ended — because of ``requestStop()``, `loop.stop()`, a throwing callback or `ETERM` — and
+    /// returns the error that ended it, if any. Lets a service notice a loop that died on its own.
+    @discardableResult
+    public func finished() async -> (any Error)? {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let finished = state.withLock { s -> Bool in
                 if case .stopped = s.phase { return true }
