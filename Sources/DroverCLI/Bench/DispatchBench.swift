@@ -102,33 +102,9 @@ struct DispatchBench: ParsableCommand {
 
     /// Submits `jobs` no-ops with up to `window` SUBMITs in flight; returns seconds until the last DONE.
     func pipelined(_ client: CoordinatorClient, jobs: Int) throws -> Double {
-        let spec = JobSpec(kind: "noop")
         let start = ContinuousClock.now
-        var submitted = 0, inFlight = 0, done = 0, nextID: UInt64 = 1_000_000
-        let deadline = start + .seconds(300)
-        while done < jobs {
-            while inFlight < window, submitted < jobs {
-                let n = min(batch, jobs - submitted)
-                try client.send(.submit(requestID: nextID, watch: true, jobs: Array(repeating: spec, count: n)))
-                nextID += 1
-                submitted += n
-                inFlight += 1
-            }
-            guard let reply = try client.receiveAny() else {
-                guard ContinuousClock.now < deadline else { throw CLIError("throughput run stalled: \(done)/\(jobs) done") }
-                continue
-            }
-            switch reply {
-            case .submitted: inFlight -= 1
-            case .done(let list): done += list.count
-            case .busy(_, let after, _, _):
-                throw CLIError("coordinator busy (retry after \(after) ms); lower --window or --batch")
-            case .error(_, _, let m): throw CLIError("coordinator error: \(m)")
-            default: break
-            }
-        }
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        try client.submitPipelined(jobs: jobs, spec: JobSpec(kind: "noop"), batch: batch, window: window, watch: true)
+        return seconds(since: start)
     }
 
     /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs.

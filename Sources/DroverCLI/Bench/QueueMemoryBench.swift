@@ -39,25 +39,7 @@ struct QueueMemoryBench: ParsableCommand {
             let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 30_000)
             let baseline = coordinator.rss
             let start = ContinuousClock.now
-            var submitted = 0
-            var inFlight = 0
-            var requestID: UInt64 = 1
-            let spec = JobSpec(kind: "noop")
-            while submitted < jobs || inFlight > 0 {
-                while inFlight < 8, submitted < jobs {
-                    let n = min(4_096, jobs - submitted)
-                    try client.send(.submit(requestID: requestID, watch: false, jobs: Array(repeating: spec, count: n)))
-                    requestID += 1
-                    submitted += n
-                    inFlight += 1
-                }
-                guard let reply = try client.receiveAny() else { continue }
-                switch reply {
-                case .submitted: inFlight -= 1
-                case .busy: throw CLIError("coordinator answered busy below its bound")
-                default: break
-                }
-            }
+            try client.submitPipelined(jobs: jobs, spec: JobSpec(kind: "noop"), batch: 4_096, window: 8, watch: false)
             let submitSeconds = seconds(since: start)
             let rss = coordinator.rss, peak = coordinator.peakRSS
             coordinator.terminate()

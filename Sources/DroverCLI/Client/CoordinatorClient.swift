@@ -66,6 +66,34 @@ final class CoordinatorClient {
         return try ClientReply.decode(frames[0])
     }
 
+    /// Submits `jobs` copies of `spec` with up to `window` SUBMITs in flight (benchmarks). With
+    /// `watch`, returns when every job has reported DONE; otherwise when every SUBMIT is answered.
+    func submitPipelined(jobs: Int, spec: JobSpec, batch: Int, window: Int, watch: Bool) throws {
+        var submitted = 0, inFlight = 0, done = 0, requestID: UInt64 = 1_000_000
+        let deadline = ContinuousClock.now + .seconds(300)
+        while watch ? done < jobs : (submitted < jobs || inFlight > 0) {
+            while inFlight < window, submitted < jobs {
+                let n = min(batch, jobs - submitted)
+                try send(.submit(requestID: requestID, watch: watch, jobs: Array(repeating: spec, count: n)))
+                requestID += 1
+                submitted += n
+                inFlight += 1
+            }
+            guard let reply = try receiveAny() else {
+                guard ContinuousClock.now < deadline else { throw CLIError("pipelined run stalled: \(done)/\(jobs) done") }
+                continue
+            }
+            switch reply {
+            case .submitted: inFlight -= 1
+            case .done(let list): done += list.count
+            case .busy(_, let after, let queued, let limit):
+                throw CLIError("coordinator busy (\(queued)/\(limit) waiting, retry after \(after) ms); lower --window or --batch")
+            case .error(_, _, let m): throw CLIError("coordinator error: \(m)")
+            default: break
+            }
+        }
+    }
+
     /// Submits jobs; retries while the coordinator answers BUSY (nothing accepted), up to the timeout.
     func submit(_ jobs: [JobSpec], watch: Bool, busyDeadline: ContinuousClock.Instant? = nil) throws -> [JobID] {
         let id = requestID()

@@ -145,16 +145,7 @@ struct CancelCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try Output.runSync {
-            let client = try connection.client()
-            var infos: [JobInfo] = []
-            for id in jobs {
-                let info = try client.query("cancel", JobRef(id: id), as: JobInfo.self)
-                infos.append(info)
-                if !output.json { Output.line("job \(id): \(info.state)") }
-            }
-            if output.json { try Output.json(infos) }
-        }
+        try runJobCommand("cancel", jobs: jobs, connection: connection, json: output.json)
     }
 }
 
@@ -174,15 +165,20 @@ struct ReleaseCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try Output.runSync {
-            let client = try connection.client()
-            var infos: [JobInfo] = []
-            for id in jobs {
-                let info = try client.query("release", JobRef(id: id), as: JobInfo.self)
-                infos.append(info)
-                if !output.json { Output.line("job \(id): \(info.state)") }
-            }
-            if output.json { try Output.json(infos) }
+        try runJobCommand("release", jobs: jobs, connection: connection, json: output.json)
+    }
+}
+
+/// `cancel` and `release`: one query per job id, printing each job's new state.
+func runJobCommand(_ query: String, jobs: [JobID], connection: ConnectionOptions, json: Bool) throws {
+    try Output.runSync {
+        let client = try connection.client()
+        var infos: [JobInfo] = []
+        for id in jobs {
+            let info = try client.query(query, JobRef(id: id), as: JobInfo.self)
+            infos.append(info)
+            if !json { Output.line("job \(id): \(info.state)") }
         }
+        if json { try Output.json(infos) }
     }
 }
