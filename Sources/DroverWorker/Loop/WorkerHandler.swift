@@ -43,6 +43,8 @@ final class WorkerHandler: SocketLoopHandler {
     var backoffMs: Int64
     // Jobs.
     var waiting: [Assignment] = []
+    /// Tokens in `waiting`, so a duplicate ASSIGN is spotted in O(1).
+    var waitingTokens: Set<UInt64> = []
     var running: [JobID: Running] = [:]
     var unacked: [JobID: AttemptResult] = [:]
     var outResults: [AttemptResult] = []
@@ -191,6 +193,7 @@ final class WorkerHandler: SocketLoopHandler {
             drainDeadlineMs = nowMs + options.drainGraceMs
             for a in waiting { emit(AttemptResult(lease: a.lease, outcome: .handedBack)) }
             waiting.removeAll()
+            waitingTokens.removeAll()
             logger.info("worker.draining", metadata: ["running": "\(running.count)"])
             flush()
             try finishDrainIfDone(loop: loop)
@@ -225,12 +228,13 @@ final class WorkerHandler: SocketLoopHandler {
     // MARK: Jobs
 
     func accept(_ a: Assignment) {
-        if running[a.jobID]?.lease.token == a.token || waiting.contains(where: { $0.token == a.token }) { return }
+        if running[a.jobID]?.lease.token == a.token || waitingTokens.contains(a.token) { return }
         if draining {
             emit(AttemptResult(lease: a.lease, outcome: .handedBack))
             return
         }
         waiting.append(a)
+        waitingTokens.insert(a.token)
     }
 
     /// Starts waiting jobs while slots are free. Immediate kinds finish right here.
@@ -239,6 +243,7 @@ final class WorkerHandler: SocketLoopHandler {
         while i < waiting.count, running.count < options.slots {
             let a = waiting[i]
             i += 1
+            waitingTokens.remove(a.token)
             let context = JobContext(jobID: a.jobID, attempt: a.attempt, kind: a.kind, params: a.params)
             guard let executor = registry.executor(for: a.kind) else {
                 emit(AttemptResult(lease: a.lease, outcome: .failed,
@@ -277,7 +282,7 @@ final class WorkerHandler: SocketLoopHandler {
             job.task?.cancel()
             running[lease.jobID] = nil
             emit(AttemptResult(lease: lease, outcome: outcome, message: message))
-        } else if let i = waiting.firstIndex(where: { $0.token == lease.token }) {
+        } else if waitingTokens.remove(lease.token) != nil, let i = waiting.firstIndex(where: { $0.token == lease.token }) {
             waiting.remove(at: i)
             emit(AttemptResult(lease: lease, outcome: outcome, message: message))
         }
