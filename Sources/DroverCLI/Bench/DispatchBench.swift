@@ -48,6 +48,8 @@ struct DispatchBench: ParsableCommand {
         var roundTrips: Int
         var p50Micros: Double
         var p99Micros: Double
+        /// Submit → SUBMITTED (one hop each way and the first journal commit).
+        var submittedP50Micros: Double
         var coordinatorPeakRSSMiB: Double
         var journal: String
     }
@@ -76,17 +78,19 @@ struct DispatchBench: ParsableCommand {
             let cpuBefore = coordinator.cpuSeconds + workers.reduce(0) { $0 + $1.cpuSeconds } + ChildProcess.cpuSeconds(pid: getpid())
             let seconds = try pipelined(client, jobs: jobs)
             let cpuAfter = coordinator.cpuSeconds + workers.reduce(0) { $0 + $1.cpuSeconds } + ChildProcess.cpuSeconds(pid: getpid())
-            let latencies = try roundTrip(client, count: roundTrips).sorted()
+            let trips = try roundTrip(client, count: roundTrips)
+            let latencies = trips.total.sorted(), accepted = trips.accepted.sorted()
             let report = Report(
                 jobs: jobs, seconds: seconds, jobsPerSecond: Double(jobs) / seconds,
                 cpuMicrosPerJob: (cpuAfter - cpuBefore) / Double(jobs) * 1e6, roundTrips: roundTrips,
-                p50Micros: latencies[latencies.count / 2], p99Micros: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                p50Micros: percentile(latencies, 50), p99Micros: percentile(latencies, 99),
+                submittedP50Micros: percentile(accepted, 50),
                 coordinatorPeakRSSMiB: Double(coordinator.peakRSS) / 1_048_576, journal: "sqlite WAL (\(sync))")
             if output.json { return try Output.json(report) }
             Output.line(String(format: "drover dispatch: %d no-op jobs in %.3f s = %.0f jobs/s; CPU %.2f µs/job (coordinator+2 workers+client)",
                                jobs, seconds, report.jobsPerSecond, report.cpuMicrosPerJob))
-            Output.line(String(format: "drover round trip (submit → result), %d sequential jobs: p50 %.0f µs, p99 %.0f µs",
-                               roundTrips, report.p50Micros, report.p99Micros))
+            Output.line(String(format: "drover round trip (submit → result), %d sequential jobs: p50 %.0f µs, p99 %.0f µs (submit → accepted p50 %.0f µs)",
+                               roundTrips, report.p50Micros, report.p99Micros, report.submittedP50Micros))
             Output.line(String(format: "coordinator peak RSS %.1f MiB; journal %@", report.coordinatorPeakRSSMiB, report.journal))
         }
     }
@@ -107,11 +111,17 @@ struct DispatchBench: ParsableCommand {
         return seconds(since: start)
     }
 
-    /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs.
-    func roundTrip(_ client: CoordinatorClient, count: Int) throws -> [Double] {
+    /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs, and the time
+    /// until SUBMITTED (the first of the two journal commits on the path).
+    func roundTrip(_ client: CoordinatorClient, count: Int) throws -> (total: [Double], accepted: [Double]) {
         let spec = JobSpec(kind: "noop")
-        var out: [Double] = []
-        out.reserveCapacity(count)
+        var total: [Double] = [], accepted: [Double] = []
+        total.reserveCapacity(count)
+        accepted.reserveCapacity(count)
+        func micros(since start: ContinuousClock.Instant) -> Double {
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+        }
         for i in 0..<count {
             let start = ContinuousClock.now
             try client.send(.submit(requestID: UInt64(i + 1), watch: true, jobs: [spec]))
@@ -121,11 +131,15 @@ struct DispatchBench: ParsableCommand {
                     guard ContinuousClock.now - start < .seconds(10) else { throw CLIError("round trip \(i) got no answer in 10 s") }
                     continue
                 }
+                if case .submitted = reply { accepted.append(micros(since: start)) }
                 if case .done = reply { gotDone = true }
             }
-            let d = ContinuousClock.now - start
-            out.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+            total.append(micros(since: start))
         }
-        return out
+        return (total, accepted)
     }
+}
+
+func percentile(_ sorted: [Double], _ p: Int) -> Double {
+    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * p / 100)]
 }
