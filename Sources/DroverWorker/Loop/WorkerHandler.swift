@@ -82,7 +82,7 @@ final class WorkerHandler: SocketLoopHandler {
             .routingId(id), .linger(.milliseconds(200)), .immediate(true),
             .maxMessageSize(Int64(WireLimits.maxFrameBytes)), .receiveHighWaterMark(0),
             .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
-        ])
+        ] + (options.curve?.socketOptions ?? []))
         try s.connect(options.coordinator)
         try loop.watch(s)
         socket = s
