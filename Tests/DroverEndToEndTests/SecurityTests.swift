@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// CURVE with allow-lists, end to end: real coordinator, worker and client processes on loopback.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SecurityTests {
+    @Test("with keys, an allowed worker runs jobs an allowed client submits")
+    func allowedWorkerAndClient() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        let coordinator = try cluster.coordinator(extra: keys.coordinatorFlags)
+        let worker = try cluster.worker("w1", extra: keys.peerFlags("w1"))
+        defer { worker.stop(); coordinator.stop() }
+        let r = try cluster.run(["submit", "--kind", "echo", "--param", "x=1", "--count", "20", "--wait"] + keys.peerFlags("c1"))
+        #expect(r.status == 0, "\(r.stderr)")
+        try cluster.waitForSecureStatus(keys) { $0.jobs("succeeded") == 20 && $0.aliveWorkers == 1 }
+        #expect(coordinator.output.contains("CURVE, 1 worker key(s), 1 client key(s)"))
+    }
+
+    @Test("a worker with an unknown key gets no work: the job stays queued and the worker is not listed")
+    func unknownWorkerGetsNoWork() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        let coordinator = try cluster.coordinator(extra: keys.coordinatorFlags)
+        let stranger = try cluster.worker("stranger", extra: keys.peerFlags("stranger"))
+        // A client key on the worker socket is refused too.
+        let clientAsWorker = try cluster.worker("c1-as-worker", extra: keys.peerFlags("c1"))
+        defer { stranger.stop(); clientAsWorker.stop(); coordinator.stop() }
+        #expect(try cluster.run(["submit", "--kind", "noop"] + keys.peerFlags("c1")).status == 0)
+        try cluster.waitForLog(stranger, contains: "worker.auth.refused")
+        try cluster.waitForLog(clientAsWorker, contains: "worker.auth.refused")
+        usleep(500_000)
+        try cluster.waitForSecureStatus(keys) { $0.jobs("queued") == 1 && $0.aliveWorkers == 0 }
+        let workers = try cluster.run(["workers", "--json"] + keys.peerFlags("c1"))
+        #expect(workers.status == 0)
+        #expect(!workers.stdout.contains("stranger") && !workers.stdout.contains("c1-as-worker"), "\(workers.stdout)")
+        #expect(coordinator.output.contains("coordinator.auth.denied"))
+    }
+
+    @Test("a client with an unknown key, a worker key or no key cannot submit: exit 1 with a hint")
+    func refusedClients() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        let coordinator = try cluster.coordinator(extra: keys.coordinatorFlags)
+        defer { coordinator.stop() }
+        for name in ["stranger", "w1"] {
+            let r = try cluster.run(["submit", "--kind", "noop"] + keys.peerFlags(name))
+            #expect(r.status == 1, "\(name): \(r.stderr)")
+            #expect(r.stderr.contains("refused this client's CURVE key"), "\(name): \(r.stderr)")
+            #expect(r.stderr.contains("hint: add this key's NAME.pub line to the coordinator's --allow-clients"))
+        }
+        // A worker key cannot cancel either (the job does not even exist: the handshake fails first).
+        let cancel = try cluster.run(["cancel", "1"] + keys.peerFlags("w1"))
+        #expect(cancel.status == 1)
+        #expect(cancel.stderr.contains("refused this client's CURVE key"))
+        let plain = try cluster.run(["status"])
+        #expect(plain.status == 1)
+        #expect(plain.stderr.contains("requires CURVE keys"), "\(plain.stderr)")
+        // Nothing was accepted.
+        try cluster.waitForSecureStatus(keys) { $0.jobs("queued") == 0 }
+    }
+
+    @Test("a secret key file readable by others (0644) is refused with a chmod hint, exit 2")
+    func worldReadableSecretRefused() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        chmod(keys.secret("c1"), 0o644)
+        let client = try cluster.run(["status"] + keys.peerFlags("c1"))
+        #expect(client.status == 2)
+        #expect(client.stderr.contains("chmod 600 \(keys.secret("c1"))"), "\(client.stderr)")
+        chmod(keys.secret("coordinator"), 0o640)
+        let coordinator = try drover(["coordinator", "--bind", cluster.endpoint, "--data-dir", cluster.dataDir]
+                                     + keys.coordinatorFlags)
+        #expect(coordinator.status == 2)
+        #expect(coordinator.stderr.contains("accessible by group or others (mode 0640)"), "\(coordinator.stderr)")
+        #expect(!coordinator.stderr.contains(try secretLine(keys.secret("coordinator"))), "a secret key was printed")
+    }
+
+    @Test("binding 0.0.0.0 without keys fails with exit 2 unless --insecure")
+    func nonLoopbackNeedsKeys() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let wildcard = "tcp://0.0.0.0:\(cluster.port)"
+        let refused = try drover(["coordinator", "--bind", wildcard, "--data-dir", cluster.dataDir])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("refusing to bind \(wildcard) without CURVE keys"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--curve-secret") && refused.stderr.contains("--insecure"))
+        let up = try drover(["up", "--bind", wildcard, "--data-dir", cluster.dataDir])
+        #expect(up.status == 2)
+
+        let insecure = try DroverProcess(["coordinator", "--bind", wildcard, "--data-dir", cluster.dataDir, "--insecure"],
+                                         name: "insecure", in: cluster.dir)
+        defer { insecure.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers == 0 }
+    }
+}
+
+/// The Z85 line of a secret key file (to check it never appears in output).
+func secretLine(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first { !$0.hasPrefix("#") }.map(String.init) ?? "?"
+}
