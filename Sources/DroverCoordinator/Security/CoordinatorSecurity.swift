@@ -42,16 +42,24 @@ public struct CoordinatorSecurity: Sendable {
         return .allow(userId: principal)
     }
 
-    /// `decide`, logging every refusal (public keys and addresses only: nothing secret).
+    /// `decide`, logging every handshake as an audit trail: refusals as warnings, accepted
+    /// principals at debug level (public keys, names and addresses only: nothing secret).
     func authorizer(logger: Logger) -> (ZAPRequest) -> ZAPDecision {
         { request in
             let decision = decide(request)
-            if case .deny(let reason) = decision {
-                let role = request.domain == Self.workerDomain ? "worker" : "client"
+            let role = request.domain == Self.workerDomain ? "worker" : "client"
+            switch decision {
+            case .deny(let reason):
                 logger.warning("coordinator.auth.denied", metadata: [
                     "socket": "\(role)", "peer": "\(request.address)", "mechanism": "\(request.mechanism)",
                     "key": "\(request.curvePublicKey ?? "-")", "reason": "\(reason)",
                 ])
+            case .allow(let principal):
+                logger.debug("coordinator.auth.allowed", metadata: [
+                    "socket": "\(role)", "peer": "\(request.address)", "principal": "\(principal)",
+                ])
+            case .temporaryFailure:
+                break
             }
             return decision
         }
