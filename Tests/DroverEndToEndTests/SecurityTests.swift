@@ -39,6 +39,22 @@ struct SecurityTests {
         #expect(coordinator.output.contains("coordinator.auth.denied"))
     }
 
+    @Test("a worker key binds the worker name: another worker's name is refused, NAME-SUFFIX is accepted")
+    func workerNameBoundToKey() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        let coordinator = try cluster.coordinator(extra: keys.coordinatorFlags)
+        let impostor = try cluster.worker("w2", extra: keys.peerFlags("w1"))
+        defer { impostor.stop(); coordinator.stop() }
+        #expect(try cluster.run(["submit", "--kind", "noop"] + keys.peerFlags("c1")).status == 0)
+        try cluster.waitForLog(impostor, contains: "worker name 'w2' is not allowed for the key 'w1'")
+        try cluster.waitForSecureStatus(keys) { $0.jobs("queued") == 1 && $0.aliveWorkers == 0 }
+        let suffixed = try cluster.worker("w1-gpu", extra: keys.peerFlags("w1"))
+        defer { suffixed.stop() }
+        try cluster.waitForSecureStatus(keys) { $0.jobs("succeeded") == 1 && $0.aliveWorkers == 1 }
+    }
+
     @Test("a client with an unknown key, a worker key or no key cannot submit: exit 1 with a hint")
     func refusedClients() throws {
         let cluster = try TestCluster()

@@ -37,7 +37,7 @@ struct UpCommand: AsyncParsableCommand {
         // With CURVE, the in-process workers get a key of their own for this run only.
         let localCurve = try options.security.map { security in
             let keys = try CurveKeyPair.generate()
-            options.security?.workers[keys.publicKey] = "up-local"
+            options.security?.workers[keys.publicKey] = "local" // worker names are local-PID-N
             return CurveClientKeys(keyPair: keys, serverPublicKey: security.serverKeys.publicKey)
         }
         let service = CoordinatorService(options: options, logger: logger)

@@ -71,7 +71,8 @@ final class CoordinatorHandler: SocketLoopHandler {
         let isWorkerSocket = socket === workers
         let now = clock.nowMs
         var handled = 0
-        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true) {
+        let readUserId = isWorkerSocket && zap != nil
+        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true, readUserId: readUserId) {
             handled += 1
             guard frame.count == 2 else {
                 core.rejectedFramesFromShell(1)
@@ -81,7 +82,12 @@ final class CoordinatorHandler: SocketLoopHandler {
             let body = Array(frame[1])
             if isWorkerSocket {
                 do throws(DecodeError) {
-                    core.workerMessage(from: peer, try WorkerMessage.decode(body), now: now)
+                    let message = try WorkerMessage.decode(body)
+                    if readUserId, let refusal = CoordinatorSecurity.helloRefusal(message, principal: frame.userId) {
+                        send(CoordinatorMessage.error(.forbidden, refusal).encode(), to: peer, on: workers)
+                        continue
+                    }
+                    core.workerMessage(from: peer, message, now: now)
                 } catch {
                     core.rejectWorkerFrame(from: peer, error)
                 }

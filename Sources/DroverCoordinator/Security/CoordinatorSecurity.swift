@@ -1,3 +1,4 @@
+import DroverProtocol
 import Logging
 import ZeroMQ
 
@@ -27,6 +28,20 @@ public struct CoordinatorSecurity: Sendable {
     /// Options for one of the two ROUTER sockets (set before `bind`).
     func socketOptions(domain: String) -> [SocketOption] {
         serverKeys.serverOptions + [.zapDomain(domain), .handshakeInterval(.seconds(10))]
+    }
+
+    /// Why a worker's HELLO must be refused, or `nil`: with CURVE, a worker name must be its key's
+    /// principal, optionally followed by a suffix after `-`, `.`, `/` or `:` (`gpu-7`, `gpu-7-2`,
+    /// `gpu-7.example.com-4242`), so one worker key cannot take over another worker's session.
+    public static func helloRefusal(_ message: WorkerMessage, principal: String?) -> String? {
+        guard case .hello(let hello) = message else { return nil }
+        guard let principal, !principal.isEmpty else { return "no authenticated principal for this connection" }
+        let name = hello.name
+        if name == principal { return nil }
+        if name.hasPrefix(principal), let next = name.dropFirst(principal.count).first, "-./:".contains(next) {
+            return nil
+        }
+        return "worker name '\(name)' is not allowed for the key '\(principal)': use --name \(principal) or \(principal)-SUFFIX"
     }
 
     /// The ZAP decision for one handshake: the key must be on the allow-list of the socket's role.
