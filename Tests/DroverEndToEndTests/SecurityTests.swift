@@ -96,6 +96,30 @@ struct SecurityTests {
         #expect(!coordinator.stderr.contains(try secretLine(keys.secret("coordinator"))), "a secret key was printed")
     }
 
+    @Test("keys generate writes a 0600 secret and a public 'KEY NAME' line, refuses to overwrite, has --help examples")
+    func keysGenerate() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let out = cluster.dir.appendingPathComponent("k").path
+        let r = try drover(["keys", "generate", "--out", out, "--name", "node-1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: out + "/node-1.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let pub = try String(contentsOfFile: out + "/node-1.pub", encoding: .utf8)
+        let line = try #require(pub.split(separator: "\n").first { !$0.hasPrefix("#") })
+        #expect(line.hasSuffix(" node-1") && line.count == 40 + 7)
+        #expect(!r.stdout.contains(try secretLine(out + "/node-1.key")), "the secret key was printed")
+        let again = try drover(["keys", "generate", "--out", out, "--name", "node-1"])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("--force"))
+        for command in [["keys"], ["keys", "generate"]] {
+            let help = try drover(command + ["--help"])
+            #expect(help.status == 0 && help.stdout.contains("drover keys generate --out"))
+        }
+        let coordinatorHelp = try drover(["coordinator", "--help"])
+        #expect(coordinatorHelp.stdout.contains("--curve-secret") && coordinatorHelp.stdout.contains("--insecure"))
+    }
+
     @Test("binding 0.0.0.0 without keys fails with exit 2 unless --insecure")
     func nonLoopbackNeedsKeys() throws {
         let cluster = try TestCluster()
