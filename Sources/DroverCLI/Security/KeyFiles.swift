@@ -80,6 +80,7 @@ enum KeyFiles {
                                  hint: "choose another --name or --out, or pass --force to replace it")
         }
         let stamp = ISO8601DateFormatter().string(from: Date())
+        if force { for url in [secret, pub] { unlink(url.path) } }
         try writeFile(secret, mode: 0o600, """
             # Drover CURVE secret key '\(name)', created \(stamp). Keep it private: mode 0600, never copy it.
             # Its public key (give this one out): \(keys.publicKey)
@@ -95,7 +96,6 @@ enum KeyFiles {
     }
 
     private static func writeFile(_ url: URL, mode: mode_t, _ text: String) throws(CLIError) {
-        unlink(url.path)
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw CLIError("cannot create \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
