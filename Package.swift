@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
-            "drover", "DroverProtocol", "DroverCore", "DroverStore",
+            "drover", "DroverProtocol", "DroverCore", "DroverStore", "ZeroMQ",
         ], swiftSettings: strict),
     ]
 )

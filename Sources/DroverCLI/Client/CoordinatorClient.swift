@@ -13,23 +13,30 @@ final class CoordinatorClient {
     let timeoutMs: Int
     private let context: ZMQContext
     private let socket: ZMQSocket
+    /// Watches the handshake, so a refused key fails fast with a useful message instead of a timeout.
+    private let monitor: ZMQMonitor
+    private let secured: Bool
     private var nextRequest: UInt64 = 1
     /// DONE notifications that arrived while waiting for something else.
     private(set) var done: [ClientReply.DoneJob] = []
 
     /// `coordinator` is the coordinator's address as workers see it (`tcp://host:5555`);
     /// the client socket is at the next port.
-    init(coordinator: String, timeoutMs: Int = 5_000) throws {
+    init(coordinator: String, timeoutMs: Int = 5_000, curve: CurveClientKeys? = nil) throws {
         endpoint = Endpoint.clientEndpoint(forWorkerEndpoint: coordinator)
         self.timeoutMs = timeoutMs
+        secured = curve != nil
         context = try ZMQContext()
         socket = try ZMQSocket(context, type: .dealer, linger: .milliseconds(200))
         try socket.set([.receiveTimeout(.milliseconds(100)), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
-                        .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10))])
+                        .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10))]
+                       + (curve?.socketOptions ?? []))
+        monitor = try ZMQMonitor(socket, events: [.handshakeFailedAuth, .handshakeFailedProtocol])
         try socket.connect(endpoint)
     }
 
     deinit {
+        monitor.close()
         socket.close()
         context.terminate()
     }
@@ -47,7 +54,10 @@ final class CoordinatorClient {
     func receive(timeoutMs: Int? = nil, until match: (ClientReply) -> Bool) throws -> ClientReply {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs ?? self.timeoutMs)
         while ContinuousClock.now < deadline {
-            guard let frames = try socket.receive(), frames.count == 1 else { continue }
+            guard let frames = try socket.receive(), frames.count == 1 else {
+                try checkHandshake()
+                continue
+            }
             let reply = try ClientReply.decode(frames[0])
             if case .done(let jobs) = reply {
                 done.append(contentsOf: jobs)
@@ -60,9 +70,30 @@ final class CoordinatorClient {
                        hint: "is it running? Start one with `drover up`, or point --connect / DROVER_COORDINATOR at it")
     }
 
+    /// Throws a clear error if the coordinator refused the security handshake (unknown key,
+    /// a worker key used as a client, or CURVE on one side only).
+    private func checkHandshake() throws {
+        while let event = try monitor.receive() {
+            if event.kind == .handshakeFailedAuth {
+                throw CLIError("the coordinator at \(endpoint) refused this client's CURVE key (status \(event.value))",
+                               hint: "add this key's NAME.pub line to the coordinator's --allow-clients file and restart it; a worker key cannot be used as a client")
+            }
+            if event.kind == .handshakeFailedProtocol {
+                throw CLIError(secured
+                    ? "the security handshake with \(endpoint) failed: the coordinator does not use CURVE, or --server-key is not its public key"
+                    : "the security handshake with \(endpoint) failed: the coordinator requires CURVE keys",
+                    hint: secured ? "check --server-key against the coordinator's NAME.pub"
+                        : "pass --curve-secret YOUR.key --server-key COORDINATOR.pub (or DROVER_CURVE_SECRET / DROVER_SERVER_KEY)")
+            }
+        }
+    }
+
     /// The next reply of any kind, or nil after the socket's receive timeout (100 ms).
     func receiveAny() throws -> ClientReply? {
-        guard let frames = try socket.receive(), frames.count == 1 else { return nil }
+        guard let frames = try socket.receive(), frames.count == 1 else {
+            try checkHandshake()
+            return nil
+        }
         return try ClientReply.decode(frames[0])
     }
 

@@ -31,16 +31,57 @@ struct CoordinatorFlags: ParsableArguments {
     @Option(name: .long, help: "Base of the exponential retry backoff after a job failure, in milliseconds.")
     var retryBackoffMs: Int64 = 1_000
 
+    @Option(name: .long, help: ArgumentHelp("The coordinator's CURVE secret key (NAME.key, mode 0600): encrypts and authenticates both sockets. Needs --allow-workers and --allow-clients.", valueName: "file"))
+    var curveSecret: String?
+
+    @Option(name: .long, help: ArgumentHelp("Public keys of workers allowed on the worker socket, one 'KEY [NAME]' per line (cat w1.pub w2.pub > FILE).", valueName: "file"))
+    var allowWorkers: String?
+
+    @Option(name: .long, help: ArgumentHelp("Public keys of clients allowed to submit, query and cancel, one 'KEY [NAME]' per line.", valueName: "file"))
+    var allowClients: String?
+
+    @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE keys (plaintext, unauthenticated: trusted networks only).")
+    var insecure = false
+
     func validate() throws {
+        let keyFlags = [curveSecret, allowWorkers, allowClients].compactMap { $0 }.count
+        guard keyFlags == 0 || keyFlags == 3 else {
+            throw ValidationError("--curve-secret, --allow-workers and --allow-clients go together: give all three (see drover keys --help)")
+        }
+        if keyFlags == 3, insecure { throw ValidationError("--insecure contradicts --curve-secret: choose one") }
         guard bind.contains("://") else { throw ValidationError("--bind must be an endpoint such as tcp://0.0.0.0:5555") }
         guard SQLiteJournal.Durability(rawValue: sync) != nil else { throw ValidationError("--sync must be 'process' or 'fsync'") }
         guard heartbeatMs >= 10, leaseMs > heartbeatMs * 3 else {
             throw ValidationError("--heartbeat-ms must be ≥ 10 and --lease-ms more than 3 heartbeats")
         }
         guard maxQueued > 0 else { throw ValidationError("--max-queued must be positive") }
+        try checkExposure()
     }
 
-    var options: CoordinatorOptions {
+    /// Whether the endpoints are exposed beyond loopback without keys (exit 2 before anything starts).
+    func checkExposure() throws {
+        let endpoints = [bind, clientBind ?? Endpoint.clientEndpoint(forWorkerEndpoint: bind)]
+        if let refusal = BindExposure.refusal(endpoints: endpoints, secured: curveSecret != nil, insecure: insecure) {
+            throw ValidationError(refusal)
+        }
+    }
+
+    /// Loads the keys (permission-checked) and builds the options.
+    func options() throws(CLIError) -> CoordinatorOptions {
+        var security: CoordinatorSecurity?
+        if let curveSecret, let allowWorkers, let allowClients {
+            security = CoordinatorSecurity(
+                serverKeys: try KeyFiles.loadSecret(curveSecret, flag: "--curve-secret"),
+                workers: try KeyFiles.loadAllowList(allowWorkers, flag: "--allow-workers"),
+                clients: try KeyFiles.loadAllowList(allowClients, flag: "--allow-clients"))
+        }
+        var options = plainOptions
+        options.security = security
+        options.insecure = insecure
+        return options
+    }
+
+    private var plainOptions: CoordinatorOptions {
         var config = CoordinatorConfig()
         config.heartbeatMs = heartbeatMs
         config.leaseMs = leaseMs
@@ -58,7 +99,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         discussion: """
         Examples:
           drover coordinator                                   # tcp://127.0.0.1:5555, journal in ./.drover
-          drover coordinator --bind tcp://0.0.0.0:5555 --data-dir /var/lib/drover --sync fsync
+          drover coordinator --bind tcp://0.0.0.0:5555 --data-dir /var/lib/drover --sync fsync \\
+            --curve-secret keys/coordinator.key --allow-workers workers.allow --allow-clients clients.allow
+          drover coordinator --bind tcp://10.0.0.5:5555 --insecure   # plaintext: trusted networks only
+
+        A non-loopback --bind needs CURVE keys (drover keys generate; docs/security.md) or --insecure.
 
         Workers connect to the --bind endpoint; clients (submit, status, …) to the next port.
         SIGTERM or Ctrl-C commits what is pending and stops.
@@ -68,11 +113,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "drover.coordinator")
-        let service = CoordinatorService(options: flags.options, logger: logger)
-        try await ServiceRunner.run([service], logger: logger) {
-            let endpoints = try await service.waitUntilReady()
-            Output.error("coordinator ready: \(endpoints); journal in \(flags.dataDir)")
+        try await Output.run {
+            let options = try flags.options()
+            let logger = logging.bootstrap(label: "drover.coordinator")
+            let service = CoordinatorService(options: options, logger: logger)
+            let secured = options.security.map { "CURVE, \($0.workers.count) worker key(s), \($0.clients.count) client key(s)" }
+                ?? "no CURVE keys (plaintext)"
+            try await ServiceRunner.run([service], logger: logger) {
+                let endpoints = try await service.waitUntilReady()
+                Output.error("coordinator ready: \(endpoints); \(secured); journal in \(flags.dataDir)")
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = try LoggingOptions.parse(["--log-level", logLevel]).bootstrap(label: "drover.demo")
         let endpoint = "tcp://127.0.0.1:\(port)"
         let config = try CoordinatorFlags.parse(["--bind", endpoint, "--data-dir", dataDir, "--retry-backoff-ms", "50"])
-        let coordinator = CoordinatorService(options: config.options, logger: logger)
+        let coordinator = CoordinatorService(options: try config.options(), logger: logger)
         let workers = (1...2).map { i in
             WorkerService(options: WorkerOptions(coordinator: endpoint, name: "demo-\(i)", slots: 4, prefetch: 256),
                           logger: logger)

@@ -4,6 +4,7 @@ import DroverWorker
 import Foundation
 import Logging
 import ServiceLifecycle
+import ZeroMQ
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,14 +32,20 @@ struct UpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
+        var options = try await Output.run { try coordinator.options() }
         let logger = logging.bootstrap(label: "drover.up")
-        let options = coordinator.options
+        // With CURVE, the in-process workers get a key of their own for this run only.
+        let localCurve = try options.security.map { security in
+            let keys = try CurveKeyPair.generate()
+            options.security?.workers[keys.publicKey] = "local" // worker names are local-PID-N
+            return CurveClientKeys(keyPair: keys, serverPublicKey: security.serverKeys.publicKey)
+        }
         let service = CoordinatorService(options: options, logger: logger)
         let workerServices = (0..<workers).map { i in
             WorkerService(options: WorkerOptions(
                 coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"),
                 name: "local-\(ProcessInfo.processInfo.processIdentifier)-\(i + 1)", slots: worker.slots,
-                prefetch: worker.prefetch, tags: worker.tags), logger: logger)
+                prefetch: worker.prefetch, tags: worker.tags, curve: localCurve), logger: logger)
         }
         let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
         try await ServiceRunner.run([service] + workerServices, logger: logger) {

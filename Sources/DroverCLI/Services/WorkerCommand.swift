@@ -31,6 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
         Examples:
           drover worker                                          # to tcp://127.0.0.1:5555
           drover worker --connect tcp://coord-host:5555 --slots 4 --tag gpu
+          drover worker --connect tcp://coord-host:5555 --curve-secret keys/worker1.key --server-key keys/coordinator.pub
 
         SIGTERM or Ctrl-C drains: no new work, unstarted jobs are handed back, running jobs
         get 10 s to finish (--drain-grace-ms), then the worker says goodbye.
@@ -45,9 +46,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "drover.worker")
-        let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
-                                    prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs)
-        try await ServiceRunner.run([WorkerService(options: options, logger: logger)], logger: logger) {}
+        try await Output.run {
+            let curve = try connection.curveKeys()
+            let logger = logging.bootstrap(label: "drover.worker")
+            let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
+                                        prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs,
+                                        curve: curve)
+            try await ServiceRunner.run([WorkerService(options: options, logger: logger)], logger: logger) {}
+        }
     }
 }

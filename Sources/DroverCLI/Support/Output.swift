@@ -34,9 +34,10 @@ public enum Output {
     }
 
     /// Runs `body`, printing a `CLIError` as `error: …` and exiting with its code.
-    public static func run(_ body: () async throws -> Void) async throws {
+    @discardableResult
+    public static func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            try await body()
+            return try await body()
         } catch let error as CLIError {
             Output.error("error: \(error.description)")
             throw error.exitCode

@@ -12,6 +12,8 @@ final class CoordinatorHandler: SocketLoopHandler {
 
     let workers: ZMQSocket
     let clients: ZMQSocket
+    /// Checks every CURVE handshake against the allow-lists (only with `options.security`).
+    private(set) var zap: ZAPHandler?
     let journal: SQLiteJournal
     var core: CoordinatorCore
     let clock = CoordinatorClock()
@@ -37,9 +39,20 @@ final class CoordinatorHandler: SocketLoopHandler {
         ]
         // Credits bound what is in flight to a worker, so the send queue needs no HWM of its own:
         // a dropped ASSIGN would strand a leased job until its worker died.
-        workers = try loop.makeSocket(.router, options: common + [.routerMandatory(true), .sendHighWaterMark(0),
-                                                                   .receiveHighWaterMark(0)])
-        clients = try loop.makeSocket(.router, options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)])
+        let security = options.security
+        let workerCurve = security?.socketOptions(domain: CoordinatorSecurity.workerDomain) ?? []
+        let clientCurve = security?.socketOptions(domain: CoordinatorSecurity.clientDomain) ?? []
+        workers = try loop.makeSocket(.router, options: common + workerCurve + [.routerMandatory(true),
+                                                                                .sendHighWaterMark(0), .receiveHighWaterMark(0)])
+        clients = try loop.makeSocket(.router, options: common + clientCurve + [.routerMandatory(true),
+                                                                                .sendHighWaterMark(100_000)])
+        if let security {
+            // Bound before the ROUTERs so no handshake can happen without it.
+            let zap = try ZAPHandler(context: loop.context, authorize: security.authorizer(logger: logger))
+            loop.own(zap.socket)
+            try loop.watch(zap.socket)
+            self.zap = zap
+        }
         var core = CoordinatorCore(config: options.core, seed: UInt64.random(in: 1...UInt64.max))
         try core.recover(from: journal, now: clock.nowMs)
         self.core = core
@@ -51,10 +64,15 @@ final class CoordinatorHandler: SocketLoopHandler {
     }
 
     func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {
+        if let zap, socket === zap.socket {
+            try zap.handleAll()
+            return
+        }
         let isWorkerSocket = socket === workers
         let now = clock.nowMs
         var handled = 0
-        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true) {
+        let readUserId = isWorkerSocket && zap != nil
+        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true, readUserId: readUserId) {
             handled += 1
             guard frame.count == 2 else {
                 core.rejectedFramesFromShell(1)
@@ -64,7 +82,12 @@ final class CoordinatorHandler: SocketLoopHandler {
             let body = Array(frame[1])
             if isWorkerSocket {
                 do throws(DecodeError) {
-                    core.workerMessage(from: peer, try WorkerMessage.decode(body), now: now)
+                    let message = try WorkerMessage.decode(body)
+                    if readUserId, let refusal = CoordinatorSecurity.helloRefusal(message, principal: frame.userId) {
+                        send(CoordinatorMessage.error(.forbidden, refusal).encode(), to: peer, on: workers)
+                        continue
+                    }
+                    core.workerMessage(from: peer, message, now: now)
                 } catch {
                     core.rejectWorkerFrame(from: peer, error)
                 }

@@ -14,15 +14,22 @@ public struct CoordinatorOptions: Sendable {
     public var tickMs: Int64
     /// Most messages read from one socket before the batch is committed and answered.
     public var batchBudget: Int
+    /// CURVE keys and allow-lists; `nil` = plaintext (allowed on loopback, or with `insecure`).
+    public var security: CoordinatorSecurity?
+    /// Bind a non-loopback address without keys anyway (`--insecure`).
+    public var insecure: Bool
 
     public init(workerEndpoint: String = "tcp://127.0.0.1:5555", clientEndpoint: String? = nil,
                 dataDirectory: String = ".drover", durability: SQLiteJournal.Durability = .process,
-                core: CoordinatorConfig = CoordinatorConfig()) {
+                core: CoordinatorConfig = CoordinatorConfig(), security: CoordinatorSecurity? = nil,
+                insecure: Bool = false) {
         self.workerEndpoint = workerEndpoint
         self.clientEndpoint = clientEndpoint ?? Endpoint.clientEndpoint(forWorkerEndpoint: workerEndpoint)
         self.dataDirectory = dataDirectory
         self.durability = durability
         self.core = core
+        self.security = security
+        self.insecure = insecure
         tickMs = max(5, min(50, core.heartbeatMs / 4))
         batchBudget = 4_096
     }

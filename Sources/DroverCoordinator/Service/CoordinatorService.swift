@@ -23,6 +23,10 @@ public final class CoordinatorService: Service {
     }
 
     public func run() async throws {
+        if let refusal = BindExposure.refusal(for: options) {
+            ready.resolve(.failure(CoordinatorStartError(message: refusal)))
+            throw CoordinatorStartError(message: refusal)
+        }
         let dir: DataDirectory
         let journal: SQLiteJournal
         do {

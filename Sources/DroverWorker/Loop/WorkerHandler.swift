@@ -31,6 +31,9 @@ final class WorkerHandler: SocketLoopHandler {
     var rng = SystemRandomNumberGenerator()
 
     var socket: ZMQSocket?
+    /// Reports refused security handshakes on `socket` (see WorkerHandler+Handshake.swift).
+    var handshakeMonitor: ZMQMonitor?
+    var handshakeRefused = false
     var frame = Multipart()
     // Session with the coordinator.
     var welcomed = false
@@ -74,6 +77,7 @@ final class WorkerHandler: SocketLoopHandler {
     /// A fresh DEALER (new routing id) and a HELLO. Old socket and its queue are dropped:
     /// everything that matters is re-announced in HELLO or kept in `unacked`.
     func reconnect(loop: SocketLoop) throws {
+        closeHandshakeMonitor(loop: loop)
         if let old = socket {
             loop.unwatch(old)
             old.close()
@@ -85,7 +89,8 @@ final class WorkerHandler: SocketLoopHandler {
             .maxMessageSize(Int64(WireLimits.maxFrameBytes)), .receiveHighWaterMark(0),
             .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
             .reconnectInterval(.milliseconds(10)), .reconnectIntervalMax(.seconds(2)),
-        ])
+        ] + (options.curve?.socketOptions ?? []))
+        try watchHandshake(of: s, loop: loop)
         try s.connect(options.coordinator)
         try loop.watch(s)
         socket = s
@@ -122,6 +127,7 @@ final class WorkerHandler: SocketLoopHandler {
     // MARK: Loop callbacks
 
     func onReadable(_ s: ZMQSocket, loop: SocketLoop) throws {
+        if s === handshakeMonitor?.socket { return try onHandshakeEvents(loop: loop) }
         var handled = 0
         while handled < 4_096, s === socket, try s.receive(into: &frame, dontWait: true) {
             handled += 1
@@ -203,7 +209,8 @@ final class WorkerHandler: SocketLoopHandler {
     func onTick(now _: ContinuousClock.Instant, loop: SocketLoop) throws {
         let now = nowMs
         if !welcomed {
-            if now >= nextHelloMs { sendHello() }
+            // A refused handshake is not retried by libzmq: try again on a fresh socket, with backoff.
+            if now >= nextHelloMs { handshakeRefused ? try reconnect(loop: loop) : sendHello() }
         } else if now - lastHeardMs > heartbeatMs * liveness {
             logger.warning("worker.coordinator_silent", metadata: ["silent_ms": "\(now - lastHeardMs)"])
             try reconnect(loop: loop)

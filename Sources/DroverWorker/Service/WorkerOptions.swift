@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 /// Everything `drover worker` can configure.
 public struct WorkerOptions: Sendable {
@@ -19,15 +20,18 @@ public struct WorkerOptions: Sendable {
     /// 1 s; we start at 10 ms so a worker started with its coordinator is ready at once).
     public var reconnectMinMs: Int64 = 10
     public var reconnectMaxMs: Int64 = 32_000
+    /// CURVE keys (this worker's pair and the coordinator's public key); `nil` = plaintext.
+    public var curve: CurveClientKeys?
 
     public init(coordinator: String, name: String? = nil, slots: Int = 4, prefetch: Int? = nil, tags: [String] = [],
-                drainGraceMs: Int64 = 10_000) {
+                drainGraceMs: Int64 = 10_000, curve: CurveClientKeys? = nil) {
         self.coordinator = coordinator
         self.name = name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         self.slots = max(1, slots)
         self.prefetch = max(0, prefetch ?? slots)
         self.tags = tags
         self.drainGraceMs = drainGraceMs
+        self.curve = curve
     }
 
     public var capacity: Int { slots + prefetch }
