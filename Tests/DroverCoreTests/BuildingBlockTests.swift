@@ -36,7 +36,7 @@ struct JournalRecordCodecTests {
 
     @Test("unknown tags, non-terminal finished states and unknown causes are rejected")
     func invalidValues() {
-        #expect(throws: DecodeError.invalidValue(field: "record.tag", value: 99)) { try JournalRecord.decodeBatch([1, 0, 0, 0, 99]) }
+        #expect(throws: DecodeError.invalidValue(field: "record.tag", value: 99)) { try JournalRecord.decodeBatch([1, 0, 0, 0, 99] + [UInt8](repeating: 0, count: 16)) }
         var finished = JournalRecord.encodeBatch([.finished(1, attempt: 1, state: .succeeded, metrics: [:], message: "", atMs: 0)])
         finished[4 + 1 + 8 + 4] = JobState.running.rawValue
         #expect(throws: DecodeError.invalidValue(field: "state", value: Int(JobState.running.rawValue))) { try JournalRecord.decodeBatch(finished) }

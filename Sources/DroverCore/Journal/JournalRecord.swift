@@ -98,7 +98,8 @@ public enum JournalRecord: Sendable, Equatable {
 
     public static func decodeBatch(_ bytes: [UInt8]) throws(DecodeError) -> [JournalRecord] {
         var r = ByteReader(bytes)
-        let n = try r.count("batch", limit: Int(Int32.max))
+        // Every record takes at least 17 bytes (tag + two 8-byte fields): bounds what a count can reserve.
+        let n = try r.count("batch", limit: Int(Int32.max), minElementSize: 17)
         var out: [JournalRecord] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try decode(from: &r)) }
