@@ -130,7 +130,7 @@ struct SQLiteJournalTests {
         for b in Self.batches { try journal.append(b) }
         // Damage batch 3 behind the journal's back.
         let db = try DatabaseQueue(path: dir.journalPath)
-        try db.write { try $0.execute(sql: "UPDATE journal SET batch = X'0100000063' WHERE seq = 3") }
+        try db.write { try $0.execute(sql: "UPDATE journal SET batch = X'010000006300000000000000000000000000000000' WHERE seq = 3") }
         try db.close()
         let reopened = try SQLiteJournal(path: dir.journalPath)
         var seen = 0
