@@ -8,11 +8,12 @@ public struct Histogram: Codable, Sendable, Equatable {
         self.counts = counts
     }
 
-    /// `bins` equal-width edges over `range` (one bin when the range is a single point).
+    /// `bins` equal-width edges over `range`, computed as numpy `linspace` does
+    /// (`lo + i·(width/bins)`, last edge exactly `hi`), so bin counts match `np.histogram`.
     public static func equalWidthEdges(bins: Int, range: ClosedRange<Double>) -> [Double] {
         let b = max(1, bins)
-        let width = range.upperBound - range.lowerBound
-        return (0...b).map { i in i == b ? range.upperBound : range.lowerBound + width * Double(i) / Double(b) }
+        let step = (range.upperBound - range.lowerBound) / Double(b)
+        return (0...b).map { i in i == b ? range.upperBound : range.lowerBound + Double(i) * step }
     }
 
     /// Exact histogram of finite `values` over sorted `edges`; values outside are dropped.
