@@ -15,6 +15,7 @@ public struct Drover: AsyncParsableCommand {
         subcommands: [
             // Job system
             // ML (one step at a time)
+            DataCommand.self,
         ]
     )
 

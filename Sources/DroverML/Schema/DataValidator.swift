@@ -47,12 +47,12 @@ public enum DataValidator {
                 if let lo = range.min, let seen = numeric.min, seen < lo {
                     let share = numeric.sketch.rankBelow(lo) / n
                     out.append(Anomaly(.smallFloat, range.severity, column: name,
-                                       "minimum \(seen) is below the allowed \(lo) (≈\(percent(share)) of values)"))
+                                       "minimum \(seen) is below the allowed \(lo) (\(approximately(share)) of values)"))
                 }
                 if let hi = range.max, let seen = numeric.max, seen > hi {
                     let share = 1 - numeric.sketch.rank(hi) / n
                     out.append(Anomaly(.bigFloat, range.severity, column: name,
-                                       "maximum \(seen) is above the allowed \(hi) (≈\(percent(share)) of values)"))
+                                       "maximum \(seen) is above the allowed \(hi) (\(approximately(share)) of values)"))
                 }
             }
         }
@@ -70,6 +70,11 @@ public enum DataValidator {
             }
         }
         return out
+    }
+
+    /// "≈2.50 %", or "< 0.1 %" when the sketch estimate is below its resolution.
+    static func approximately(_ share: Double) -> String {
+        share < 0.001 ? "< 0.1 %" : "≈" + percent(share)
     }
 
     static func percent(_ x: Double) -> String {

@@ -1,0 +1,66 @@
+import ArgumentParser
+import DroverML
+import Foundation
+
+/// `drover bench ml-data --csv FILE`: times the CSV reader and the drift tests for
+/// bench/ml/data_bench.py (which runs the pandas/scipy anchor and prints ratios).
+/// Meant to be mounted under `drover bench`.
+@available(macOS 10.15, *)
+public struct BenchMLData: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ml-data",
+        abstract: "Benchmark the CSV reader and drift tests (PSI + KS + Wasserstein).",
+        discussion: """
+        Reads FILE, then compares the first half of the rows (reference) with the second half
+        (current) on every numeric column except the last (the label): sort once per column,
+        KS + Wasserstein in one merge walk, PSI/JS on Sturges bins; columns in parallel.
+
+        Example (see bench/ml/data_bench.py for the anchor):
+          swift build -c release && .build/release/drover bench ml-data --csv /tmp/drover_bench_1m.csv
+        """
+    )
+
+    @Option(help: "The CSV file to read (e.g. 1,000,000 × 20 from bench/ml/data_bench.py).")
+    var csv: String
+
+    @Flag(help: "Print JSON (csvSeconds, driftSeconds, rows, columns).")
+    var json = false
+
+    public init() {}
+
+    struct Result: Codable {
+        var rows: Int
+        var columns: Int
+        var csvSeconds: Double
+        var driftSeconds: Double
+        var driftedColumns: Int
+    }
+
+    public func run() throws {
+        let clock = ContinuousClock()
+        var table: Table?
+        let csvTime = try clock.measure {
+            do { table = try CSVReader.read(path: csv) } catch let error as DataError { throw DataInput.cliError(error) }
+        }
+        guard let table else { return }
+        let numeric = table.columns.dropLast().filter { $0.type == .numeric }
+        let half = table.rowCount / 2
+        let reference = Table(columns: numeric.map { Column(name: $0.name, numbers: Array($0.numbers[0..<half])) })
+        let current = Table(columns: numeric.map { Column(name: $0.name, numbers: Array($0.numbers[half...])) })
+        var report: DriftReport?
+        let driftTime = clock.measure { report = DriftDetector.compare(reference: reference, current: current) }
+        let result = Result(rows: table.rowCount, columns: table.columns.count, csvSeconds: seconds(csvTime),
+                            driftSeconds: seconds(driftTime), driftedColumns: report?.driftedCount ?? 0)
+        if json {
+            try Output.json(result)
+        } else {
+            Output.line(String(format: "CSV read: %d rows × %d columns in %.3f s", result.rows, result.columns, result.csvSeconds))
+            Output.line(String(format: "drift (%d columns, %d vs %d rows): %.3f s", numeric.count, half, table.rowCount - half, result.driftSeconds))
+        }
+    }
+}
+
+/// A duration in seconds.
+private func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
