@@ -136,3 +136,10 @@ func split(_ table: Table, month: String) throws -> Table {
         return c
     }, rowCount: rows.count)
 }
+
+@Test func radixSortOfFiniteValuesDropsNaNAndInfinity() {
+    var generator = SplitMix64(seed: 10)
+    var values = (0..<3000).map { _ in Double.random(in: -10...10, using: &generator) }
+    values += [.nan, .infinity, -.infinity, .nan]
+    #expect(RadixSort.sortedFinite(values) == values.filter(\.isFinite).sorted())
+}

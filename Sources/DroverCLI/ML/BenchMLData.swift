@@ -33,29 +33,39 @@ public struct BenchMLData: ParsableCommand {
         var columns: Int
         var csvSeconds: Double
         var driftSeconds: Double
+        /// CPU time (user + system, all threads): comparable across runs on a busy machine.
+        var csvCPUSeconds: Double
+        var driftCPUSeconds: Double
         var driftedColumns: Int
     }
 
     public func run() throws {
         let clock = ContinuousClock()
         var table: Table?
+        let cpu0 = processCPUSeconds()
         let csvTime = try clock.measure {
             do { table = try CSVReader.read(path: csv) } catch let error as DataError { throw DataInput.cliError(error) }
         }
+        let cpu1 = processCPUSeconds()
         guard let table else { return }
         let numeric = table.columns.dropLast().filter { $0.type == .numeric }
         let half = table.rowCount / 2
         let reference = Table(columns: numeric.map { Column(name: $0.name, numbers: Array($0.numbers[0..<half])) })
         let current = Table(columns: numeric.map { Column(name: $0.name, numbers: Array($0.numbers[half...])) })
         var report: DriftReport?
+        let cpu2 = processCPUSeconds()
         let driftTime = clock.measure { report = DriftDetector.compare(reference: reference, current: current) }
+        let cpu3 = processCPUSeconds()
         let result = Result(rows: table.rowCount, columns: table.columns.count, csvSeconds: seconds(csvTime),
-                            driftSeconds: seconds(driftTime), driftedColumns: report?.driftedCount ?? 0)
+                            driftSeconds: seconds(driftTime), csvCPUSeconds: cpu1 - cpu0, driftCPUSeconds: cpu3 - cpu2,
+                            driftedColumns: report?.driftedCount ?? 0)
         if json {
             try Output.json(result)
         } else {
-            Output.line(String(format: "CSV read: %d rows × %d columns in %.3f s", result.rows, result.columns, result.csvSeconds))
-            Output.line(String(format: "drift (%d columns, %d vs %d rows): %.3f s", numeric.count, half, table.rowCount - half, result.driftSeconds))
+            Output.line(String(format: "CSV read: %d rows × %d columns in %.3f s (CPU %.3f s)", result.rows, result.columns,
+                               result.csvSeconds, result.csvCPUSeconds))
+            Output.line(String(format: "drift (%d columns, %d vs %d rows): %.3f s (CPU %.3f s)", numeric.count, half,
+                               table.rowCount - half, result.driftSeconds, result.driftCPUSeconds))
         }
     }
 }
@@ -63,4 +73,11 @@ public struct BenchMLData: ParsableCommand {
 /// A duration in seconds.
 private func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// CPU time of the whole process (all threads), in seconds.
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

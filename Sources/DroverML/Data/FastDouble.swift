@@ -9,8 +9,8 @@ import Darwin
 ///
 /// Up to 19 significant digits are accumulated exactly in a `UInt64`. Then:
 /// - mantissa < 2^53 and |exponent| ≤ 22: one exact IEEE multiply/divide (Clinger's fast path);
-/// - exponent in -21...-1: exact 128-bit division with a sticky bit, then one rounding;
-/// - exponent in 1...19: exact 128-bit product, then one rounding;
+/// - exponent in -19...-1: exact 128-by-64-bit division with a sticky bit, then one rounding;
+/// - exponent in 1...19: exact 128-bit product with a sticky bit, then one rounding;
 /// - anything else (more than 19 digits, huge exponents): C `strtod`, which is correctly rounded.
 public enum FastDouble {
     /// Accepts `[+-]digits[.digits][(e|E)[+-]digits]`, `.5`, `5.`, and `inf`/`infinity`
@@ -39,6 +39,17 @@ public enum FastDouble {
         }
         if i < n && p[i] == UInt8(ascii: ".") {
             i += 1
+            // Eight digits at a time while they fit (SWAR, as in fast_float): most CSV
+            // numbers carry 15–17 fraction digits.
+            while n - i >= 8 && significant <= 11 {
+                let chunk = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                guard isEightDigits(chunk) else { break }
+                mantissa = mantissa &* 100_000_000 &+ eightDigits(chunk)
+                if mantissa != 0 { significant += 8 }
+                exponent -= 8
+                sawDigit = true
+                i += 8
+            }
             while i < n {
                 let d = p[i] &- 48
                 if d > 9 { break }
@@ -78,6 +89,24 @@ public enum FastDouble {
         return negative ? -magnitude : magnitude
     }
 
+    /// True when all 8 little-endian bytes are ASCII digits.
+    @inlinable @inline(__always)
+    static func isEightDigits(_ v: UInt64) -> Bool {
+        ((v &+ 0x4646_4646_4646_4646) | (v &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The value of 8 ASCII digits (first digit in the lowest byte) with three multiplications.
+    @inlinable @inline(__always)
+    static func eightDigits(_ v: UInt64) -> UInt64 {
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let mul1: UInt64 = 100 &+ (1_000_000 << 32)
+        let mul2: UInt64 = 1 &+ (10_000 << 32)
+        var value = v &- 0x3030_3030_3030_3030
+        value = (value &* 10) &+ (value >> 8)
+        value = (((value & mask) &* mul1) &+ (((value >> 16) & mask) &* mul2)) >> 32
+        return value & 0xFFFF_FFFF
+    }
+
     /// mantissa × 10^exponent, correctly rounded, or nil when outside the fast ranges.
     @inlinable
     static func compose(_ m: UInt64, _ e: Int) -> Double? {
@@ -86,26 +115,37 @@ public enum FastDouble {
             return e < 0 ? Double(m) / powersOf10[-e] : Double(m) * powersOf10[e]
         }
         if e == 0 { return Double(m) }
-        if e < 0 && e >= -21 {
-            // m·2^s / 10^k with the top bit of the numerator at bit 127: the quotient has
-            // ≥ 58 bits (10^21 < 2^70), so OR-ing the sticky bit into bit 0 cannot create a tie.
-            let shift = 64 + m.leadingZeroBitCount
-            let numerator = UInt128(m) << shift
-            let divisor = powersOf10Wide[-e]
-            let (q, r) = numerator.quotientAndRemainder(dividingBy: divisor)
-            let sticky: UInt128 = r == 0 ? 0 : 1
-            return Double(sign: .plus, exponent: -shift, significand: Double(q | sticky))
+        if e < 0 && e >= -19 {
+            // m·10^e = M·2^(−lz) / D with M = m normalised to bit 63 and D = 10^k. Dividing
+            // M·2^s (s = bitLength(D) − 1) by D gives a quotient of 63–64 bits that fits in
+            // 64 bits; OR-ing the sticky bit into bit 0 then lets one rounding be exact.
+            let lz = m.leadingZeroBitCount
+            let normalised = m << UInt64(lz)
+            let divisor = powersOf10Int[-e]
+            let s = 63 - divisor.leadingZeroBitCount
+            let high = normalised >> UInt64(64 - s), low = normalised << UInt64(s)
+            let (q, r) = divisor.dividingFullWidth((high: high, low: low))
+            return Double(q | (r == 0 ? 0 : 1)) * powerOfTwo(-lz - s)
         }
         if e > 0 && e <= 19 {
-            return Double(UInt128(m) * powersOf10Wide[e])
+            let (high, low) = m.multipliedFullWidth(by: powersOf10Int[e])
+            if high == 0 { return Double(low) }
+            let lz = high.leadingZeroBitCount
+            let top = lz == 0 ? high : (high << UInt64(lz)) | (low >> UInt64(64 - lz))
+            let sticky: UInt64 = (low << UInt64(lz)) == 0 ? 0 : 1
+            return Double(top | sticky) * powerOfTwo(64 - lz)
         }
         return nil
     }
 
+    /// 2^e for a normal-range exponent, built from its bit pattern.
+    @inlinable
+    static func powerOfTwo(_ e: Int) -> Double { Double(bitPattern: UInt64(1023 + e) << 52) }
+
     @usableFromInline
     static let powersOf10: [Double] = (0...22).map { pow(10.0, Double($0)) }
     @usableFromInline
-    static let powersOf10Wide: [UInt128] = (0...21).map { k in (0..<k).reduce(UInt128(1)) { a, _ in a * 10 } }
+    static let powersOf10Int: [UInt64] = (0...19).map { k in (0..<k).reduce(UInt64(1)) { a, _ in a * 10 } }
 
     /// `inf`, `infinity` (any case, optional sign).
     @usableFromInline

@@ -54,8 +54,8 @@ public enum DriftDetector {
         var nr = 0, nc = 0
         var valueKind: ValueKind = .categorical
         if reference.type == .numeric {
-            let r = RadixSort.sorted(reference.numbers.filter { $0.isFinite })
-            let c = RadixSort.sorted(current.numbers.filter { $0.isFinite })
+            let r = RadixSort.sortedFinite(reference.numbers)
+            let c = RadixSort.sortedFinite(current.numbers)
             nr = r.count; nc = c.count
             if nr > 0 && nc > 0 {
                 r.withUnsafeBufferPointer { rb in
