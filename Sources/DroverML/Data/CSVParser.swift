@@ -91,6 +91,7 @@ struct CSVParser {
         let starts = rows.starts, ends = rows.ends
         let delimiter = options.delimiter, source = self.source
         let bytesCount = bytes.count
+        let quoted = rows.hasQuotes
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lo = records.lowerBound + n * chunk / chunks
             let hi = records.lowerBound + n * (chunk + 1) / chunks
@@ -98,7 +99,7 @@ struct CSVParser {
             Self.parseChunk(UnsafePointer(shared.bytes.base), bytesCount: bytesCount, starts: starts, ends: ends,
                             records: lo..<hi, firstRecord: records.lowerBound, rowCount: n, width: width,
                             delimiter: delimiter, candidate: candidate, forced: forced, names: names,
-                            source: source, out: shared.out.base, result: &result)
+                            source: source, quoted: quoted, out: shared.out.base, result: &result)
             shared.results.base[chunk] = result
         }
         var isText = candidate.map { !$0 }
@@ -119,35 +120,64 @@ struct CSVParser {
     private static func parseChunk(_ base: UnsafePointer<UInt8>, bytesCount: Int, starts: [Int], ends: [Int],
                                    records: Range<Int>, firstRecord: Int, rowCount n: Int, width: Int,
                                    delimiter: UInt8, candidate: [Bool], forced: [ColumnType?], names: [String],
-                                   source: String, out: UnsafeMutablePointer<Double>, result: inout ChunkResult) {
+                                   source: String, quoted: Bool, out: UnsafeMutablePointer<Double>,
+                                   result: inout ChunkResult) {
         var isText = result.isText
         let space = UInt8(ascii: " ")
+        /// Parses one field the careful way (trim, missing tokens, quotes); false = stop (error set).
+        func general(_ j: Int, _ fs: Int, _ fe: Int, escaped: Bool, _ r: Int, _ row: Int) -> Bool {
+            var s = fs, e = fe
+            while s < e && base[s] == space { s += 1 }
+            while e > s && base[e - 1] == space { e -= 1 }
+            if MissingValues.isMissing(base + s, e - s) {
+                out[j * n + row] = .nan
+            } else if !escaped, let value = FastDouble.parse(base + s, count: e - s) {
+                out[j * n + row] = value
+            } else if forced[j] == .numeric {
+                let all = UnsafeBufferPointer(start: base, count: bytesCount)
+                result.error = DataError(
+                    .notNumeric, "the column is declared numeric but this field is not a number",
+                    source: source, line: CSVRows.lineNumber(all, offset: starts[r]), column: names[j],
+                    field: String(decoding: UnsafeBufferPointer(start: base + fs, count: fe - fs), as: UTF8.self),
+                    hint: "fix the value, leave the field empty for a missing value, or drop the numeric type")
+                return false
+            } else {
+                isText[j] = true
+            }
+            return true
+        }
         for r in records {
             let row = r - firstRecord
-            var cursor = CSVFieldCursor(base: base, start: starts[r], end: ends[r], delimiter: delimiter)
+            let end = ends[r]
             var j = 0
-            while let f = cursor.next() {
-                if j < width && !isText[j] {
-                    var s = f.start, e = f.end
-                    while s < e && base[s] == space { s += 1 }
-                    while e > s && base[e - 1] == space { e -= 1 }
-                    if MissingValues.isMissing(base + s, e - s) {
-                        out[j * n + row] = .nan
-                    } else if !f.escaped, let value = FastDouble.parse(base + s, count: e - s) {
-                        out[j * n + row] = value
-                    } else if forced[j] == .numeric {
-                        let all = UnsafeBufferPointer(start: base, count: bytesCount)
-                        result.error = DataError(
-                            .notNumeric, "the column is declared numeric but this field is not a number",
-                            source: source, line: CSVRows.lineNumber(all, offset: starts[r]), column: names[j],
-                            field: String(decoding: UnsafeBufferPointer(start: base + f.start, count: f.end - f.start), as: UTF8.self),
-                            hint: "fix the value, leave the field empty for a missing value, or drop the numeric type")
-                        return
-                    } else {
-                        isText[j] = true
-                    }
+            if quoted {
+                var cursor = CSVFieldCursor(base: base, start: starts[r], end: end, delimiter: delimiter)
+                while let f = cursor.next() {
+                    if j < width && !isText[j] && !general(j, f.start, f.end, escaped: f.escaped, r, row) { return }
+                    j += 1
                 }
-                j += 1
+            } else {
+                // No quotes anywhere: parse each number in place and expect a delimiter after it.
+                var position = starts[r]
+                while true {
+                    var fieldEnd = position
+                    if j < width && !isText[j] {
+                        let (value, used) = FastDouble.parsePrefix(base + position, count: end - position)
+                        let after = position + used
+                        if used > 0, let value, after == end || base[after] == delimiter {
+                            out[j * n + row] = value
+                            fieldEnd = after
+                        } else {
+                            while fieldEnd < end && base[fieldEnd] != delimiter { fieldEnd += 1 }
+                            if !general(j, position, fieldEnd, escaped: false, r, row) { return }
+                        }
+                    } else {
+                        while fieldEnd < end && base[fieldEnd] != delimiter { fieldEnd += 1 }
+                    }
+                    j += 1
+                    if fieldEnd >= end { break }
+                    position = fieldEnd + 1
+                }
             }
             if j != width {
                 let all = UnsafeBufferPointer(start: base, count: bytesCount)

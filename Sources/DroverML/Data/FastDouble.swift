@@ -17,7 +17,18 @@ public enum FastDouble {
     /// (any case, with sign). Returns nil for anything else, including the empty string.
     @inlinable
     public static func parse(_ p: UnsafePointer<UInt8>, count n: Int) -> Double? {
-        if n <= 0 { return nil }
+        let (value, used) = parsePrefix(p, count: n)
+        if used == n, let value { return value }
+        if used == 0 && n > 0 { return special(p, n) }
+        return nil
+    }
+
+    /// Parses the longest decimal number at the start of `p[0..<n]` (no `inf`), returning it and
+    /// the bytes it spans; (nil, 0) when there is none. The CSV reader calls this on a whole
+    /// record and checks that a delimiter follows, so each byte is looked at once.
+    @inlinable @inline(__always)
+    public static func parsePrefix(_ p: UnsafePointer<UInt8>, count n: Int) -> (Double?, Int) {
+        if n <= 0 { return (nil, 0) }
         var i = 0
         var negative = false
         if p[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if p[0] == UInt8(ascii: "+") { i = 1 }
@@ -25,6 +36,7 @@ public enum FastDouble {
         var significant = 0
         var exponent = 0
         var sawDigit = false
+        var tooLong = false // more than 19 significant digits: strtod decides
         while i < n {
             let d = p[i] &- 48
             if d > 9 { break }
@@ -33,7 +45,7 @@ public enum FastDouble {
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 if mantissa != 0 { significant += 1 }
             } else {
-                return slow(p, n)
+                tooLong = true
             }
             i += 1
         }
@@ -59,34 +71,34 @@ public enum FastDouble {
                     if mantissa != 0 { significant += 1 }
                     exponent -= 1
                 } else if d != 0 {
-                    return slow(p, n)
+                    tooLong = true
                 }
                 i += 1
             }
         }
-        if !sawDigit { return special(p, n) }
+        if !sawDigit { return (nil, 0) }
         if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
-            i += 1
+            var k = i + 1
             var expNegative = false
-            if i < n && (p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+")) {
-                expNegative = p[i] == UInt8(ascii: "-"); i += 1
+            if k < n && (p[k] == UInt8(ascii: "-") || p[k] == UInt8(ascii: "+")) {
+                expNegative = p[k] == UInt8(ascii: "-"); k += 1
             }
             var e = 0
             var expDigits = 0
-            while i < n {
-                let d = p[i] &- 48
+            while k < n {
+                let d = p[k] &- 48
                 if d > 9 { break }
                 if e < 100_000 { e = e * 10 + Int(d) }
                 expDigits += 1
-                i += 1
+                k += 1
             }
-            if expDigits == 0 { return nil }
+            if expDigits == 0 { return (nil, 0) }
             exponent += expNegative ? -e : e
+            i = k
         }
-        if i != n { return nil }
-        let magnitude = compose(mantissa, exponent) ?? slow(p, n).map(abs)
-        guard let magnitude else { return nil }
-        return negative ? -magnitude : magnitude
+        if tooLong { return (slow(p, i), i) }
+        guard let magnitude = compose(mantissa, exponent) ?? slow(p, i).map(abs) else { return (nil, 0) }
+        return (negative ? -magnitude : magnitude, i)
     }
 
     /// True when all 8 little-endian bytes are ASCII digits.
@@ -112,7 +124,7 @@ public enum FastDouble {
     static func compose(_ m: UInt64, _ e: Int) -> Double? {
         if m == 0 { return 0 }
         if m < (1 << 53) && e >= -22 && e <= 22 {
-            return e < 0 ? Double(m) / powersOf10[-e] : Double(m) * powersOf10[e]
+            return e < 0 ? Double(m) / exactPowerOf10(-e) : Double(m) * exactPowerOf10(e)
         }
         if e == 0 { return Double(m) }
         if e < 0 && e >= -19 {
@@ -121,14 +133,14 @@ public enum FastDouble {
             // 64 bits; OR-ing the sticky bit into bit 0 then lets one rounding be exact.
             let lz = m.leadingZeroBitCount
             let normalised = m << UInt64(lz)
-            let divisor = powersOf10Int[-e]
+            let divisor = integerPowerOf10(-e)
             let s = 63 - divisor.leadingZeroBitCount
             let high = normalised >> UInt64(64 - s), low = normalised << UInt64(s)
             let (q, r) = divisor.dividingFullWidth((high: high, low: low))
             return Double(q | (r == 0 ? 0 : 1)) * powerOfTwo(-lz - s)
         }
         if e > 0 && e <= 19 {
-            let (high, low) = m.multipliedFullWidth(by: powersOf10Int[e])
+            let (high, low) = m.multipliedFullWidth(by: integerPowerOf10(e))
             if high == 0 { return Double(low) }
             let lz = high.leadingZeroBitCount
             let top = lz == 0 ? high : (high << UInt64(lz)) | (low >> UInt64(64 - lz))
@@ -142,10 +154,31 @@ public enum FastDouble {
     @inlinable
     static func powerOfTwo(_ e: Int) -> Double { Double(bitPattern: UInt64(1023 + e) << 52) }
 
-    @usableFromInline
-    static let powersOf10: [Double] = (0...22).map { pow(10.0, Double($0)) }
-    @usableFromInline
-    static let powersOf10Int: [UInt64] = (0...19).map { k in (0..<k).reduce(UInt64(1)) { a, _ in a * 10 } }
+    /// 10^k for 0 ≤ k ≤ 22, all exactly representable. A literal switch, not a `static let`
+    /// array, so the hot path has no lazy-initialisation check (`swift_once` was 3 % of a read).
+    @inlinable @inline(__always)
+    static func exactPowerOf10(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0; case 1: 1e1; case 2: 1e2; case 3: 1e3; case 4: 1e4; case 5: 1e5; case 6: 1e6
+        case 7: 1e7; case 8: 1e8; case 9: 1e9; case 10: 1e10; case 11: 1e11; case 12: 1e12
+        case 13: 1e13; case 14: 1e14; case 15: 1e15; case 16: 1e16; case 17: 1e17; case 18: 1e18
+        case 19: 1e19; case 20: 1e20; case 21: 1e21; default: 1e22
+        }
+    }
+
+    /// 10^k for 0 ≤ k ≤ 19 (the largest power of ten in a `UInt64`).
+    @inlinable @inline(__always)
+    static func integerPowerOf10(_ k: Int) -> UInt64 {
+        var result: UInt64 = 1
+        var base: UInt64 = 10
+        var e = k
+        while e > 0 {
+            if e & 1 == 1 { result &*= base }
+            base &*= base
+            e >>= 1
+        }
+        return result
+    }
 
     /// `inf`, `infinity` (any case, optional sign).
     @usableFromInline
