@@ -11,7 +11,7 @@ private func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-9) -> Boo
 private let referenceSample = (0..<150).map { Double(($0 * 37) % 101) * 0.1 }
 private let currentSample = (0..<120).map { Double(($0 * 53) % 89) * 0.12 + 0.5 }
 
-/// Expected values computed once with scipy 1.x / numpy (bench/ml/README notes the versions):
+/// Expected values computed once with scipy 1.17.1 / numpy 2.4.6 (Python, this sample):
 ///   ref = [((i*37) % 101) * 0.1 for i in range(150)]; cur = [((i*53) % 89) * 0.12 + 0.5 for i in range(120)]
 ///   ks_2samp(ref, cur, method='exact') → D 0.1233333333333334, p 0.24280673893926036
 ///   wasserstein_distance(ref, cur) / np.std(ref) → 0.2955714264067498

@@ -34,12 +34,11 @@ struct CSVParser {
             }
             forced[j] = type
         }
-        var text = try numericPass(base, rows, records, names, forced)
-        var columns = text.columns
-        for j in names.indices where text.isText[j] {
+        let numeric = try numericPass(base, rows, records, names, forced)
+        var columns = numeric.columns
+        for j in names.indices where numeric.isText[j] {
             columns[j] = try textColumn(j, base, rows, records, names[j], forced[j])
         }
-        text.columns = []
         return Table(columns: columns, rowCount: records.count)
     }
 
@@ -116,7 +115,6 @@ struct CSVParser {
         return NumericResult(columns: columns, isText: isText)
     }
 
-    // swiftlint:disable:next function_parameter_count
     private static func parseChunk(_ base: UnsafePointer<UInt8>, bytesCount: Int, starts: [Int], ends: [Int],
                                    records: Range<Int>, firstRecord: Int, rowCount n: Int, width: Int,
                                    delimiter: UInt8, candidate: [Bool], forced: [ColumnType?], names: [String],
