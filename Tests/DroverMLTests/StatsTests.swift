@@ -125,3 +125,11 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
     #expect(exact.counts.reduce(0, +) == 1000)
     for (e, s) in zip(exact.counts, estimated.counts) { #expect(abs(e - s) <= sketch.rankErrorBound * 2 + 1) }
 }
+
+@Test func extremeValuesStillEncodeAsJSON() throws {
+    let table = try csv("x\n1.7e308\n-1.7e308\n1.7e308\n")
+    let summary = DatasetSummary(source: "t", statistics: DatasetStatistics.compute(table))
+    _ = try JSONEncoder().encode(summary)
+    let drift = DriftDetector.compareColumn(table.columns[0], table.columns[0])
+    _ = try JSONEncoder().encode(drift)
+}

@@ -86,6 +86,7 @@ public enum DriftDetector {
             unique = Set(rc.keys).union(cc.keys).count
             if nr > 0 && nc > 0 { addCountMeasures(&measures, rc, cc, keepBinned: false) }
         }
+        measures.dropNonFinite()
         let small = nr <= options.smallSampleLimit
         let automatic: DriftMethod = switch (small, valueKind) {
         case (true, .continuous): .ks

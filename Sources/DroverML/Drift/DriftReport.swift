@@ -13,6 +13,15 @@ public struct DriftMeasures: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Drops non-finite values (possible only with values near ±1.8e308), so reports always
+    /// encode as JSON, which has no NaN or infinity.
+    mutating func dropNonFinite() {
+        for path in [\DriftMeasures.psi, \.ksStatistic, \.ksPValue, \.wasserstein, \.jensenShannon,
+                     \.lInfinity, \.chiSquarePValue, \.zTestPValue] where self[keyPath: path]?.isFinite == false {
+            self[keyPath: path] = nil
+        }
+    }
+
     public func value(of method: DriftMethod) -> Double? {
         switch method {
         case .ks: return ksPValue

@@ -113,7 +113,7 @@ public struct NumericStatistics: Codable, Sendable, Equatable {
 
     /// An equal-width histogram over [min, max] (or `range`) estimated from the sketch.
     public func histogram(bins: Int = 10, range: ClosedRange<Double>? = nil) -> Histogram {
-        guard let lo = range?.lowerBound ?? min, let hi = range?.upperBound ?? max else {
+        guard let lo = range?.lowerBound ?? min, let hi = range?.upperBound ?? max, (hi - lo).isFinite else {
             return Histogram(edges: [], counts: [])
         }
         return sketch.histogram(edges: Histogram.equalWidthEdges(bins: bins, range: lo...Swift.max(lo, hi)))

@@ -39,8 +39,9 @@ public struct ColumnSummary: Codable, Sendable, Equatable {
         distinctIsEstimate = s.distinct.isApproximate
         if let n = s.numeric {
             if n.moments.count > 0 {
-                mean = n.mean
-                std = n.standardDeviation
+                // JSON has no NaN/inf: moments of values near ±1.8e308 can overflow.
+                mean = n.mean.isFinite ? n.mean : nil
+                std = n.standardDeviation.isFinite ? n.standardDeviation : nil
                 let values = n.quantiles(Self.quantileLevels.map(\.1))
                 quantiles = Dictionary(uniqueKeysWithValues: zip(Self.quantileLevels.map(\.0), values))
                 histogram = n.histogram(bins: 10)
