@@ -144,3 +144,11 @@ struct SplitMix64: RandomNumberGenerator {
     #expect(table.columns[1].numbers == [0.002, 100])
     #expect(table.columns[2].type == .categorical && table.columns[2].categories == ["7x", "8"])
 }
+
+@Test func dictionaryEncodingHandlesManyValuesAndQuotedDuplicates() throws {
+    var text = "id,tag\n"
+    for i in 0..<3000 { text += "\(i),\(i % 2 == 0 ? "v\(i % 700)" : "\"v\(i % 700)\"")\n" }
+    let column = try csv(text).columns[1]
+    #expect(column.type == .categorical && column.categories.count == 700)
+    #expect((0..<3000).allSatisfy { column.category(at: $0) == "v\($0 % 700)" })
+}

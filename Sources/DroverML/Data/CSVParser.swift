@@ -36,8 +36,10 @@ struct CSVParser {
         }
         let numeric = try numericPass(base, rows, records, names, forced)
         var columns = numeric.columns
-        for j in names.indices where numeric.isText[j] {
-            columns[j] = try textColumn(j, base, rows, records, names[j], forced[j])
+        let textIndices = names.indices.filter { numeric.isText[$0] }
+        let encoded = textPass(textIndices, base, rows, records)
+        for (k, j) in textIndices.enumerated() {
+            columns[j] = try textColumn(encoded[k], base, rows, records, names[j], forced[j])
         }
         return Table(columns: columns, rowCount: records.count)
     }
@@ -189,35 +191,44 @@ struct CSVParser {
         result.isText = isText
     }
 
-    /// Pass 2 for one text column: dictionary-encode, then decide categorical vs boolean.
-    private func textColumn(_ j: Int, _ base: UnsafePointer<UInt8>, _ rows: CSVRows, _ records: Range<Int>,
-                            _ name: String, _ forced: ColumnType?) throws(DataError) -> Column {
-        var dictionary: [String: Int32] = [:]
-        var categories: [String] = []
-        var codes = [Int32]()
-        codes.reserveCapacity(records.count)
+    /// Pass 2: one walk over the records dictionary-encodes every text column at once.
+    private func textPass(_ columns: [Int], _ base: UnsafePointer<UInt8>, _ rows: CSVRows,
+                          _ records: Range<Int>) -> [(codes: [Int32], categories: [String])] {
+        guard let last = columns.last else { return [] }
+        var slotOf = [Int](repeating: -1, count: last + 1)
+        for (k, j) in columns.enumerated() { slotOf[j] = k }
+        var interners = [ByteInterner](repeating: ByteInterner(), count: columns.count)
+        var codes = [[Int32]](repeating: [], count: columns.count)
+        for k in codes.indices { codes[k].reserveCapacity(records.count) }
+        var unescaped: [UInt8] = []
         for r in records {
             var cursor = CSVFieldCursor(base: base, start: rows.starts[r], end: rows.ends[r], delimiter: options.delimiter)
-            var k = 0
-            var code: Int32 = -1
-            while let f = cursor.next() {
-                if k == j {
-                    if !(!f.escaped && MissingValues.isMissing(base + f.start, f.end - f.start)) {
-                        let value = cursor.string(f.start, f.end, escaped: f.escaped)
-                        if let existing = dictionary[value] {
-                            code = existing
-                        } else {
-                            code = Int32(categories.count)
-                            dictionary[value] = code
-                            categories.append(value)
-                        }
-                    }
-                    break
+            var j = 0
+            while j <= last, let f = cursor.next() {
+                let k = slotOf[j]
+                j += 1
+                guard k >= 0 else { continue }
+                if !f.escaped && MissingValues.isMissing(base + f.start, f.end - f.start) {
+                    codes[k].append(-1)
+                } else if f.escaped {
+                    unescaped = Array(cursor.string(f.start, f.end, escaped: true).utf8)
+                    let n = unescaped.count
+                    codes[k].append(unescaped.withUnsafeBufferPointer { b in
+                        b.baseAddress.map { interners[k].code($0, n) } ?? -1
+                    })
+                } else {
+                    codes[k].append(interners[k].code(base + f.start, f.end - f.start))
                 }
-                k += 1
             }
-            codes.append(code)
         }
+        return codes.indices.map { (codes[$0], interners[$0].values) }
+    }
+
+    /// Decides categorical vs boolean for one dictionary-encoded text column.
+    private func textColumn(_ encoded: (codes: [Int32], categories: [String]), _ base: UnsafePointer<UInt8>,
+                            _ rows: CSVRows, _ records: Range<Int>, _ name: String,
+                            _ forced: ColumnType?) throws(DataError) -> Column {
+        let (codes, categories) = encoded
         if forced == .categorical { return Column(name: name, codes: codes, categories: categories) }
         let parsed = categories.map(MissingValues.boolean)
         let pairs = Set(parsed.compactMap { $0?.pair })
