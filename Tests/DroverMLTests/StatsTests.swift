@@ -133,3 +133,22 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
     let drift = DriftDetector.compareColumn(table.columns[0], table.columns[0])
     _ = try JSONEncoder().encode(drift)
 }
+
+@Test func shardsReadWithRowRangesMergeToTheWholeFile() throws {
+    let path = SharedData.path("taxi.csv")
+    let whole = try CSVReader.read(path: path)
+    let types = Dictionary(uniqueKeysWithValues: whole.columns.map { ($0.name, $0.type) })
+    let cuts = [0, 3333, 6666, 10_000]
+    let partials = try (0..<3).map { i in
+        DatasetStatistics.compute(try CSVReader.read(path: path, options: CSVOptions(rowRange: cuts[i]..<cuts[i + 1], columnTypes: types)))
+    }
+    let merged = try partials.dropFirst().reduce(partials[0]) { try $0.merged(with: $1) }
+    let single = DatasetStatistics.compute(whole)
+    #expect(merged.rowCount == 10_000)
+    for (a, b) in zip(single.columns, merged.columns) {
+        #expect(a.missing == b.missing && a.categories == b.categories && a.distinct.count == b.distinct.count, "\(a.name)")
+        if let x = a.numeric, let y = b.numeric {
+            #expect(x.min == y.min && x.max == y.max && close(x.mean, y.mean) && close(x.moments.m2, y.moments.m2, 1e-8))
+        }
+    }
+}

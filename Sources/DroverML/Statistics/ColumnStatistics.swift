@@ -50,7 +50,8 @@ public struct ColumnStatistics: Codable, Sendable, Equatable {
         guard name == other.name, type == other.type else {
             throw DataError(.invalidArgument,
                             "cannot merge statistics of '\(name)' (\(type.rawValue)) with '\(other.name)' (\(other.type.rawValue))",
-                            column: name, hint: "merge statistics of shards of the same dataset only")
+                            column: name,
+                            hint: "read every shard with the same CSVOptions.columnTypes (a shard may infer another type)")
         }
         var result = self
         result.count += other.count
