@@ -44,10 +44,16 @@ struct SortedComparison {
     /// scipy's default for such sizes) when n·m ≤ 10^7, else asymptotic Kolmogorov
     /// Q(√(n·m/(n+m))·D) (scipy `kstwobign.sf`; scipy's `method="asymp"` uses `kstwo` with
     /// n = round(en), which differs by < 1 % once en ≥ 10^4).
+    /// The exact value is 1 − P(inside), so below ~1e-12 it is rounding noise; there the
+    /// asymptotic value (accurate in relative terms far in the tail) is returned instead.
     static func ksPValue(_ d: Double, _ n1: Int, _ n2: Int) -> Double {
-        if n1 * n2 <= exactKSLimit { return ksExactPValue(d, n1, n2) }
         let en = Double(n1) * Double(n2) / Double(n1 + n2)
-        return Distributions.kolmogorovSurvival(en.squareRoot() * d)
+        let asymptotic = Distributions.kolmogorovSurvival(en.squareRoot() * d)
+        if n1 * n2 <= exactKSLimit {
+            let exact = ksExactPValue(d, n1, n2)
+            return exact < 1e-12 ? min(asymptotic, 1e-12) : exact
+        }
+        return asymptotic
     }
 
     /// P(D ≥ d) by walking the lattice of merge orders: the probability that a uniformly random
