@@ -166,18 +166,17 @@ public enum FastDouble {
         }
     }
 
-    /// 10^k for 0 ≤ k ≤ 19 (the largest power of ten in a `UInt64`).
+    /// 10^k for 0 ≤ k ≤ 19 (the largest power of ten in a `UInt64`), as a literal switch.
     @inlinable @inline(__always)
     static func integerPowerOf10(_ k: Int) -> UInt64 {
-        var result: UInt64 = 1
-        var base: UInt64 = 10
-        var e = k
-        while e > 0 {
-            if e & 1 == 1 { result &*= base }
-            base &*= base
-            e >>= 1
+        switch k {
+        case 0: 1; case 1: 10; case 2: 100; case 3: 1_000; case 4: 10_000; case 5: 100_000
+        case 6: 1_000_000; case 7: 10_000_000; case 8: 100_000_000; case 9: 1_000_000_000
+        case 10: 10_000_000_000; case 11: 100_000_000_000; case 12: 1_000_000_000_000
+        case 13: 10_000_000_000_000; case 14: 100_000_000_000_000; case 15: 1_000_000_000_000_000
+        case 16: 10_000_000_000_000_000; case 17: 100_000_000_000_000_000
+        case 18: 1_000_000_000_000_000_000; default: 10_000_000_000_000_000_000
         }
-        return result
     }
 
     /// `inf`, `infinity` (any case, optional sign).
