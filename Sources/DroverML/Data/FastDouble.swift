@@ -9,7 +9,7 @@ import Darwin
 ///
 /// Up to 19 significant digits are accumulated exactly in a `UInt64`. Then:
 /// - mantissa < 2^53 and |exponent| ≤ 22: one exact IEEE multiply/divide (Clinger's fast path);
-/// - exponent in -19...-1: exact 128-by-64-bit division with a sticky bit, then one rounding;
+/// - exponent in -19...-1: exact 128-by-64-bit division (by reciprocal) with a sticky bit, then one rounding;
 /// - exponent in 1...19: exact 128-bit product with a sticky bit, then one rounding;
 /// - anything else (more than 19 digits, huge exponents): C `strtod`, which is correctly rounded.
 public enum FastDouble {
@@ -128,16 +128,25 @@ public enum FastDouble {
         }
         if e == 0 { return Double(m) }
         if e < 0 && e >= -19 {
-            // m·10^e = M·2^(−lz) / D with M = m normalised to bit 63 and D = 10^k. Dividing
-            // M·2^s (s = bitLength(D) − 1) by D gives a quotient of 63–64 bits that fits in
-            // 64 bits; OR-ing the sticky bit into bit 0 then lets one rounding be exact.
+            // m·10^e = M·2^(−lz) / D with M = m normalised to bit 63 and D = 10^k. The quotient
+            // of M·2^s by D (s = bitLength(D) − 1) has 63–64 bits; OR-ing a sticky bit for a
+            // non-zero remainder into bit 0 then lets one rounding be exact. The division is
+            // M·2^63 / (D normalised) by a precomputed reciprocal (Möller–Granlund 2011,
+            // Algorithm 4) — no hardware divide.
+            let k = -e
             let lz = m.leadingZeroBitCount
             let normalised = m << UInt64(lz)
-            let divisor = integerPowerOf10(-e)
-            let s = 63 - divisor.leadingZeroBitCount
-            let high = normalised >> UInt64(64 - s), low = normalised << UInt64(s)
-            let (q, r) = divisor.dividingFullWidth((high: high, low: low))
-            return Double(q | (r == 0 ? 0 : 1)) * powerOfTwo(-lz - s)
+            let (d, reciprocal) = normalisedPowerOf10(k)
+            let s = 63 - integerPowerOf10(k).leadingZeroBitCount
+            let u1 = normalised >> 1, u0 = normalised << 63
+            var (q1, q0) = reciprocal.multipliedFullWidth(by: u1)
+            let (sum, carry) = q0.addingReportingOverflow(u0)
+            q0 = sum
+            q1 = q1 &+ u1 &+ (carry ? 1 : 0) &+ 1
+            var r = u0 &- q1 &* d
+            if r > q0 { q1 = q1 &- 1; r = r &+ d }
+            if r >= d { q1 = q1 &+ 1; r = r &- d }
+            return Double(q1 | (r == 0 ? 0 : 1)) * powerOfTwo(-lz - s)
         }
         if e > 0 && e <= 19 {
             let (high, low) = m.multipliedFullWidth(by: integerPowerOf10(e))
@@ -176,6 +185,33 @@ public enum FastDouble {
         case 13: 10_000_000_000_000; case 14: 100_000_000_000_000; case 15: 1_000_000_000_000_000
         case 16: 10_000_000_000_000_000; case 17: 100_000_000_000_000_000
         case 18: 1_000_000_000_000_000_000; default: 10_000_000_000_000_000_000
+        }
+    }
+
+    /// 10^k shifted so its top bit is set, and floor((2^128 − 1) / that) − 2^64: the divisor and
+    /// reciprocal of Möller–Granlund's 2/1 division, for 1 ≤ k ≤ 19 (generated with Python).
+    @inlinable @inline(__always)
+    static func normalisedPowerOf10(_ k: Int) -> (UInt64, UInt64) {
+        switch k {
+        case 1: (0xa000000000000000, 0x9999999999999999)
+        case 2: (0xc800000000000000, 0x47ae147ae147ae14)
+        case 3: (0xfa00000000000000, 0x0624dd2f1a9fbe76)
+        case 4: (0x9c40000000000000, 0xa36e2eb1c432ca57)
+        case 5: (0xc350000000000000, 0x4f8b588e368f0846)
+        case 6: (0xf424000000000000, 0x0c6f7a0b5ed8d36b)
+        case 7: (0x9896800000000000, 0xad7f29abcaf48578)
+        case 8: (0xbebc200000000000, 0x5798ee2308c39df9)
+        case 9: (0xee6b280000000000, 0x12e0be826d694b2e)
+        case 10: (0x9502f90000000000, 0xb7cdfd9d7bdbab7d)
+        case 11: (0xba43b74000000000, 0x5fd7fe17964955fd)
+        case 12: (0xe8d4a51000000000, 0x19799812dea11197)
+        case 13: (0x9184e72a00000000, 0xc25c268497681c26)
+        case 14: (0xb5e620f480000000, 0x6849b86a12b9b01e)
+        case 15: (0xe35fa931a0000000, 0x203af9ee756159b2)
+        case 16: (0x8e1bc9bf04000000, 0xcd2b297d889bc2b6)
+        case 17: (0xb1a2bc2ec5000000, 0x70ef54646d496892)
+        case 18: (0xde0b6b3a76400000, 0x2725dd1d243aba0e)
+        default: (0x8ac7230489e80000, 0xd83c94fb6d2ac34a)
         }
     }
 
