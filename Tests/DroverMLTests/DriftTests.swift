@@ -111,7 +111,7 @@ private let currentSample = (0..<120).map { Double(($0 * 53) % 89) * 0.12 + 0.5 
 
 @Test func taxiDriftBetweenJanuaryAndAprilIsMeasured() throws {
     let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
-    let (january, april) = (try split(table, month: "Jan"), try split(table, month: "Apr"))
+    let (january, april) = (try monthRows(table, month: "Jan"), try monthRows(table, month: "Apr"))
     var options = DriftOptions()
     options.excluded = ["month"]
     let report = DriftDetector.compare(reference: january, current: april, options: options)
@@ -127,7 +127,7 @@ private let currentSample = (0..<120).map { Double(($0 * 53) % 89) * 0.12 + 0.5 
 }
 
 /// The rows of one month of the taxi data, as a table.
-func split(_ table: Table, month: String) throws -> Table {
+func monthRows(_ table: Table, month: String) throws -> Table {
     let months = try #require(table.column(named: "month"))
     let rows = (0..<table.rowCount).filter { months.category(at: $0) == month }
     return Table(columns: table.columns.map { column in
