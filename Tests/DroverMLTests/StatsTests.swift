@@ -152,3 +152,17 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
         }
     }
 }
+
+@Test func statisticsEncodeToTheSameBytesEveryTime() throws {
+    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let a = try encoder.encode(DatasetStatistics.compute(table))
+    let b = try encoder.encode(DatasetStatistics.compute(table))
+    #expect(a == b)
+    // Sets and dictionaries built in another order must encode alike too.
+    var x = DistinctCounter(), y = DistinctCounter()
+    for i in 0..<500 { x.insert(hash: UInt64(i)) }
+    for i in (0..<500).reversed() { y.insert(hash: UInt64(i)) }
+    #expect(try encoder.encode(x) == encoder.encode(y))
+}

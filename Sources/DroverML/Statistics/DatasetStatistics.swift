@@ -1,7 +1,8 @@
 import Dispatch
 
 /// Statistics of every column of a table (or a row-range shard of it). Workers compute one per
-/// shard; the coordinator merges them. Codable, so it travels as JSON.
+/// shard; the coordinator merges them. Codable, so it travels as JSON; encode with
+/// `.sortedKeys` and equal statistics give identical bytes (stable SHA-256 artifact digests).
 public struct DatasetStatistics: Codable, Sendable, Equatable {
     /// Bumped when the encoding changes incompatibly.
     public var version = 1

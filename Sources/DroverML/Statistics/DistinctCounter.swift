@@ -15,6 +15,22 @@ public struct DistinctCounter: Codable, Sendable, Equatable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey { case hashes, registers }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hashes = try c.decodeIfPresent([UInt64].self, forKey: .hashes).map(Set.init)
+        registers = try c.decodeIfPresent([UInt8].self, forKey: .registers)
+    }
+
+    /// Hashes are written sorted, so equal statistics encode to identical bytes (artifacts are
+    /// content-addressed by SHA-256; a `Set`'s order changes from process to process).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(hashes.map { $0.sorted() }, forKey: .hashes)
+        try c.encodeIfPresent(registers, forKey: .registers)
+    }
+
     /// True once the count is an estimate.
     public var isApproximate: Bool { registers != nil }
 
