@@ -152,3 +152,9 @@ struct SplitMix64: RandomNumberGenerator {
     #expect(column.type == .categorical && column.categories.count == 700)
     #expect((0..<3000).allSatisfy { column.category(at: $0) == "v\($0 % 700)" })
 }
+
+@Test func schemaSuppliedTypesMayNameColumnsTheFileLacks() throws {
+    let options = CSVOptions(columnTypes: ["zip": .categorical, "gone": .categorical], ignoresUnknownColumnTypes: true)
+    let table = try csv("zip,n\n02139,1\n10001,2\n", options)
+    #expect(table.columns[0].type == .categorical && table.columns[0].categories == ["02139", "10001"])
+}

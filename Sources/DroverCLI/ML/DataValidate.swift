@@ -61,8 +61,15 @@ struct DataValidate: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.run {
-            let options = try read.csvOptions()
             let schemaValue = try DataInput.schema(schema)
+            // Categorical features are read as categories even when their values look numeric
+            // (zip codes, hours); forcing them cannot fail. Other types are inferred, so a type
+            // change is reported as an anomaly rather than stopping the read.
+            var options = try read.csvOptions()
+            for feature in schemaValue.features where feature.type == .categorical && options.columnTypes[feature.name] == nil {
+                options.columnTypes[feature.name] = .categorical
+            }
+            options.ignoresUnknownColumnTypes = true
             let current = try DataInput.table(file, options)
             let anomalies = DataValidator.validate(DatasetStatistics.compute(current), schema: schemaValue)
             var drift: DriftReport?

@@ -28,6 +28,7 @@ struct CSVParser {
         var forced = [ColumnType?](repeating: nil, count: names.count)
         for (name, type) in options.columnTypes {
             guard let j = names.firstIndex(of: name) else {
+                if options.ignoresUnknownColumnTypes { continue }
                 throw DataError(.unknownColumn, "a column type is given for a column the file does not have",
                                 source: source, column: name,
                                 hint: "columns are: \(names.joined(separator: ", "))")
