@@ -11,12 +11,13 @@ public struct BenchMLData: ParsableCommand {
         commandName: "ml-data",
         abstract: "Benchmark the CSV reader and drift tests (PSI + KS + Wasserstein).",
         discussion: """
-        Reads FILE, then compares the first half of the rows (reference) with the second half
-        (current) on every numeric column except the last (the label): sort once per column,
-        KS + Wasserstein in one merge walk, PSI/JS on Sturges bins; columns in parallel.
+        Reads FILE, then compares the first half of the rows (reference) with
+        the second half (current) on every numeric column but the last (the
+        label): one sort per column and side, KS + Wasserstein in one merge
+        walk, PSI/JS on Sturges bins, columns in parallel.
 
-        Example (see bench/ml/data_bench.py for the anchor):
-          swift build -c release && .build/release/drover bench ml-data --csv /tmp/drover_bench_1m.csv
+        Example (bench/ml/data_bench.py runs the pandas/scipy anchor):
+          drover bench ml-data --csv /tmp/drover_bench_1m.csv
         """
     )
 

@@ -9,9 +9,10 @@ struct DataSchema: AsyncParsableCommand {
         commandName: "schema",
         abstract: "Infer a schema from a CSV file and print it as JSON.",
         discussion: """
-        TFDV defaults: presence 1 for columns never missing, numeric ranges from the data
-        (warning severity), categories when ≤ 100 distinct values, minRows 1. Review and edit
-        the file, commit it, and validate new data against it.
+        TFDV defaults: presence 1 for columns never missing, numeric ranges
+        from the data (warning severity), categories when there are at most
+        100 distinct values, minRows 1. Review and edit the file, commit it,
+        and validate new data against it.
 
         Example:
           drover data schema train.csv > schema.json

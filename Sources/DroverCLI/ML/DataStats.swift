@@ -9,8 +9,9 @@ struct DataStats: AsyncParsableCommand {
         commandName: "stats",
         abstract: "Print per-column statistics of a CSV file.",
         discussion: """
-        Counts, missing values, distinct values (exact up to 1,000, then HyperLogLog ±1.6 %),
-        mean, std, min, quantiles (sketch, see docs/ml-data.md), max, and top categories.
+        Counts, missing values, distinct values (exact up to 1,000, then
+        HyperLogLog, 1.6 % standard error), mean, std, min, median, max
+        (quantiles from a sketch, see docs/ml-data.md) and top categories.
 
         Example:
           drover data stats ../shared/data/taxi.csv

@@ -9,17 +9,20 @@ struct DataValidate: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check a CSV file against a schema and, optionally, for drift from a reference file.",
         discussion: """
-        Anomalies use TFDV's names and a severity (error blocks, warning informs). With
-        --reference, every common column gets a drift test chosen as Evidently does (≤ 1000
-        reference rows: KS / chi-square / Z-test at p < 0.05; more: Wasserstein ÷ std or
-        Jensen–Shannon distance ≥ 0.1); the dataset drifts when ≥ 50 % of columns drift.
-        Per-column methods and thresholds come from the schema's "drift" entries.
+        Anomalies use TFDV's names and a severity (error blocks, warning
+        informs). With --reference, each common column gets the drift test
+        Evidently would choose: up to 1000 reference rows, KS / chi-square /
+        Z-test at p < 0.05; more rows, Wasserstein / std or Jensen-Shannon
+        distance >= 0.1. The dataset drifts when >= 50 % of columns drift.
+        Per-column methods and thresholds come from the schema's "drift"
+        entries.
 
-        Exit codes: 0 clean (warnings allowed), 3 an error-severity anomaly or dataset drift,
-        2 bad input (unreadable file or schema).
+        Exit codes: 0 clean (warnings allowed), 3 an error-severity anomaly
+        or dataset drift, 2 bad input (unreadable file or schema).
 
         Example:
-          drover data validate april.csv --schema schema.json --reference january.csv --exclude month
+          drover data validate apr.csv --schema schema.json \\
+            --reference jan.csv --exclude month
         """
     )
 
