@@ -9,7 +9,7 @@ public struct DataCommand: AsyncParsableCommand {
         discussion: """
         Typical flow:
           drover data stats train.csv
-          drover data schema train.csv > schema.json   # review, edit, commit
+          drover data schema train.csv > schema.json  # review, edit, commit
           drover data validate new.csv --schema schema.json --reference train.csv
         """,
         subcommands: [DataStats.self, DataSchema.self, DataValidate.self]
