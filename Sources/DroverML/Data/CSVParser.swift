@@ -82,8 +82,9 @@ struct CSVParser {
         let n = records.count
         let width = names.count
         let candidate = forced.map { $0 == nil || $0 == .numeric }
-        let output = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * width))
-        defer { output.deallocate() }
+        let buffer = HugePageBuffer<Double>(capacity: n * width)
+        defer { buffer.free() }
+        let output = buffer.pointer
         let cores = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         let chunks = n < Self.parallelThreshold ? 1 : max(1, min(cores, n / Self.parallelThreshold))
         let results = UnsafeMutablePointer<ChunkResult>.allocate(capacity: chunks)

@@ -34,9 +34,17 @@ public enum DriftDetector {
         defer { results.deinitialize(count: pairs.count); results.deallocate() }
         let shared = SharedPointer(results)
         let immutablePairs = pairs
-        DispatchQueue.concurrentPerform(iterations: pairs.count) { k in
-            let (r, c) = immutablePairs[k]
-            shared.base[k] = compareColumn(r, c, setting: options.perColumn[r.name], options: options)
+        let cores = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
+        let workers = max(1, min(cores, pairs.count))
+        let capacity = pairs.map { max($0.0.count, $0.1.count) }.max() ?? 1
+        // One worker per core, columns dealt round-robin, so each worker reuses its buffers.
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let workspace = SortWorkspace(capacity: capacity)
+            defer { workspace.free() }
+            for k in stride(from: worker, to: immutablePairs.count, by: workers) {
+                let (r, c) = immutablePairs[k]
+                shared.base[k] = compareColumn(r, c, setting: options.perColumn[r.name], options: options, workspace: workspace)
+            }
         }
         let columns = (0..<pairs.count).compactMap { results[$0] }
         let compared = columns.filter { $0.value != nil }
@@ -49,34 +57,38 @@ public enum DriftDetector {
     /// One column pair (same name and type).
     public static func compareColumn(_ reference: Column, _ current: Column, setting: DriftSetting? = nil,
                                      options: DriftOptions = .init()) -> ColumnDrift {
+        let workspace = SortWorkspace(capacity: reference.type == .numeric ? max(reference.count, current.count) : 1)
+        defer { workspace.free() }
+        return compareColumn(reference, current, setting: setting, options: options, workspace: workspace)
+    }
+
+    static func compareColumn(_ reference: Column, _ current: Column, setting: DriftSetting?,
+                              options: DriftOptions, workspace: SortWorkspace) -> ColumnDrift {
         var measures = DriftMeasures()
         var unique = 0
         var nr = 0, nc = 0
         var valueKind: ValueKind = .categorical
         if reference.type == .numeric {
-            let r = RadixSort.sortedFinite(reference.numbers)
-            let c = RadixSort.sortedFinite(current.numbers)
-            nr = r.count; nc = c.count
+            nr = RadixSort.sortFinite(reference.numbers, into: workspace.reference.pointer, scratch: workspace.scratch.pointer)
+            nc = RadixSort.sortFinite(current.numbers, into: workspace.current.pointer, scratch: workspace.scratch.pointer)
             if nr > 0 && nc > 0 {
-                r.withUnsafeBufferPointer { rb in
-                    c.withUnsafeBufferPointer { cb in
-                        let walk = SortedComparison(rb, cb)
-                        unique = walk.unionDistinct
-                        valueKind = walk.unionDistinct > 5 ? .continuous : .categorical
-                        measures.ksStatistic = walk.ksStatistic
-                        measures.ksPValue = SortedComparison.ksPValue(walk.ksStatistic, nr, nc)
-                        let std = Moments(finite: rb).variance.squareRoot()
-                        measures.wasserstein = walk.wasserstein / max(std, 0.001)
-                        if walk.referenceDistinct > 20 {
-                            let bins = BinnedShares.sturges(rb, cb)
-                            measures.psi = bins.psi
-                            measures.jensenShannon = bins.jensenShannonDistance
-                        }
-                        if valueKind == .categorical || walk.referenceDistinct <= 20 {
-                            let rc = valueCounts(rb), cc = valueCounts(cb)
-                            addCountMeasures(&measures, rc, cc, keepBinned: walk.referenceDistinct > 20)
-                        }
-                    }
+                let rb = UnsafeBufferPointer(start: workspace.reference.pointer, count: nr)
+                let cb = UnsafeBufferPointer(start: workspace.current.pointer, count: nc)
+                let walk = SortedComparison(rb, cb)
+                unique = walk.unionDistinct
+                valueKind = walk.unionDistinct > 5 ? .continuous : .categorical
+                measures.ksStatistic = walk.ksStatistic
+                measures.ksPValue = SortedComparison.ksPValue(walk.ksStatistic, nr, nc)
+                let std = Moments(finite: rb).variance.squareRoot()
+                measures.wasserstein = walk.wasserstein / max(std, 0.001)
+                if walk.referenceDistinct > 20 {
+                    let bins = BinnedShares.sturges(rb, cb)
+                    measures.psi = bins.psi
+                    measures.jensenShannon = bins.jensenShannonDistance
+                }
+                if valueKind == .categorical || walk.referenceDistinct <= 20 {
+                    let rc = valueCounts(rb), cc = valueCounts(cb)
+                    addCountMeasures(&measures, rc, cc, keepBinned: walk.referenceDistinct > 20)
                 }
             }
         } else {

@@ -9,33 +9,43 @@ enum RadixSort {
     }
 
     /// The finite values of `values`, sorted (NaN and ±inf dropped unless `keepNonFinite`,
-    /// which keeps ±inf). Keys are built, sorted and decoded in the result's own memory.
+    /// which keeps ±inf).
     static func sortedFinite(_ values: [Double], keepNonFinite: Bool = false) -> [Double] {
         let n = values.count
-        if n < 256 {
-            return values.filter { keepNonFinite ? !$0.isNaN : $0.isFinite }.sorted()
-        }
-        // Scratch is written before it is read; skipping the zero fill saves a 4 MB memset per
-        // 500k-value side (UInt64 is trivial, so any bit pattern is a valid value).
         var scratch = [UInt64](unsafeUninitializedCapacity: n) { _, count in count = n }
         return [Double](unsafeUninitializedCapacity: n) { buffer, count in
-            var m = 0
-            buffer.withMemoryRebound(to: UInt64.self) { keys in
-                for x in values where keepNonFinite ? !x.isNaN : x.isFinite {
-                    let bits = x.bitPattern
-                    keys[m] = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-                    m += 1
-                }
-                scratch.withUnsafeMutableBufferPointer { s in
-                    guard let kb = keys.baseAddress, let sb = s.baseAddress, m > 0 else { return }
-                    sortKeys(kb, sb, m)
-                }
-                for i in 0..<m {
-                    let key = keys[i]
-                    keys[i] = key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key
-                }
+            guard let out = buffer.baseAddress else { count = 0; return }
+            count = scratch.withUnsafeMutableBufferPointer { s in
+                guard let sb = s.baseAddress else { return 0 }
+                return sortFinite(values, into: out, scratch: sb, keepNonFinite: keepNonFinite)
             }
-            count = m
+        }
+    }
+
+    /// Writes the sorted finite values of `values` to `out` (capacity ≥ values.count), using
+    /// `scratch` (same capacity) as the second radix buffer; returns how many were written.
+    /// Keys are built, sorted and decoded in `out`'s own memory, so callers can reuse both
+    /// buffers across columns (no per-column page faults).
+    static func sortFinite(_ values: [Double], into out: UnsafeMutablePointer<Double>,
+                           scratch: UnsafeMutablePointer<UInt64>, keepNonFinite: Bool = false) -> Int {
+        if values.count < 256 {
+            let small = values.filter { keepNonFinite ? !$0.isNaN : $0.isFinite }.sorted()
+            for (i, x) in small.enumerated() { out[i] = x }
+            return small.count
+        }
+        return UnsafeMutableRawPointer(out).withMemoryRebound(to: UInt64.self, capacity: values.count) { keys in
+            var m = 0
+            for x in values where keepNonFinite ? !x.isNaN : x.isFinite {
+                let bits = x.bitPattern
+                keys[m] = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+                m += 1
+            }
+            if m > 0 { sortKeys(keys, scratch, m) }
+            for i in 0..<m {
+                let key = keys[i]
+                keys[i] = key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key
+            }
+            return m
         }
     }
 
