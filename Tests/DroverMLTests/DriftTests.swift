@@ -93,7 +93,7 @@ private let currentSample = (0..<120).map { Double(($0 * 53) % 89) * 0.12 + 0.5 
     var generator = SplitMix64(seed: 9)
     var values = (0..<5000).map { _ in Double.random(in: -1e6...1e6, using: &generator) }
     values += [0, -0.0, .infinity, -.infinity, 1e-300, -1e-300, 5, 5, 5]
-    #expect(RadixSort.sorted(values) == values.sorted())
+    #expect(FiniteRadixSort.sorted(values) == values.sorted())
 }
 
 @Test func perColumnOverridesAndDatasetShare() {
@@ -141,5 +141,5 @@ func monthRows(_ table: Table, month: String) throws -> Table {
     var generator = SplitMix64(seed: 10)
     var values = (0..<3000).map { _ in Double.random(in: -10...10, using: &generator) }
     values += [.nan, .infinity, -.infinity, .nan]
-    #expect(RadixSort.sortedFinite(values) == values.filter(\.isFinite).sorted())
+    #expect(FiniteRadixSort.sortedFinite(values) == values.filter(\.isFinite).sorted())
 }

@@ -69,8 +69,8 @@ public enum DriftDetector {
         var nr = 0, nc = 0
         var valueKind: ValueKind = .categorical
         if reference.type == .numeric {
-            nr = RadixSort.sortFinite(reference.numbers, into: workspace.reference.pointer, scratch: workspace.scratch.pointer)
-            nc = RadixSort.sortFinite(current.numbers, into: workspace.current.pointer, scratch: workspace.scratch.pointer)
+            nr = FiniteRadixSort.sortFinite(reference.numbers, into: workspace.reference.pointer, scratch: workspace.scratch.pointer)
+            nc = FiniteRadixSort.sortFinite(current.numbers, into: workspace.current.pointer, scratch: workspace.scratch.pointer)
             if nr > 0 && nc > 0 {
                 let rb = UnsafeBufferPointer(start: workspace.reference.pointer, count: nr)
                 let cb = UnsafeBufferPointer(start: workspace.current.pointer, count: nc)
