@@ -18,6 +18,7 @@ public struct Drover: AsyncParsableCommand {
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
             CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self,
             // ML (one step at a time)
+            DataCommand.self,
         ]
     )
 
