@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see docs/performance.md).",
-        subcommands: [DispatchBench.self, QueueMemoryBench.self, StartupBench.self])
+        subcommands: [DispatchBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self])
 }
 
 struct DispatchBench: ParsableCommand {
