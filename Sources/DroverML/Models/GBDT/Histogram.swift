@@ -1,0 +1,64 @@
+/// Gradient and hessian sums per (feature, bin) over a set of rows: the partial each shard
+/// computes for a tree leaf. Mergeable by addition; a child's histogram is also the parent's
+/// minus its sibling's. `values` interleaves (g, h) with a fixed stride of `binStride` bins
+/// per feature.
+public struct HistogramPartial: ShardPartial, Equatable {
+    public var binStride: Int
+    public var rows: Int
+    public var values: [Double]
+
+    public init(featureCount: Int, binStride: Int) {
+        self.binStride = binStride
+        self.rows = 0
+        self.values = [Double](repeating: 0, count: featureCount * binStride * 2)
+    }
+
+    public mutating func merge(_ other: HistogramPartial) {
+        rows += other.rows
+        values.withUnsafeMutableBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { a[i] += b[i] }
+            }
+        }
+    }
+
+    /// `self` − `other` (the larger child from the parent and the smaller child).
+    public func subtracting(_ other: HistogramPartial) -> HistogramPartial {
+        var out = self
+        out.rows -= other.rows
+        out.values.withUnsafeMutableBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { a[i] -= b[i] }
+            }
+        }
+        return out
+    }
+
+    /// Histogram of rows `rows` (indices into `data`) with per-row gradients and hessians.
+    /// This is the hot loop of boosting.
+    public static func build(_ data: BinnedData, binStride: Int, rows: UnsafeBufferPointer<UInt32>,
+                             gradients: UnsafePointer<Double>, hessians: UnsafePointer<Double>) -> HistogramPartial {
+        var h = HistogramPartial(featureCount: data.featureCount, binStride: binStride)
+        h.rows = rows.count
+        let f = data.featureCount
+        data.bins.withUnsafeBufferPointer { bins in
+            h.values.withUnsafeMutableBufferPointer { hv in
+                let hist = hv.baseAddress!
+                let b = bins.baseAddress!
+                for r32 in rows {
+                    let r = Int(r32)
+                    let g = gradients[r], hs = hessians[r]
+                    let rowBins = b + r * f
+                    var o = 0
+                    for j in 0..<f {
+                        let k = (o + Int(rowBins[j])) &* 2
+                        hist[k] += g
+                        hist[k + 1] += hs
+                        o += binStride
+                    }
+                }
+            }
+        }
+        return h
+    }
+}

@@ -1,0 +1,138 @@
+/// Grows one tree leaf-wise (always splitting the leaf with the largest gain, like LightGBM)
+/// from gradient histograms merged across shards.
+///
+/// Each shard keeps its own row-index array, partitioned so every leaf owns one contiguous
+/// segment per shard. A split partitions each shard's segment independently, builds the
+/// smaller child's histogram per shard (merged in shard order) and derives the larger one by
+/// subtraction from the parent.
+struct TreeGrower: Sendable {
+    var data: BinnedData
+    var binStride: Int
+    var shards: [Shard]
+    var maxLeaves: Int
+    var finder: SplitFinder
+    var learningRate: Double
+    var threads: Int
+
+    struct Leaf {
+        var node: Int
+        var segments: [Range<Int>]  // per shard, into that shard's index array
+        var hist: HistogramPartial
+        var sumG: Double, sumH: Double
+        var count: Int
+        var split: SplitCandidate?
+    }
+
+    init(data: BinnedData, shards: [Shard], maxLeaves: Int, finder: SplitFinder,
+         learningRate: Double, threads: Int) {
+        self.data = data
+        self.binStride = max(2, data.features.map(\.binCount).max() ?? 2)
+        self.shards = shards
+        self.maxLeaves = maxLeaves
+        self.finder = finder
+        self.learningRate = learningRate
+        self.threads = threads
+    }
+
+    /// Merged histogram of the given per-shard segments.
+    func histogram(_ segments: [Range<Int>], indices: [SharedBuffer<UInt32>],
+                   gradients: SharedBuffer<Double>, hessians: SharedBuffer<Double>) -> HistogramPartial {
+        let (data, stride) = (self.data, binStride)
+        return ParallelShards.map(shards.count, threads: threads) { s in
+            let seg = segments[s]
+            let rows = UnsafeBufferPointer(start: indices[s].pointer + seg.lowerBound, count: seg.count)
+            return HistogramPartial.build(data, binStride: stride, rows: rows,
+                                          gradients: gradients.pointer, hessians: hessians.pointer)
+        }.merged()!
+    }
+
+    /// Grows a tree and adds its outputs to `scores` for every training row.
+    func grow(gradients: SharedBuffer<Double>, hessians: SharedBuffer<Double>,
+              scores: SharedBuffer<Double>) -> RegressionTree {
+        let indices: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(s.rows.map { UInt32($0) }) }
+        let rootSegments = shards.map { 0..<$0.count }
+        let rootHist = histogram(rootSegments, indices: indices, gradients: gradients, hessians: hessians)
+        var sumG = 0.0, sumH = 0.0
+        for b in 0..<(data.featureCount > 0 ? binStride : 0) {
+            sumG += rootHist.values[2 * b]
+            sumH += rootHist.values[2 * b + 1]
+        }
+        if data.featureCount == 0 {
+            for r in 0..<data.rowCount { sumG += gradients.pointer[r]; sumH += hessians.pointer[r] }
+        }
+        var nodes = [RegressionTree.Node.leaf(0)]
+        var leaves = [Leaf(node: 0, segments: rootSegments, hist: rootHist, sumG: sumG, sumH: sumH,
+                           count: data.rowCount, split: nil)]
+        leaves[0].split = finder.best(rootHist, features: data.features, sumG: sumG, sumH: sumH, count: data.rowCount)
+
+        while leaves.count < maxLeaves {
+            var bestIndex = -1, bestGain = 0.0
+            for (i, leaf) in leaves.enumerated() {
+                if let s = leaf.split, s.gain > bestGain { bestGain = s.gain; bestIndex = i }
+            }
+            guard bestIndex >= 0 else { break }
+            let parent = leaves[bestIndex]
+            let split = parent.split!
+            // Partition each shard's segment: rows with bin ≤ split.bin go left (stable order).
+            let (f, fc, bin) = (split.feature, data.featureCount, UInt8(split.bin))
+            let data = self.data
+            let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads) { s in
+                let seg = parent.segments[s]
+                let idx = indices[s].pointer
+                var right: [UInt32] = []
+                var l = seg.lowerBound
+                data.bins.withUnsafeBufferPointer { b in
+                    for k in seg {
+                        let r = idx[k]
+                        if b[Int(r) * fc + f] <= bin { idx[l] = r; l += 1 } else { right.append(r) }
+                    }
+                }
+                for (k, r) in right.enumerated() { idx[l + k] = r }
+                return l - seg.lowerBound
+            }
+            let leftSegs = (0..<shards.count).map { s in
+                parent.segments[s].lowerBound..<(parent.segments[s].lowerBound + leftCounts[s])
+            }
+            let rightSegs = (0..<shards.count).map { s in
+                (parent.segments[s].lowerBound + leftCounts[s])..<parent.segments[s].upperBound
+            }
+            let leftCount = leftCounts.reduce(0, +)
+            let rightCount = parent.count - leftCount
+            let leftSmaller = leftCount <= rightCount
+            let small = histogram(leftSmaller ? leftSegs : rightSegs, indices: indices,
+                                  gradients: gradients, hessians: hessians)
+            let large = parent.hist.subtracting(small)
+            let (lh, rh) = leftSmaller ? (small, large) : (large, small)
+
+            let leftNode = nodes.count, rightNode = nodes.count + 1
+            nodes[parent.node] = RegressionTree.Node(
+                feature: f, threshold: data.features[f].upperBounds[split.bin],
+                left: leftNode, right: rightNode, value: 0)
+            nodes.append(.leaf(0))
+            nodes.append(.leaf(0))
+            var left = Leaf(node: leftNode, segments: leftSegs, hist: lh, sumG: split.leftG,
+                            sumH: split.leftH, count: leftCount, split: nil)
+            var right = Leaf(node: rightNode, segments: rightSegs, hist: rh, sumG: split.rightG,
+                             sumH: split.rightH, count: rightCount, split: nil)
+            if leaves.count + 1 < maxLeaves {
+                left.split = finder.best(lh, features: data.features, sumG: left.sumG, sumH: left.sumH, count: leftCount)
+                right.split = finder.best(rh, features: data.features, sumG: right.sumG, sumH: right.sumH, count: rightCount)
+            }
+            leaves[bestIndex] = left
+            leaves.append(right)
+        }
+
+        // Leaf outputs −G/(H+λ)·η, added to the scores of the rows in each leaf.
+        for leaf in leaves {
+            nodes[leaf.node].value = -leaf.sumG / (leaf.sumH + finder.lambda) * learningRate
+        }
+        let finalLeaves = leaves.map { (segments: $0.segments, value: nodes[$0.node].value) }
+        ParallelShards.forEach(shards.count, threads: threads) { s in
+            let idx = indices[s].pointer
+            for leaf in finalLeaves {
+                for k in leaf.segments[s] { scores.pointer[Int(idx[k])] += leaf.value }
+            }
+        }
+        return RegressionTree(nodes: nodes)
+    }
+}
