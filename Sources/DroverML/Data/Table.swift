@@ -66,3 +66,11 @@ public struct Table: Sendable, Equatable {
 
     public func index(of name: String) -> Int? { columns.firstIndex { $0.name == name } }
 }
+
+extension Table {
+    /// A table with an explicit row count, so zero-column or zero-row shards keep their size.
+    public init(columns: [Column], rowCount: Int) {
+        self.columns = columns
+        self.rowCount = rowCount
+    }
+}
