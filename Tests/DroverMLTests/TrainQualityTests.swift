@@ -46,7 +46,7 @@ struct TrainQualityTests {
         let model = try ModelTrainer.train(table, source: "taxi.csv", options: o)
         #expect(model.label.classes == ["no", "yes"])
         let auc = try #require(model.training.holdoutMetrics?.classification?.rocAUC)
-        #expect(auc > 0.6)
+        #expect(auc > 0.55)  // sklearn LR 0.590, LightGBM 0.594 (bench/ml/models_anchor.py)
     }
 
     @Test func multinomialLogisticRegressionLearnsThreeClasses() throws {

@@ -1,0 +1,76 @@
+import ArgumentParser
+import DroverML
+import Foundation
+
+/// `drover bench ml-models`: times Drover's learners on a CSV with the holdout split, for
+/// comparison with sklearn/LightGBM (bench/ml/models_bench.py).
+struct BenchMLModels: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ml-models",
+        abstract: "Benchmark Drover's built-in learners on a CSV file.",
+        discussion: """
+        Reads the CSV once, then trains each model on the rows with i % K != K-1 and scores the
+        rest. Training time covers preprocessing and fitting (not CSV parsing or scoring).
+
+        Example:
+          python3 bench/ml/models_bench.py          # generates /tmp/drover_bench_1m.csv, runs all
+          drover bench ml-models --csv /tmp/drover_bench_1m.csv --models logistic,gbdt --json
+        """)
+
+    @Option(help: "The data (CSV with a header row).")
+    var csv: String
+
+    @Option(help: "Label column (default: the last column).")
+    var label: String?
+
+    @Option(help: "Comma-separated models to run: logistic, linear, ridge, gbdt.")
+    var models: String = "logistic,gbdt"
+
+    @Option(help: "Hold out rows with i % K == K-1.")
+    var holdoutModulo: Int = 5
+
+    @Option(help: "GBDT trees.")
+    var trees: Int = 100
+
+    @Flag(help: "Print results as JSON.")
+    var json = false
+
+    struct Row: Encodable {
+        var model: String
+        var trainSeconds: Double
+        var metrics: EvaluationMetrics?
+    }
+
+    func run() async throws {
+        try await TrainSupport.run {
+            let kinds = try TrainSupport.parseList(models).map { name in
+                guard let k = ModelKind(rawValue: name) else {
+                    throw CLIError.input("unknown model '\(name)' in --models", hint: "use logistic, linear, ridge or gbdt")
+                }
+                return k
+            }
+            let start = Date()
+            let header = try CSVReader.read(path: csv, options: CSVOptions(rowRange: 0..<1))
+            let labelName = label ?? header.columnNames.last ?? ""
+            let table = try TrainSupport.readTable(csv, label: labelName, labelRequired: true)
+            let readSeconds = Date().timeIntervalSince(start)
+            if !json {
+                Output.line("read \(csv): \(table.rowCount) rows × \(table.columns.count) columns in \(String(format: "%.2f", readSeconds)) s")
+            }
+            var rows: [Row] = []
+            for kind in kinds {
+                var o = TrainingOptions(kind: kind, label: labelName)
+                o.holdoutModulo = holdoutModulo
+                o.trees = trees
+                let m = try ModelTrainer.train(table, source: csv, options: o)
+                let row = Row(model: kind.rawValue, trainSeconds: m.training.seconds, metrics: m.training.holdoutMetrics)
+                rows.append(row)
+                if !json {
+                    let metrics = (row.metrics?.items ?? []).map { "\($0.0)=\(TrainSupport.format($0.1))" }.joined(separator: "  ")
+                    Output.line("\(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) train \(String(format: "%7.3f", row.trainSeconds)) s  \(metrics)")
+                }
+            }
+            if json { try Output.json(rows) }
+        }
+    }
+}
