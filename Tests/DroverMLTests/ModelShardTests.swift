@@ -56,16 +56,15 @@ struct ModelShardTests {
 
     @Test func histogramFromShardsEqualsSinglePass() {
         let data = BinnedData(x, maxBins: 255)
-        let g = (0..<x.rowCount).map { sin(Double($0)) }
-        let h = (0..<x.rowCount).map { 0.5 + 0.25 * cos(Double($0)) }
+        let gh = (0..<x.rowCount).flatMap { [sin(Double($0)), 0.5 + 0.25 * cos(Double($0))] }
         let all = (0..<x.rowCount).map { UInt32($0) }
         let stride = 256
         let single = all.withUnsafeBufferPointer { rows in
-            HistogramPartial.build(data, binStride: stride, rows: rows, gradients: g, hessians: h)
+            HistogramPartial.build(data, binStride: stride, rows: rows, gradHess: gh)
         }
         let parts = Shard.partition(rowCount: x.rowCount, count: 3).map { shard in
             Array(all[shard.rows]).withUnsafeBufferPointer { rows in
-                HistogramPartial.build(data, binStride: stride, rows: rows, gradients: g, hessians: h)
+                HistogramPartial.build(data, binStride: stride, rows: rows, gradHess: gh)
             }
         }
         let merged = parts.merged()!

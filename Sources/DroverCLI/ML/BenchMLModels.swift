@@ -13,8 +13,8 @@ struct BenchMLModels: AsyncParsableCommand {
         rest. Training time covers preprocessing and fitting (not CSV parsing or scoring).
 
         Example:
-          python3 bench/ml/models_bench.py          # generates /tmp/drover_bench_1m.csv, runs all
-          drover bench ml-models --csv /tmp/drover_bench_1m.csv --models logistic,gbdt --json
+          python3 bench/ml/models_bench.py          # generates /tmp/drover_models_1m.csv, runs all
+          drover bench ml-models --csv /tmp/drover_models_1m.csv --models logistic,gbdt --json
         """)
 
     @Option(help: "The data (CSV with a header row).")
@@ -38,6 +38,7 @@ struct BenchMLModels: AsyncParsableCommand {
     struct Row: Encodable {
         var model: String
         var trainSeconds: Double
+        var iterations: Int?
         var metrics: EvaluationMetrics?
     }
 
@@ -63,7 +64,8 @@ struct BenchMLModels: AsyncParsableCommand {
                 o.holdoutModulo = holdoutModulo
                 o.trees = trees
                 let m = try ModelTrainer.train(table, source: csv, options: o)
-                let row = Row(model: kind.rawValue, trainSeconds: m.training.seconds, metrics: m.training.holdoutMetrics)
+                let row = Row(model: kind.rawValue, trainSeconds: m.training.seconds, iterations: m.training.iterations,
+                              metrics: m.training.holdoutMetrics)
                 rows.append(row)
                 if !json {
                     let metrics = (row.metrics?.items ?? []).map { "\($0.0)=\(TrainSupport.format($0.1))" }.joined(separator: "  ")

@@ -82,7 +82,7 @@ extension ModelFile {
             throw ModelError.input("\(source) has no rows with a value in label '\(label.name)'")
         }
         let targets = try ModelTrainer.encodeTargets(labelColumn, rows: rows, label: label, source: source)
-        let x = transform.apply(table).selecting(rows: rows)
+        let x = transform.apply(table, rows: rows)
         return metrics(predict(features: x, threads: threads), targets: targets)
     }
 }

@@ -174,9 +174,10 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
         return CategoricalStep(column: c.name, levels: levels, fill: fill, encoding: options.encoding)
     }
 
-    /// Transforms `table` (which must contain every step's column) into model features.
-    public func apply(_ table: Table) -> FeatureMatrix {
-        let n = table.rowCount
+    /// Transforms `rows` of `table` (all rows when nil; the table must contain every step's
+    /// column) into model features, one matrix row per selected row.
+    public func apply(_ table: Table, rows: [Int]? = nil) -> FeatureMatrix {
+        let n = rows?.count ?? table.rowCount
         let d = featureCount
         var out = [Double](repeating: 0, count: n * d)
         var j = 0
@@ -187,23 +188,23 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
                     let col = table.column(named: s.column)!
                     col.numbers.withUnsafeBufferPointer { v in
                         let base = j * n
-                        for r in 0..<n {
-                            let x = v[r].isNaN ? s.fill : v[r]
-                            o[base + r] = (x - s.center) / s.scale
+                        for k in 0..<n {
+                            let x = v[rows?[k] ?? k]
+                            o[base + k] = ((x.isNaN ? s.fill : x) - s.center) / s.scale
                         }
                     }
                     j += 1
                 case .categorical(let s):
                     let col = table.column(named: s.column)!
                     let map = s.levelMap(for: col)
-                    for r in 0..<n {
-                        let code = Int(col.codes[r])
+                    for k in 0..<n {
+                        let code = Int(col.codes[rows?[k] ?? k])
                         let level: Int? = code < 0 ? s.fill : map[code]
                         switch s.encoding {
                         case .oneHot:
-                            if let level { o[(j + level) * n + r] = 1 }  // unseen: all zeros
+                            if let level { o[(j + level) * n + k] = 1 }  // unseen: all zeros
                         case .ordinal:
-                            o[j * n + r] = Double(level ?? s.fill)       // unseen: the fill level
+                            o[j * n + k] = Double(level ?? s.fill)       // unseen: the fill level
                         }
                     }
                     j += s.width

@@ -39,8 +39,7 @@ public struct GBDTTrainer: Sendable {
         }
         let scores = SharedBuffer<Double>(model.trees.isEmpty
             ? [Double](repeating: model.initScore, count: n) : model.rawScores(x, threads: threads))
-        let gradients = SharedBuffer<Double>(repeating: 0, count: n)
-        let hessians = SharedBuffer<Double>(repeating: 1, count: n)
+        let gradHess = SharedBuffer<Double>(repeating: 1, count: 2 * n)  // (g, h) per row
         let grower = TreeGrower(data: data, shards: shardList, maxLeaves: max(2, leaves),
                                 finder: SplitFinder(lambda: l2, minDataInLeaf: max(1, minDataInLeaf)),
                                 learningRate: learningRate, threads: threads)
@@ -51,16 +50,16 @@ public struct GBDTTrainer: Sendable {
                         let z = scores.pointer[r]
                         switch objective {
                         case .squaredError:
-                            gradients.pointer[r] = z - yv[r]
+                            gradHess.pointer[2 * r] = z - yv[r]
                         case .binaryLogLoss:
                             let p = 1 / (1 + exp(-z))
-                            gradients.pointer[r] = p - yv[r]
-                            hessians.pointer[r] = max(p * (1 - p), 1e-16)
+                            gradHess.pointer[2 * r] = p - yv[r]
+                            gradHess.pointer[2 * r + 1] = max(p * (1 - p), 1e-16)
                         }
                     }
                 }
             }
-            model.trees.append(grower.grow(gradients: gradients, hessians: hessians, scores: scores))
+            model.trees.append(grower.grow(gradHess: gradHess, scores: scores))
             progress?(t + 1, trees)
         }
         return model

@@ -34,10 +34,10 @@ public struct HistogramPartial: ShardPartial, Equatable {
         return out
     }
 
-    /// Histogram of rows `rows` (indices into `data`) with per-row gradients and hessians.
-    /// This is the hot loop of boosting.
+    /// Histogram of rows `rows` (indices into `data`); `gradHess` interleaves each row's
+    /// gradient and hessian (one cache line instead of two). This is the hot loop of boosting.
     public static func build(_ data: BinnedData, binStride: Int, rows: UnsafeBufferPointer<UInt32>,
-                             gradients: UnsafePointer<Double>, hessians: UnsafePointer<Double>) -> HistogramPartial {
+                             gradHess: UnsafePointer<Double>) -> HistogramPartial {
         var h = HistogramPartial(featureCount: data.featureCount, binStride: binStride)
         h.rows = rows.count
         let f = data.featureCount
@@ -47,7 +47,7 @@ public struct HistogramPartial: ShardPartial, Equatable {
                 let b = bins.baseAddress!
                 for r32 in rows {
                     let r = Int(r32)
-                    let g = gradients[r], hs = hessians[r]
+                    let g = gradHess[2 &* r], hs = gradHess[2 &* r &+ 1]
                     let rowBins = b + r * f
                     var o = 0
                     for j in 0..<f {

@@ -36,29 +36,29 @@ struct TreeGrower: Sendable {
 
     /// Merged histogram of the given per-shard segments.
     func histogram(_ segments: [Range<Int>], indices: [SharedBuffer<UInt32>],
-                   gradients: SharedBuffer<Double>, hessians: SharedBuffer<Double>) -> HistogramPartial {
+                   gradHess: SharedBuffer<Double>) -> HistogramPartial {
         let (data, stride) = (self.data, binStride)
         return ParallelShards.map(shards.count, threads: threads) { s in
             let seg = segments[s]
             let rows = UnsafeBufferPointer(start: indices[s].pointer + seg.lowerBound, count: seg.count)
-            return HistogramPartial.build(data, binStride: stride, rows: rows,
-                                          gradients: gradients.pointer, hessians: hessians.pointer)
+            return HistogramPartial.build(data, binStride: stride, rows: rows, gradHess: gradHess.pointer)
         }.merged()!
     }
 
-    /// Grows a tree and adds its outputs to `scores` for every training row.
-    func grow(gradients: SharedBuffer<Double>, hessians: SharedBuffer<Double>,
-              scores: SharedBuffer<Double>) -> RegressionTree {
+    /// Grows a tree from interleaved (gradient, hessian) pairs and adds its outputs to `scores`
+    /// for every training row.
+    func grow(gradHess: SharedBuffer<Double>, scores: SharedBuffer<Double>) -> RegressionTree {
         let indices: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(s.rows.map { UInt32($0) }) }
+        let scratch: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(repeating: 0, count: s.count) }
         let rootSegments = shards.map { 0..<$0.count }
-        let rootHist = histogram(rootSegments, indices: indices, gradients: gradients, hessians: hessians)
+        let rootHist = histogram(rootSegments, indices: indices, gradHess: gradHess)
         var sumG = 0.0, sumH = 0.0
         for b in 0..<(data.featureCount > 0 ? binStride : 0) {
             sumG += rootHist.values[2 * b]
             sumH += rootHist.values[2 * b + 1]
         }
         if data.featureCount == 0 {
-            for r in 0..<data.rowCount { sumG += gradients.pointer[r]; sumH += hessians.pointer[r] }
+            for r in 0..<data.rowCount { sumG += gradHess.pointer[2 * r]; sumH += gradHess.pointer[2 * r + 1] }
         }
         var nodes = [RegressionTree.Node.leaf(0)]
         var leaves = [Leaf(node: 0, segments: rootSegments, hist: rootHist, sumG: sumG, sumH: sumH,
@@ -78,16 +78,15 @@ struct TreeGrower: Sendable {
             let data = self.data
             let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads) { s in
                 let seg = parent.segments[s]
-                let idx = indices[s].pointer
-                var right: [UInt32] = []
-                var l = seg.lowerBound
+                let idx = indices[s].pointer, right = scratch[s].pointer
+                var l = seg.lowerBound, rc = 0
                 data.bins.withUnsafeBufferPointer { b in
                     for k in seg {
                         let r = idx[k]
-                        if b[Int(r) * fc + f] <= bin { idx[l] = r; l += 1 } else { right.append(r) }
+                        if b[Int(r) &* fc &+ f] <= bin { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
                     }
                 }
-                for (k, r) in right.enumerated() { idx[l + k] = r }
+                (idx + l).update(from: right, count: rc)
                 return l - seg.lowerBound
             }
             let leftSegs = (0..<shards.count).map { s in
@@ -100,7 +99,7 @@ struct TreeGrower: Sendable {
             let rightCount = parent.count - leftCount
             let leftSmaller = leftCount <= rightCount
             let small = histogram(leftSmaller ? leftSegs : rightSegs, indices: indices,
-                                  gradients: gradients, hessians: hessians)
+                                  gradHess: gradHess)
             let large = parent.hist.subtracting(small)
             let (lh, rh) = leftSmaller ? (small, large) : (large, small)
 

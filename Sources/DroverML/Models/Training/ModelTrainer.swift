@@ -46,8 +46,7 @@ public enum ModelTrainer {
         let transform = try warm?.transform ?? FeatureTransform.fit(
             table, columns: featureNames, rows: trainRows,
             options: o.kind == .gbdt ? .trees : .linear, source: source)
-        let all = transform.apply(table)
-        let x = all.selecting(rows: trainRows)
+        let x = transform.apply(table, rows: trainRows)
 
         var params = TrainingParameters(seed: o.seed, holdoutModulo: o.holdoutModulo, excluded: o.exclude)
         var linear: LinearWeights?
@@ -95,7 +94,7 @@ public enum ModelTrainer {
                               linear: linear, gbdt: gbdt, training: info)
         model.training.seconds = Date().timeIntervalSince(started)
         if !holdoutRows.isEmpty {
-            let xh = all.selecting(rows: holdoutRows)
+            let xh = transform.apply(table, rows: holdoutRows)
             let yh = try encodeTargets(labelColumn, rows: holdoutRows, label: label, source: source)
             model.training.holdoutMetrics = model.metrics(model.predict(features: xh, threads: o.threads), targets: yh)
         }
