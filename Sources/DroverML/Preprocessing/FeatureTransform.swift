@@ -61,9 +61,29 @@ public struct CategoricalStep: Codable, Sendable, Equatable {
 /// The fitted preprocessing of a model: imputation, standardisation and encoding, learned on
 /// training rows and saved in the model file. Training and prediction call the same `apply`.
 public struct FeatureTransform: Codable, Sendable, Equatable {
+    /// One input column's transform, stored as `{"numeric": {...}}` or `{"categorical": {...}}`.
     public enum Step: Codable, Sendable, Equatable {
         case numeric(NumericStep)
         case categorical(CategoricalStep)
+
+        private enum CodingKeys: String, CodingKey { case numeric, categorical }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let n = try c.decodeIfPresent(NumericStep.self, forKey: .numeric) {
+                self = .numeric(n)
+            } else {
+                self = .categorical(try c.decode(CategoricalStep.self, forKey: .categorical))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .numeric(let n): try c.encode(n, forKey: .numeric)
+            case .categorical(let s): try c.encode(s, forKey: .categorical)
+            }
+        }
     }
 
     /// Label of the extra level used by `CategoricalImputation.missingLevel`.

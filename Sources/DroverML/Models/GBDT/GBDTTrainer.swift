@@ -44,7 +44,7 @@ public struct GBDTTrainer: Sendable {
                                 finder: SplitFinder(lambda: l2, minDataInLeaf: max(1, minDataInLeaf)),
                                 learningRate: learningRate, threads: threads)
         for t in 0..<trees {
-            ParallelShards.forEach(shardList.count, threads: threads) { s in
+            ParallelShards.forEach(shardList.count, threads: grower.threads(for: n)) { s in
                 y.withUnsafeBufferPointer { yv in
                     for r in shardList[s].rows {
                         let z = scores.pointer[r]

@@ -34,11 +34,18 @@ struct TreeGrower: Sendable {
         self.threads = threads
     }
 
+    /// Below this many rows a step runs its shards on the calling thread: waking a second
+    /// thread costs more than it saves (and the merged result is the same either way).
+    static let minRowsPerParallelStep = 16_384
+
+    func threads(for rows: Int) -> Int { rows < Self.minRowsPerParallelStep ? 1 : threads }
+
     /// Merged histogram of the given per-shard segments.
     func histogram(_ segments: [Range<Int>], indices: [SharedBuffer<UInt32>],
                    gradHess: SharedBuffer<Double>) -> HistogramPartial {
         let (data, stride) = (self.data, binStride)
-        return ParallelShards.map(shards.count, threads: threads) { s in
+        let rows = segments.reduce(0) { $0 + $1.count }
+        return ParallelShards.map(shards.count, threads: threads(for: rows)) { s in
             let seg = segments[s]
             let rows = UnsafeBufferPointer(start: indices[s].pointer + seg.lowerBound, count: seg.count)
             return HistogramPartial.build(data, binStride: stride, rows: rows, gradHess: gradHess.pointer)
@@ -76,7 +83,7 @@ struct TreeGrower: Sendable {
             // Partition each shard's segment: rows with bin ≤ split.bin go left (stable order).
             let (f, fc, bin) = (split.feature, data.featureCount, UInt8(split.bin))
             let data = self.data
-            let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads) { s in
+            let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads(for: parent.count)) { s in
                 let seg = parent.segments[s]
                 let idx = indices[s].pointer, right = scratch[s].pointer
                 var l = seg.lowerBound, rc = 0
@@ -126,7 +133,7 @@ struct TreeGrower: Sendable {
             nodes[leaf.node].value = -leaf.sumG / (leaf.sumH + finder.lambda) * learningRate
         }
         let finalLeaves = leaves.map { (segments: $0.segments, value: nodes[$0.node].value) }
-        ParallelShards.forEach(shards.count, threads: threads) { s in
+        ParallelShards.forEach(shards.count, threads: threads(for: data.rowCount)) { s in
             let idx = indices[s].pointer
             for leaf in finalLeaves {
                 for k in leaf.segments[s] { scores.pointer[Int(idx[k])] += leaf.value }
