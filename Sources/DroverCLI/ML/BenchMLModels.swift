@@ -9,12 +9,13 @@ struct BenchMLModels: AsyncParsableCommand {
         commandName: "ml-models",
         abstract: "Benchmark Drover's built-in learners on a CSV file.",
         discussion: """
-        Reads the CSV once, then trains each model on the rows with i % K != K-1 and scores the
-        rest. Training time covers preprocessing and fitting (not CSV parsing or scoring).
+        Reads the CSV once, trains each model on the rows with i % K != K-1
+        and scores the rest. Times cover preprocessing and fitting (not CSV
+        parsing or scoring). bench/ml/models_bench.py generates the 1M-row
+        file and compares with sklearn and LightGBM.
 
         Example:
-          python3 bench/ml/models_bench.py          # generates /tmp/drover_models_1m.csv, runs all
-          drover bench ml-models --csv /tmp/drover_models_1m.csv --models logistic,gbdt --json
+          drover bench ml-models --csv /tmp/drover_models_1m.csv --json
         """)
 
     @Option(help: "The data (CSV with a header row).")
@@ -44,6 +45,9 @@ struct BenchMLModels: AsyncParsableCommand {
 
     func run() async throws {
         try await TrainSupport.run {
+            guard holdoutModulo >= 2, trees >= 1 else {
+                throw CLIError.input("--holdout-modulo must be at least 2 and --trees at least 1")
+            }
             let kinds = try TrainSupport.parseList(models).map { name in
                 guard let k = ModelKind(rawValue: name) else {
                     throw CLIError.input("unknown model '\(name)' in --models", hint: "use logistic, linear, ridge or gbdt")

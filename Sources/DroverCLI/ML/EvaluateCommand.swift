@@ -8,9 +8,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         commandName: "evaluate",
         abstract: "Score a saved model on a labelled CSV file.",
         discussion: """
-        The file needs the model's input columns (same names and types) and its label column.
-        Classifiers report accuracy, precision, recall, F1, ROC AUC (binary) and log loss;
-        regressors report RMSE, MAE and R².
+        The file needs the model's input columns (same names and types) and
+        its label column. Classifiers report accuracy, precision, recall, F1,
+        ROC AUC (binary) and log loss; regressors report RMSE, MAE and R².
 
         Example:
           drover evaluate price.drover diamonds_2024.csv --json

@@ -8,10 +8,10 @@ struct PredictCommand: AsyncParsableCommand {
         commandName: "predict",
         abstract: "Predict every row of a CSV file with a saved model; CSV on stdout.",
         discussion: """
-        Output has one row per input row: `prediction` (the class name or the value) and, for
-        classifiers, `probability` (of the predicted class). --keep copies input columns
-        (e.g. an id) in front. The input must have the model's columns with the same types;
-        extra columns (including the label) are ignored.
+        One output row per input row: `prediction` (class name or value) and,
+        for classifiers, `probability` of the predicted class. --keep copies
+        input columns (e.g. an id) in front. The input needs the model's
+        columns with the same types; extra columns (and the label) are ignored.
 
         Example:
           drover predict tip.drover new_trips.csv --keep trip_id > predictions.csv

@@ -8,15 +8,17 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Train a model on a CSV file and save it as a .drover model file.",
         discussion: """
-        Models: logistic (binary or multinomial classification), linear and ridge (regression),
-        gbdt (histogram gradient-boosted trees: binary classification or regression, chosen from
-        the label: two classes → classification). Labels may be numbers or text (yes/no).
-        With --holdout-modulo K, data row i (0-based) is held out when i % K == K-1 and the
-        holdout metrics are printed and stored in the model.
+        Models: logistic (binary or multinomial classification), linear and
+        ridge (regression), gbdt (gradient-boosted trees: two label classes →
+        binary classification, else regression). Labels may be numbers or text.
+        With --holdout-modulo K, data row i (0-based) is held out when
+        i % K == K-1; holdout metrics are printed and stored in the model.
 
         Examples:
-          drover train diamonds.csv --label price --model gbdt --holdout-modulo 5 --out price.drover
-          drover train taxi.csv --label tip --model logistic --exclude month --json --out tip.drover
+          drover train diamonds.csv --label price --model gbdt \
+              --holdout-modulo 5 --out price.drover
+          drover train taxi.csv --label tip --model logistic --exclude month \
+              --json --out tip.drover
         """)
 
     @Argument(help: "Training data (CSV with a header row).")
@@ -67,19 +69,24 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
-    func validate() throws {
+    /// Option checks, thrown as `CLIError.input` so bad values exit 2 like all bad input.
+    func checkOptions() throws {
         guard ModelKind(rawValue: model) != nil else {
-            throw ValidationError("unknown --model '\(model)'; use one of: logistic, linear, ridge, gbdt")
+            throw CLIError.input("unknown --model '\(model)'", hint: "use one of: logistic, linear, ridge, gbdt")
         }
-        if let k = holdoutModulo, k < 2 { throw ValidationError("--holdout-modulo must be at least 2") }
-        if trees < 1 || leaves < 2 { throw ValidationError("--trees must be ≥ 1 and --leaves ≥ 2") }
-        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
-        if let l2, l2 < 0 { throw ValidationError("--l2 must not be negative") }
-        if maxBins < 2 || maxBins > 256 { throw ValidationError("--max-bins must be in 2...256") }
+        if let k = holdoutModulo, k < 2 { throw CLIError.input("--holdout-modulo must be at least 2 (got \(k))") }
+        if trees < 1 || leaves < 2 { throw CLIError.input("--trees must be at least 1 and --leaves at least 2") }
+        if !(learningRate > 0) { throw CLIError.input("--learning-rate must be positive (got \(learningRate))") }
+        if let l2, !(l2 >= 0) { throw CLIError.input("--l2 must not be negative (got \(l2))") }
+        if maxBins < 2 || maxBins > 256 { throw CLIError.input("--max-bins must be in 2...256 (got \(maxBins))") }
+        if minDataInLeaf < 1 || maxIterations < 1 {
+            throw CLIError.input("--min-data-in-leaf and --max-iterations must be at least 1")
+        }
     }
 
     func run() async throws {
         try await TrainSupport.run {
+            try checkOptions()
             var options = TrainingOptions(kind: ModelKind(rawValue: model)!, label: label)
             options.exclude = TrainSupport.parseList(exclude)
             options.holdoutModulo = holdoutModulo
