@@ -15,10 +15,8 @@ struct TrainCommand: AsyncParsableCommand {
         i % K == K-1; holdout metrics are printed and stored in the model.
 
         Examples:
-          drover train diamonds.csv --label price --model gbdt \
-              --holdout-modulo 5 --out price.drover
-          drover train taxi.csv --label tip --model logistic --exclude month \
-              --json --out tip.drover
+          drover train diamonds.csv --label price --holdout-modulo 5 --out p.drover
+          drover train taxi.csv --label tip --model logistic --out tip.drover
         """)
 
     @Argument(help: "Training data (CSV with a header row).")
