@@ -20,13 +20,15 @@ public enum BLAS {
         cblas_dgemv(CblasColMajor, CblasNoTrans, blasint(m), blasint(n), 1.0, a, blasint(ld), x, 1, 0.0, y, 1)
     }
 
-    /// y = Aᵀ·x for an m×n column-major block A (leading dimension `ld`); y has n entries.
+    /// y = Aᵀ·x (+ y when `accumulate`) for an m×n column-major block A (leading dimension
+    /// `ld`); y has n entries.
     @inlinable
     public static func gemvT(
         _ a: UnsafePointer<Double>, rows m: Int, cols n: Int, ld: Int,
-        _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>
+        _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, accumulate: Bool = false
     ) {
-        cblas_dgemv(CblasColMajor, CblasTrans, blasint(m), blasint(n), 1.0, a, blasint(ld), x, 1, 0.0, y, 1)
+        cblas_dgemv(CblasColMajor, CblasTrans, blasint(m), blasint(n), 1.0, a, blasint(ld), x, 1,
+                    accumulate ? 1.0 : 0.0, y, 1)
     }
 
     /// C(m×k) = A(m×n)·B(n×k), all column-major; A has leading dimension `lda`.
@@ -39,14 +41,15 @@ public enum BLAS {
                     1.0, a, blasint(lda), b, blasint(n), 0.0, c, blasint(m))
     }
 
-    /// C(n×k) = Aᵀ·B for A m×n (leading dimension `lda`) and B m×k (leading dimension m).
+    /// C(n×k) = Aᵀ·B (+ C when `accumulate`) for A m×n (leading dimension `lda`) and B m×k
+    /// (leading dimension m).
     @inlinable
     public static func gemmT(
         _ a: UnsafePointer<Double>, rows m: Int, cols n: Int, lda: Int,
-        _ b: UnsafePointer<Double>, cols k: Int, into c: UnsafeMutablePointer<Double>
+        _ b: UnsafePointer<Double>, cols k: Int, into c: UnsafeMutablePointer<Double>, accumulate: Bool = false
     ) {
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blasint(n), blasint(k), blasint(m),
-                    1.0, a, blasint(lda), b, blasint(m), 0.0, c, blasint(n))
+                    1.0, a, blasint(lda), b, blasint(m), accumulate ? 1.0 : 0.0, c, blasint(n))
     }
 
     /// The full symmetric n×n Gram matrix AᵀA of an m×n block (leading dimension `lda`).
