@@ -70,6 +70,10 @@ struct ModelShardTests {
         let merged = parts.merged()!
         #expect(merged.rows == single.rows)
         #expect(Self.close(merged.values, single.values, tolerance: 1e-12))
+        let byColumn = all.withUnsafeBufferPointer { rows in
+            HistogramPartial.buildByColumn(data, binStride: stride, rows: rows, gradHess: gh)
+        }
+        #expect(Self.close(byColumn.values, single.values, tolerance: 1e-12))
     }
 
     @Test func gbdtWithOneOrThreeShardsPredictsTheSame() {

@@ -47,14 +47,16 @@ public struct FeatureBins: Codable, Sendable, Equatable {
     }
 }
 
-/// Features quantised to bin indices once before boosting: `bins` is row-major
-/// (row r's F bins are contiguous), which keeps histogram building cache-friendly for the
-/// scattered row subsets of deep leaves.
+/// Features quantised to bin indices once before boosting, stored twice: `bins` row-major
+/// (row r's F bins contiguous: one pass over a dense leaf updates all features) and
+/// `binsByColumn` column-major (feature f's bins contiguous: for sparse leaves one feature's
+/// histogram stays in L1 while its rows are visited). 2 × rows × features bytes.
 public struct BinnedData: Sendable {
     public var rowCount: Int
     public var featureCount: Int
     public var features: [FeatureBins]
     public var bins: [UInt8]
+    public var binsByColumn: [UInt8]
 
     /// Bin boundaries come from at most this many rows (LightGBM's bin_construct_sample_cnt).
     public static let sampleRows = 200_000
@@ -72,12 +74,17 @@ public struct BinnedData: Sendable {
             return FeatureBins.fit(sortedSample: sample, maxBins: maxBins)
         }
         let out = SharedBuffer<UInt8>(repeating: 0, count: n * f)
+        let byColumn = SharedBuffer<UInt8>(repeating: 0, count: n * f)
         let shards = Shard.partition(rowCount: n, count: threads)
         ParallelShards.forEach(shards.count, threads: threads) { s in
             x.values.withUnsafeBufferPointer { xv in
                 for j in 0..<f {
                     let fb = features[j]
-                    for r in shards[s].rows { out.pointer[r * f + j] = UInt8(fb.bin(xv[j * n + r])) }
+                    for r in shards[s].rows {
+                        let b = UInt8(fb.bin(xv[j * n + r]))
+                        out.pointer[r * f + j] = b
+                        byColumn.pointer[j * n + r] = b
+                    }
                 }
             }
         }
@@ -85,5 +92,6 @@ public struct BinnedData: Sendable {
         self.featureCount = f
         self.features = features
         self.bins = out.array
+        self.binsByColumn = byColumn.array
     }
 }

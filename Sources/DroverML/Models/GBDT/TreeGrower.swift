@@ -48,7 +48,8 @@ struct TreeGrower: Sendable {
         return ParallelShards.map(shards.count, threads: threads(for: rows)) { s in
             let seg = segments[s]
             let rows = UnsafeBufferPointer(start: indices[s].pointer + seg.lowerBound, count: seg.count)
-            return HistogramPartial.build(data, binStride: stride, rows: rows, gradHess: gradHess.pointer)
+            return HistogramPartial.build(data, binStride: stride, rows: rows, rowSpan: indices[s].count,
+                                          gradHess: gradHess.pointer)
         }.merged()!
     }
 
@@ -81,16 +82,17 @@ struct TreeGrower: Sendable {
             let parent = leaves[bestIndex]
             let split = parent.split!
             // Partition each shard's segment: rows with bin ≤ split.bin go left (stable order).
-            let (f, fc, bin) = (split.feature, data.featureCount, UInt8(split.bin))
+            let (f, n, bin) = (split.feature, data.rowCount, UInt8(split.bin))
             let data = self.data
             let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads(for: parent.count)) { s in
                 let seg = parent.segments[s]
                 let idx = indices[s].pointer, right = scratch[s].pointer
                 var l = seg.lowerBound, rc = 0
-                data.bins.withUnsafeBufferPointer { b in
+                data.binsByColumn.withUnsafeBufferPointer { b in
+                    let column = b.baseAddress! + f &* n
                     for k in seg {
                         let r = idx[k]
-                        if b[Int(r) &* fc &+ f] <= bin { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
+                        if column[Int(r)] <= bin { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
                     }
                 }
                 (idx + l).update(from: right, count: rc)
