@@ -39,6 +39,9 @@ struct BenchMLModels: AsyncParsableCommand {
     struct Row: Encodable {
         var model: String
         var trainSeconds: Double
+        /// Process CPU time (user + system) spent training: on a loaded machine this shows
+        /// the work done independently of how long the scheduler kept the threads waiting.
+        var cpuSeconds: Double
         var iterations: Int?
         var metrics: EvaluationMetrics?
     }
@@ -67,16 +70,25 @@ struct BenchMLModels: AsyncParsableCommand {
                 var o = TrainingOptions(kind: kind, label: labelName)
                 o.holdoutModulo = holdoutModulo
                 o.trees = trees
+                let cpu0 = Self.cpuSeconds()
                 let m = try ModelTrainer.train(table, source: csv, options: o)
-                let row = Row(model: kind.rawValue, trainSeconds: m.training.seconds, iterations: m.training.iterations,
+                let cpu = Self.cpuSeconds() - cpu0
+                let row = Row(model: kind.rawValue, trainSeconds: m.training.seconds, cpuSeconds: cpu,
+                              iterations: m.training.iterations,
                               metrics: m.training.holdoutMetrics)
                 rows.append(row)
                 if !json {
                     let metrics = (row.metrics?.items ?? []).map { "\($0.0)=\(TrainSupport.format($0.1))" }.joined(separator: "  ")
-                    Output.line("\(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) train \(String(format: "%7.3f", row.trainSeconds)) s  \(metrics)")
+                    Output.line("\(kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) train \(String(format: "%7.3f", row.trainSeconds)) s (cpu \(String(format: "%.2f", row.cpuSeconds)) s)  \(metrics)")
                 }
             }
             if json { try Output.json(rows) }
         }
+    }
+
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
