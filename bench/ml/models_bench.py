@@ -44,16 +44,20 @@ Xtr, ytr, Xte, yte = X[~test], y[~test], X[test], y[test]
 
 
 def timed(make):
-    times, last = [], None
+    times, cpus, last = [], [], None
     for _ in range(args.runs):
         m = make()
-        t = time.perf_counter(); m.fit(Xtr, ytr); times.append(time.perf_counter() - t)
+        t, c = time.perf_counter(), time.process_time()
+        m.fit(Xtr, ytr)
+        times.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
         last = m
     p = last.predict_proba(Xte)[:, 1]
-    return statistics.median(times), accuracy_score(yte, p > 0.5), roc_auc_score(yte, p)
+    return (statistics.median(times), statistics.median(cpus),
+            accuracy_score(yte, p > 0.5), roc_auc_score(yte, p))
 
 
 results = {}
+load0 = os.getloadavg()
 if not args.skip_python:
     results["sklearn LogisticRegression"] = timed(lambda: LogisticRegression())
     results["sklearn HistGradientBoosting"] = timed(lambda: HistGradientBoostingClassifier(random_state=0))
@@ -66,14 +70,16 @@ for _ in range(args.runs):
     runs.append({r["model"]: r for r in json.loads(out)})
 for name, key in [("drover logistic", "logistic"), ("drover gbdt", "gbdt")]:
     c = runs[-1][key]["metrics"]["classification"]
-    results[name] = (statistics.median(r[key]["trainSeconds"] for r in runs), c["accuracy"], c["rocAUC"])
+    results[name] = (statistics.median(r[key]["trainSeconds"] for r in runs),
+                     statistics.median(r[key]["cpuSeconds"] for r in runs), c["accuracy"], c["rocAUC"])
 
-print(f"{'model':32s} {'fit s':>8s} {'accuracy':>9s} {'AUC':>8s}")
-for name, (t, acc, auc) in results.items():
-    print(f"{name:32s} {t:8.3f} {acc:9.4f} {auc:8.4f}")
+print(f"load average before/after: {load0} / {os.getloadavg()}")
+print(f"{'model':32s} {'fit s':>8s} {'cpu s':>8s} {'accuracy':>9s} {'AUC':>8s}")
+for name, (t, cpu, acc, auc) in results.items():
+    print(f"{name:32s} {t:8.3f} {cpu:8.2f} {acc:9.4f} {auc:8.4f}")
 pairs = [("drover logistic", "sklearn LogisticRegression"), ("drover gbdt", "LightGBM (2 threads)"),
          ("drover gbdt", "sklearn HistGradientBoosting")]
 for ours, anchor in pairs:
     if ours in results and anchor in results:
-        (t1, a1, u1), (t0, a0, u0) = results[ours], results[anchor]
+        (t1, _, a1, u1), (t0, _, a0, u0) = results[ours], results[anchor]
         print(f"{ours} vs {anchor}: time ×{t1 / t0:.2f}, accuracy {100 * (a1 - a0):+.2f} pts, AUC {u1 - u0:+.4f}")
