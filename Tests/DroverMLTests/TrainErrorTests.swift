@@ -44,4 +44,17 @@ struct TrainErrorTests {
         let m = message(TrainingOptions(kind: .linear, label: "color"))
         #expect(m.contains("non-numeric") && m.contains("'color'"))
     }
+
+    @Test func excludingEveryFeatureIsAnError() {
+        var o = TrainingOptions(kind: .ridge, label: "z")
+        o.exclude = ["x", "color", "label"]
+        #expect(message(o).contains("no feature columns"))
+    }
+
+    @Test func holdoutClassUnknownToTheModelIsAnErrorNotACrash() throws {
+        let model = try ModelTrainer.train(table, source: "data.csv", options: TrainingOptions(kind: .logistic, label: "label"))
+        var columns = table.columns
+        columns[3] = Column(name: "label", codes: [Int32](repeating: 0, count: 50), categories: ["maybe"])
+        #expect(throws: ModelError.self) { try model.evaluate(Table(columns: columns), source: "new.csv") }
+    }
 }

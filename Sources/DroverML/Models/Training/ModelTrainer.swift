@@ -18,6 +18,10 @@ public enum ModelTrainer {
             throw ModelError.input("--holdout-modulo must be at least 2 (got \(k))")
         }
         let featureNames = names.filter { $0 != o.label && !o.exclude.contains($0) }
+        guard !featureNames.isEmpty else {
+            throw ModelError.input("\(source) has no feature columns besides label '\(o.label)'\(o.exclude.isEmpty ? "" : " and the excluded ones")",
+                                   hint: "a model needs at least one input column")
+        }
 
         // Rows: drop missing labels, then split train/holdout by row index.
         var trainRows: [Int] = [], holdoutRows: [Int] = []
