@@ -92,3 +92,22 @@ struct ModelShardTests {
         #expect(Shard.partition(rowCount: 2, count: 5).count == 2)
     }
 }
+
+struct ModelBinningTests {
+    @Test func radixSortMatchesSort() {
+        var state: UInt64 = 1
+        let values: [Double] = (0..<5000).map { i in
+            state = state &* 6364136223846793005 &+ 1
+            return i % 7 == 0 ? -0.0 : (Double(Int64(bitPattern: state)) / 1e15) * (i % 3 == 0 ? 1e-300 : 1)
+        } + [0, -1, 1, .infinity, -.infinity]
+        #expect(RadixSort.sorted(values) == values.sorted())
+    }
+
+    @Test func binsSplitBetweenDistinctValues() {
+        let bins = FeatureBins.fit(sortedSample: [1, 1, 2, 3, 3, 3], maxBins: 255)
+        #expect(bins.upperBounds == [1.5, 2.5])
+        #expect([0.0, 1, 1.6, 2, 3, 99].map(bins.bin) == [0, 0, 1, 1, 2, 2])
+        let coarse = FeatureBins.fit(sortedSample: (0..<1000).map(Double.init), maxBins: 10)
+        #expect(coarse.binCount == 10)
+    }
+}

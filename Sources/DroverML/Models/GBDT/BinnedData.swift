@@ -70,8 +70,7 @@ public struct BinnedData: Sendable {
             sample.reserveCapacity(n / stride + 1)
             var r = 0
             while r < n { sample.append(x.values[j * n + r]); r += stride }
-            sample.sort()
-            return FeatureBins.fit(sortedSample: sample, maxBins: maxBins)
+            return FeatureBins.fit(sortedSample: RadixSort.sorted(sample), maxBins: maxBins)
         }
         let out = SharedBuffer<UInt8>(repeating: 0, count: n * f)
         let byColumn = SharedBuffer<UInt8>(repeating: 0, count: n * f)
