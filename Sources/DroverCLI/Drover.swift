@@ -15,6 +15,7 @@ public struct Drover: AsyncParsableCommand {
         subcommands: [
             // Job system
             // ML (one step at a time)
+            DataCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             // Temporary (ml-models branch): the lead mounts BenchMLModels under `drover bench`.
             BenchMLModels.self,

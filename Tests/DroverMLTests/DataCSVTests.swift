@@ -124,3 +124,37 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Test func allMissingColumnReadsAsNumericNaNAndIsFlaggedDownstream() throws {
+    let table = try csv("a,b\n1,\n2,NA\n3,\n")
+    #expect(table.columns[1].type == .numeric && table.columns[1].numbers.allSatisfy(\.isNaN))
+    let stats = DatasetStatistics.compute(table)
+    #expect(stats.columns[1].missing == 3 && stats.columns[1].numeric?.min == nil)
+    let anomalies = DataValidator.validate(stats, schema: Schema(features: [
+        FeatureSchema(name: "a", type: .numeric), FeatureSchema(name: "b", type: .numeric),
+    ]))
+    #expect(anomalies.map(\.kind) == [.notPresent] && anomalies.first?.description == "every value is missing")
+    let drift = DriftDetector.compareColumn(table.columns[1], table.columns[1])
+    #expect(drift.value == nil && !drift.drifted && drift.note == "no values in the reference sample")
+}
+
+@Test func fastPathHandlesSpacesSignsExponentsAndTrailingText() throws {
+    let table = try csv("a,b,c\n 1.5 ,+2e-3,7x\n-0.25,1E2,8\n")
+    #expect(table.columns[0].numbers == [1.5, -0.25])
+    #expect(table.columns[1].numbers == [0.002, 100])
+    #expect(table.columns[2].type == .categorical && table.columns[2].categories == ["7x", "8"])
+}
+
+@Test func dictionaryEncodingHandlesManyValuesAndQuotedDuplicates() throws {
+    var text = "id,tag\n"
+    for i in 0..<3000 { text += "\(i),\(i % 2 == 0 ? "v\(i % 700)" : "\"v\(i % 700)\"")\n" }
+    let column = try csv(text).columns[1]
+    #expect(column.type == .categorical && column.categories.count == 700)
+    #expect((0..<3000).allSatisfy { column.category(at: $0) == "v\($0 % 700)" })
+}
+
+@Test func schemaSuppliedTypesMayNameColumnsTheFileLacks() throws {
+    let options = CSVOptions(columnTypes: ["zip": .categorical, "gone": .categorical], ignoresUnknownColumnTypes: true)
+    let table = try csv("zip,n\n02139,1\n10001,2\n", options)
+    #expect(table.columns[0].type == .categorical && table.columns[0].categories == ["02139", "10001"])
+}

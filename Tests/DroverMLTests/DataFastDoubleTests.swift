@@ -40,3 +40,16 @@ import Testing
         #expect(FastDouble.parse(bad) == nil, "\(bad)")
     }
 }
+
+/// The reciprocal-division path: 16–19 significant digits with decimal exponents −1…−19.
+@Test func fastDoubleMatchesSwiftOnLongMantissasWithNegativeExponents() {
+    var generator = SplitMix64(seed: 77)
+    for _ in 0..<100_000 {
+        let digits = 16 + Int(generator.next() % 4)
+        var mantissa = String(1 + generator.next() % 9)
+        for _ in 1..<digits { mantissa += String(generator.next() % 10) }
+        let k = 1 + Int(generator.next() % 19)
+        let text = "\(mantissa)e-\(k)"
+        #expect(FastDouble.parse(text) == Double(text), "\(text)")
+    }
+}

@@ -10,12 +10,17 @@ public struct CSVOptions: Sendable {
     public var columnTypes: [String: ColumnType] = [:]
     /// Worker threads used for parsing; 0 = one per active core.
     public var threads: Int = 0
+    /// When true, `columnTypes` entries for columns the file lacks are ignored instead of being
+    /// an error (used when the types come from a schema that may list more columns).
+    public var ignoresUnknownColumnTypes = false
 
     public init(delimiter: UInt8 = UInt8(ascii: ","), rowRange: Range<Int>? = nil,
-                columnTypes: [String: ColumnType] = [:], threads: Int = 0) {
+                columnTypes: [String: ColumnType] = [:], threads: Int = 0,
+                ignoresUnknownColumnTypes: Bool = false) {
         self.delimiter = delimiter
         self.rowRange = rowRange
         self.columnTypes = columnTypes
         self.threads = threads
+        self.ignoresUnknownColumnTypes = ignoresUnknownColumnTypes
     }
 }

@@ -28,18 +28,20 @@ struct CSVParser {
         var forced = [ColumnType?](repeating: nil, count: names.count)
         for (name, type) in options.columnTypes {
             guard let j = names.firstIndex(of: name) else {
+                if options.ignoresUnknownColumnTypes { continue }
                 throw DataError(.unknownColumn, "a column type is given for a column the file does not have",
                                 source: source, column: name,
                                 hint: "columns are: \(names.joined(separator: ", "))")
             }
             forced[j] = type
         }
-        var text = try numericPass(base, rows, records, names, forced)
-        var columns = text.columns
-        for j in names.indices where text.isText[j] {
-            columns[j] = try textColumn(j, base, rows, records, names[j], forced[j])
+        let numeric = try numericPass(base, rows, records, names, forced)
+        var columns = numeric.columns
+        let textIndices = names.indices.filter { numeric.isText[$0] }
+        let encoded = textPass(textIndices, base, rows, records)
+        for (k, j) in textIndices.enumerated() {
+            columns[j] = try textColumn(encoded[k], base, rows, records, names[j], forced[j])
         }
-        text.columns = []
         return Table(columns: columns, rowCount: records.count)
     }
 
@@ -80,8 +82,9 @@ struct CSVParser {
         let n = records.count
         let width = names.count
         let candidate = forced.map { $0 == nil || $0 == .numeric }
-        let output = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * width))
-        defer { output.deallocate() }
+        let buffer = HugePageBuffer<Double>(capacity: n * width)
+        defer { buffer.free() }
+        let output = buffer.pointer
         let cores = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         let chunks = n < Self.parallelThreshold ? 1 : max(1, min(cores, n / Self.parallelThreshold))
         let results = UnsafeMutablePointer<ChunkResult>.allocate(capacity: chunks)
@@ -91,6 +94,7 @@ struct CSVParser {
         let starts = rows.starts, ends = rows.ends
         let delimiter = options.delimiter, source = self.source
         let bytesCount = bytes.count
+        let quoted = rows.hasQuotes
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lo = records.lowerBound + n * chunk / chunks
             let hi = records.lowerBound + n * (chunk + 1) / chunks
@@ -98,7 +102,7 @@ struct CSVParser {
             Self.parseChunk(UnsafePointer(shared.bytes.base), bytesCount: bytesCount, starts: starts, ends: ends,
                             records: lo..<hi, firstRecord: records.lowerBound, rowCount: n, width: width,
                             delimiter: delimiter, candidate: candidate, forced: forced, names: names,
-                            source: source, out: shared.out.base, result: &result)
+                            source: source, quoted: quoted, out: shared.out.base, result: &result)
             shared.results.base[chunk] = result
         }
         var isText = candidate.map { !$0 }
@@ -115,39 +119,67 @@ struct CSVParser {
         return NumericResult(columns: columns, isText: isText)
     }
 
-    // swiftlint:disable:next function_parameter_count
     private static func parseChunk(_ base: UnsafePointer<UInt8>, bytesCount: Int, starts: [Int], ends: [Int],
                                    records: Range<Int>, firstRecord: Int, rowCount n: Int, width: Int,
                                    delimiter: UInt8, candidate: [Bool], forced: [ColumnType?], names: [String],
-                                   source: String, out: UnsafeMutablePointer<Double>, result: inout ChunkResult) {
+                                   source: String, quoted: Bool, out: UnsafeMutablePointer<Double>,
+                                   result: inout ChunkResult) {
         var isText = result.isText
         let space = UInt8(ascii: " ")
+        /// Parses one field the careful way (trim, missing tokens, quotes); false = stop (error set).
+        func general(_ j: Int, _ fs: Int, _ fe: Int, escaped: Bool, _ r: Int, _ row: Int) -> Bool {
+            var s = fs, e = fe
+            while s < e && base[s] == space { s += 1 }
+            while e > s && base[e - 1] == space { e -= 1 }
+            if MissingValues.isMissing(base + s, e - s) {
+                out[j * n + row] = .nan
+            } else if !escaped, let value = FastDouble.parse(base + s, count: e - s) {
+                out[j * n + row] = value
+            } else if forced[j] == .numeric {
+                let all = UnsafeBufferPointer(start: base, count: bytesCount)
+                result.error = DataError(
+                    .notNumeric, "the column is declared numeric but this field is not a number",
+                    source: source, line: CSVRows.lineNumber(all, offset: starts[r]), column: names[j],
+                    field: String(decoding: UnsafeBufferPointer(start: base + fs, count: fe - fs), as: UTF8.self),
+                    hint: "fix the value, leave the field empty for a missing value, or drop the numeric type")
+                return false
+            } else {
+                isText[j] = true
+            }
+            return true
+        }
         for r in records {
             let row = r - firstRecord
-            var cursor = CSVFieldCursor(base: base, start: starts[r], end: ends[r], delimiter: delimiter)
+            let end = ends[r]
             var j = 0
-            while let f = cursor.next() {
-                if j < width && !isText[j] {
-                    var s = f.start, e = f.end
-                    while s < e && base[s] == space { s += 1 }
-                    while e > s && base[e - 1] == space { e -= 1 }
-                    if MissingValues.isMissing(base + s, e - s) {
-                        out[j * n + row] = .nan
-                    } else if !f.escaped, let value = FastDouble.parse(base + s, count: e - s) {
-                        out[j * n + row] = value
-                    } else if forced[j] == .numeric {
-                        let all = UnsafeBufferPointer(start: base, count: bytesCount)
-                        result.error = DataError(
-                            .notNumeric, "the column is declared numeric but this field is not a number",
-                            source: source, line: CSVRows.lineNumber(all, offset: starts[r]), column: names[j],
-                            field: String(decoding: UnsafeBufferPointer(start: base + f.start, count: f.end - f.start), as: UTF8.self),
-                            hint: "fix the value, leave the field empty for a missing value, or drop the numeric type")
-                        return
-                    } else {
-                        isText[j] = true
-                    }
+            if quoted {
+                var cursor = CSVFieldCursor(base: base, start: starts[r], end: end, delimiter: delimiter)
+                while let f = cursor.next() {
+                    if j < width && !isText[j] && !general(j, f.start, f.end, escaped: f.escaped, r, row) { return }
+                    j += 1
                 }
-                j += 1
+            } else {
+                // No quotes anywhere: parse each number in place and expect a delimiter after it.
+                var position = starts[r]
+                while true {
+                    var fieldEnd = position
+                    if j < width && !isText[j] {
+                        let (value, used) = FastDouble.parsePrefix(base + position, count: end - position)
+                        let after = position + used
+                        if used > 0, let value, after == end || base[after] == delimiter {
+                            out[j * n + row] = value
+                            fieldEnd = after
+                        } else {
+                            while fieldEnd < end && base[fieldEnd] != delimiter { fieldEnd += 1 }
+                            if !general(j, position, fieldEnd, escaped: false, r, row) { return }
+                        }
+                    } else {
+                        while fieldEnd < end && base[fieldEnd] != delimiter { fieldEnd += 1 }
+                    }
+                    j += 1
+                    if fieldEnd >= end { break }
+                    position = fieldEnd + 1
+                }
             }
             if j != width {
                 let all = UnsafeBufferPointer(start: base, count: bytesCount)
@@ -161,35 +193,44 @@ struct CSVParser {
         result.isText = isText
     }
 
-    /// Pass 2 for one text column: dictionary-encode, then decide categorical vs boolean.
-    private func textColumn(_ j: Int, _ base: UnsafePointer<UInt8>, _ rows: CSVRows, _ records: Range<Int>,
-                            _ name: String, _ forced: ColumnType?) throws(DataError) -> Column {
-        var dictionary: [String: Int32] = [:]
-        var categories: [String] = []
-        var codes = [Int32]()
-        codes.reserveCapacity(records.count)
+    /// Pass 2: one walk over the records dictionary-encodes every text column at once.
+    private func textPass(_ columns: [Int], _ base: UnsafePointer<UInt8>, _ rows: CSVRows,
+                          _ records: Range<Int>) -> [(codes: [Int32], categories: [String])] {
+        guard let last = columns.last else { return [] }
+        var slotOf = [Int](repeating: -1, count: last + 1)
+        for (k, j) in columns.enumerated() { slotOf[j] = k }
+        var interners = [ByteInterner](repeating: ByteInterner(), count: columns.count)
+        var codes = [[Int32]](repeating: [], count: columns.count)
+        for k in codes.indices { codes[k].reserveCapacity(records.count) }
+        var unescaped: [UInt8] = []
         for r in records {
             var cursor = CSVFieldCursor(base: base, start: rows.starts[r], end: rows.ends[r], delimiter: options.delimiter)
-            var k = 0
-            var code: Int32 = -1
-            while let f = cursor.next() {
-                if k == j {
-                    if !(!f.escaped && MissingValues.isMissing(base + f.start, f.end - f.start)) {
-                        let value = cursor.string(f.start, f.end, escaped: f.escaped)
-                        if let existing = dictionary[value] {
-                            code = existing
-                        } else {
-                            code = Int32(categories.count)
-                            dictionary[value] = code
-                            categories.append(value)
-                        }
-                    }
-                    break
+            var j = 0
+            while j <= last, let f = cursor.next() {
+                let k = slotOf[j]
+                j += 1
+                guard k >= 0 else { continue }
+                if !f.escaped && MissingValues.isMissing(base + f.start, f.end - f.start) {
+                    codes[k].append(-1)
+                } else if f.escaped {
+                    unescaped = Array(cursor.string(f.start, f.end, escaped: true).utf8)
+                    let n = unescaped.count
+                    codes[k].append(unescaped.withUnsafeBufferPointer { b in
+                        b.baseAddress.map { interners[k].code($0, n) } ?? -1
+                    })
+                } else {
+                    codes[k].append(interners[k].code(base + f.start, f.end - f.start))
                 }
-                k += 1
             }
-            codes.append(code)
         }
+        return codes.indices.map { (codes[$0], interners[$0].values) }
+    }
+
+    /// Decides categorical vs boolean for one dictionary-encoded text column.
+    private func textColumn(_ encoded: (codes: [Int32], categories: [String]), _ base: UnsafePointer<UInt8>,
+                            _ rows: CSVRows, _ records: Range<Int>, _ name: String,
+                            _ forced: ColumnType?) throws(DataError) -> Column {
+        let (codes, categories) = encoded
         if forced == .categorical { return Column(name: name, codes: codes, categories: categories) }
         let parsed = categories.map(MissingValues.boolean)
         let pairs = Set(parsed.compactMap { $0?.pair })

@@ -12,6 +12,10 @@ import Foundation
 ///   bytes (`FastDouble`) on all cores, each thread writing its own row slice.
 public enum CSVReader {
     public static func read(path: String, options: CSVOptions = .init()) throws -> Table {
+        if let mapped = try MappedFile(path: path) {
+            defer { mapped.unmap() }
+            return try CSVParser(bytes: mapped.bytes, source: path, options: options).parse()
+        }
         let bytes = try readFile(path)
         return try read(data: bytes, source: path, options: options)
     }

@@ -21,7 +21,7 @@ struct CSVRows {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return rows }
         let n = bytes.count
         rows.hasQuotes = memchr(base, Int32(UInt8(ascii: "\"")), n) != nil
-        let estimate = min(n / 8 + 1, 1 << 24)
+        let estimate = n / 32 + 16 // grows if lines average < 32 bytes
         rows.starts.reserveCapacity(estimate)
         rows.ends.reserveCapacity(estimate)
         var start = 0

@@ -5,7 +5,7 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Code: String, Sendable, Codable {
         case fileUnreadable, emptyFile, noDataRows, raggedRow, unterminatedQuote
         case duplicateColumn, unknownColumn, notNumeric, notBoolean
-        case invalidSchema, invalidArgument, allMissing
+        case invalidSchema, invalidArgument
     }
 
     public var code: Code
