@@ -24,13 +24,11 @@ enum TrainSupport {
     static func readTable(_ path: String, label: String?, labelRequired: Bool) throws -> Table {
         var options = CSVOptions()
         if let label { options.columnTypes = [label: .categorical] }
+        options.ignoresUnknownColumnTypes = !labelRequired  // predict: the label may be absent
         do {
             return try CSVReader.read(path: path, options: options)
         } catch let e as DataError where e.code == .unknownColumn && e.column == label {
-            if labelRequired {
-                throw CLIError.input("label column '\(label!)' is not in \(path)", hint: e.hint)
-            }
-            return try CSVReader.read(path: path)
+            throw CLIError.input("label column '\(label!)' is not in \(path)", hint: e.hint)
         }
     }
 
