@@ -19,6 +19,9 @@ public struct Drover: AsyncParsableCommand {
             CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self,
             // ML (one step at a time)
             DataCommand.self,
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+            // Temporary (ml-models branch): the lead mounts BenchMLModels under `drover bench`.
+            BenchMLModels.self,
         ]
     )
 

@@ -1,0 +1,146 @@
+/// Grows one tree leaf-wise (always splitting the leaf with the largest gain, like LightGBM)
+/// from gradient histograms merged across shards.
+///
+/// Each shard keeps its own row-index array, partitioned so every leaf owns one contiguous
+/// segment per shard. A split partitions each shard's segment independently, builds the
+/// smaller child's histogram per shard (merged in shard order) and derives the larger one by
+/// subtraction from the parent.
+struct TreeGrower: Sendable {
+    var data: BinnedData
+    var binStride: Int
+    var shards: [Shard]
+    var maxLeaves: Int
+    var finder: SplitFinder
+    var learningRate: Double
+    var threads: Int
+
+    struct Leaf {
+        var node: Int
+        var segments: [Range<Int>]  // per shard, into that shard's index array
+        var hist: HistogramPartial
+        var sumG: Double, sumH: Double
+        var count: Int
+        var split: SplitCandidate?
+    }
+
+    init(data: BinnedData, shards: [Shard], maxLeaves: Int, finder: SplitFinder,
+         learningRate: Double, threads: Int) {
+        self.data = data
+        self.binStride = max(2, data.features.map(\.binCount).max() ?? 2)
+        self.shards = shards
+        self.maxLeaves = maxLeaves
+        self.finder = finder
+        self.learningRate = learningRate
+        self.threads = threads
+    }
+
+    /// Below this many rows a step runs its shards on the calling thread: waking a second
+    /// thread costs more than it saves (and the merged result is the same either way).
+    static let minRowsPerParallelStep = 16_384
+
+    func threads(for rows: Int) -> Int { rows < Self.minRowsPerParallelStep ? 1 : threads }
+
+    /// Merged histogram of the given per-shard segments.
+    func histogram(_ segments: [Range<Int>], indices: [SharedBuffer<UInt32>],
+                   gradHess: SharedBuffer<Double>) -> HistogramPartial {
+        let (data, stride) = (self.data, binStride)
+        let rows = segments.reduce(0) { $0 + $1.count }
+        return ParallelShards.map(shards.count, threads: threads(for: rows)) { s in
+            let seg = segments[s]
+            let rows = UnsafeBufferPointer(start: indices[s].pointer + seg.lowerBound, count: seg.count)
+            return HistogramPartial.build(data, binStride: stride, rows: rows, rowSpan: indices[s].count,
+                                          gradHess: gradHess.pointer)
+        }.merged()!
+    }
+
+    /// Grows a tree from interleaved (gradient, hessian) pairs and adds its outputs to `scores`
+    /// for every training row.
+    func grow(gradHess: SharedBuffer<Double>, scores: SharedBuffer<Double>) -> RegressionTree {
+        let indices: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(s.rows.map { UInt32($0) }) }
+        let scratch: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(repeating: 0, count: s.count) }
+        let rootSegments = shards.map { 0..<$0.count }
+        let rootHist = histogram(rootSegments, indices: indices, gradHess: gradHess)
+        var sumG = 0.0, sumH = 0.0
+        for b in 0..<(data.featureCount > 0 ? binStride : 0) {
+            sumG += rootHist.values[2 * b]
+            sumH += rootHist.values[2 * b + 1]
+        }
+        if data.featureCount == 0 {
+            for r in 0..<data.rowCount { sumG += gradHess.pointer[2 * r]; sumH += gradHess.pointer[2 * r + 1] }
+        }
+        var nodes = [RegressionTree.Node.leaf(0)]
+        var leaves = [Leaf(node: 0, segments: rootSegments, hist: rootHist, sumG: sumG, sumH: sumH,
+                           count: data.rowCount, split: nil)]
+        leaves[0].split = finder.best(rootHist, features: data.features, sumG: sumG, sumH: sumH, count: data.rowCount)
+
+        while leaves.count < maxLeaves {
+            var bestIndex = -1, bestGain = 0.0
+            for (i, leaf) in leaves.enumerated() {
+                if let s = leaf.split, s.gain > bestGain { bestGain = s.gain; bestIndex = i }
+            }
+            guard bestIndex >= 0 else { break }
+            let parent = leaves[bestIndex]
+            let split = parent.split!
+            // Partition each shard's segment: rows with bin ≤ split.bin go left (stable order).
+            let (f, n, bin) = (split.feature, data.rowCount, UInt8(split.bin))
+            let data = self.data
+            let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads(for: parent.count)) { s in
+                let seg = parent.segments[s]
+                let idx = indices[s].pointer, right = scratch[s].pointer
+                var l = seg.lowerBound, rc = 0
+                data.binsByColumn.withUnsafeBufferPointer { b in
+                    let column = b.baseAddress! + f &* n
+                    for k in seg {
+                        let r = idx[k]
+                        if column[Int(r)] <= bin { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
+                    }
+                }
+                (idx + l).update(from: right, count: rc)
+                return l - seg.lowerBound
+            }
+            let leftSegs = (0..<shards.count).map { s in
+                parent.segments[s].lowerBound..<(parent.segments[s].lowerBound + leftCounts[s])
+            }
+            let rightSegs = (0..<shards.count).map { s in
+                (parent.segments[s].lowerBound + leftCounts[s])..<parent.segments[s].upperBound
+            }
+            let leftCount = leftCounts.reduce(0, +)
+            let rightCount = parent.count - leftCount
+            let leftSmaller = leftCount <= rightCount
+            let small = histogram(leftSmaller ? leftSegs : rightSegs, indices: indices,
+                                  gradHess: gradHess)
+            let large = parent.hist.subtracting(small)
+            let (lh, rh) = leftSmaller ? (small, large) : (large, small)
+
+            let leftNode = nodes.count, rightNode = nodes.count + 1
+            nodes[parent.node] = RegressionTree.Node(
+                feature: f, threshold: data.features[f].upperBounds[split.bin],
+                left: leftNode, right: rightNode, value: 0)
+            nodes.append(.leaf(0))
+            nodes.append(.leaf(0))
+            var left = Leaf(node: leftNode, segments: leftSegs, hist: lh, sumG: split.leftG,
+                            sumH: split.leftH, count: leftCount, split: nil)
+            var right = Leaf(node: rightNode, segments: rightSegs, hist: rh, sumG: split.rightG,
+                             sumH: split.rightH, count: rightCount, split: nil)
+            if leaves.count + 1 < maxLeaves {
+                left.split = finder.best(lh, features: data.features, sumG: left.sumG, sumH: left.sumH, count: leftCount)
+                right.split = finder.best(rh, features: data.features, sumG: right.sumG, sumH: right.sumH, count: rightCount)
+            }
+            leaves[bestIndex] = left
+            leaves.append(right)
+        }
+
+        // Leaf outputs −G/(H+λ)·η, added to the scores of the rows in each leaf.
+        for leaf in leaves {
+            nodes[leaf.node].value = -leaf.sumG / (leaf.sumH + finder.lambda) * learningRate
+        }
+        let finalLeaves = leaves.map { (segments: $0.segments, value: nodes[$0.node].value) }
+        ParallelShards.forEach(shards.count, threads: threads(for: data.rowCount)) { s in
+            let idx = indices[s].pointer
+            for leaf in finalLeaves {
+                for k in leaf.segments[s] { scores.pointer[Int(idx[k])] += leaf.value }
+            }
+        }
+        return RegressionTree(nodes: nodes)
+    }
+}

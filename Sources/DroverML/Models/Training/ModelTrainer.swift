@@ -1,0 +1,138 @@
+import Foundation
+
+/// Trains a model on a table: checks the columns, splits off the holdout, fits the feature
+/// transform on the training rows, fits the model and scores the holdout.
+public enum ModelTrainer {
+    public static func train(_ table: Table, source: String, options o: TrainingOptions) throws -> ModelFile {
+        let started = Date()
+        let names = table.columnNames
+        guard let labelColumn = table.column(named: o.label) else {
+            throw ModelError.input("label column '\(o.label)' is not in \(source)",
+                                   hint: "the file has columns: \(names.joined(separator: ", "))")
+        }
+        for name in o.exclude where table.column(named: name) == nil {
+            throw ModelError.input("--exclude names column '\(name)', which is not in \(source)",
+                                   hint: "the file has columns: \(names.joined(separator: ", "))")
+        }
+        if let k = o.holdoutModulo, k < 2 {
+            throw ModelError.input("--holdout-modulo must be at least 2 (got \(k))")
+        }
+        let featureNames = names.filter { $0 != o.label && !o.exclude.contains($0) }
+        guard !featureNames.isEmpty else {
+            throw ModelError.input("\(source) has no feature columns besides label '\(o.label)'\(o.exclude.isEmpty ? "" : " and the excluded ones")",
+                                   hint: "a model needs at least one input column")
+        }
+
+        // Rows: drop missing labels, then split train/holdout by row index.
+        var trainRows: [Int] = [], holdoutRows: [Int] = []
+        var dropped = 0
+        for r in 0..<table.rowCount {
+            if labelColumn.isMissing(r) { dropped += 1; continue }
+            if let k = o.holdoutModulo, r % k == k - 1 { holdoutRows.append(r) } else { trainRows.append(r) }
+        }
+        guard !trainRows.isEmpty else {
+            throw ModelError.input("\(source) has no training rows with a value in label '\(o.label)'")
+        }
+
+        let warm = o.warmStart
+        if let warm {
+            guard warm.kind == o.kind else {
+                throw ModelError.input("cannot warm-start a \(o.kind.rawValue) model from a \(warm.kind.rawValue) model")
+            }
+            try warm.signature.check(table, source: source)
+        }
+        let label = try warm?.label ?? labelInfo(labelColumn, rows: trainRows, kind: o.kind, source: source)
+        let targets = try encodeTargets(labelColumn, rows: trainRows, label: label, source: source)
+
+        let signature = warm?.signature ?? InputSignature(columns: featureNames.map {
+            ColumnSpec(name: $0, type: table.column(named: $0)!.type)
+        })
+        let transform = try warm?.transform ?? FeatureTransform.fit(
+            table, columns: featureNames, rows: trainRows,
+            options: o.kind == .gbdt ? .trees : .linear, source: source)
+        let x = transform.apply(table, rows: trainRows)
+
+        var params = TrainingParameters(seed: o.seed, holdoutModulo: o.holdoutModulo, excluded: o.exclude)
+        var linear: LinearWeights?
+        var gbdt: GBDTModel?
+        var iterations: Int?, converged: Bool?
+        switch o.kind {
+        case .linear, .ridge:
+            let alpha = o.kind == .ridge ? (o.l2 ?? 1.0) : 0
+            params.alpha = alpha
+            linear = try LinearRegressionTrainer(alpha: alpha, shards: o.shards, threads: o.threads)
+                .fit(x, targets: targets)
+        case .logistic:
+            params.l2 = o.l2 ?? 1.0
+            params.maxIterations = o.maxIterations
+            let trainer = LogisticRegressionTrainer(l2: o.l2 ?? 1.0, maxIterations: o.maxIterations,
+                                                    tolerance: o.tolerance, shards: o.shards, threads: o.threads)
+            let (w, result) = trainer.fit(x, labels: targets, classCount: label.classes.count, initial: warm?.linear)
+            linear = w
+            iterations = result.iterations
+            converged = result.converged
+        case .gbdt:
+            var trainer = GBDTTrainer()
+            trainer.trees = o.trees
+            trainer.leaves = o.leaves
+            trainer.learningRate = o.learningRate
+            trainer.maxBins = o.maxBins
+            trainer.minDataInLeaf = o.minDataInLeaf
+            trainer.l2 = o.l2 ?? 0
+            trainer.shards = o.shards
+            trainer.threads = o.threads
+            trainer.progress = o.progress
+            (params.trees, params.leaves, params.learningRate) = (o.trees, o.leaves, o.learningRate)
+            (params.maxBins, params.minDataInLeaf, params.l2) = (o.maxBins, o.minDataInLeaf, trainer.l2)
+            params.warmStartTrees = warm?.gbdt?.trees.count
+            gbdt = trainer.fit(x, targets: targets, objective: label.task == .regression ? .squaredError : .binaryLogLoss,
+                               initial: warm?.gbdt)
+        }
+
+        let info = TrainingInfo(
+            source: source, trainingRows: trainRows.count, holdoutRows: holdoutRows.count,
+            droppedRowsMissingLabel: dropped,
+            startedAt: ISO8601DateFormatter().string(from: started), seconds: 0,
+            parameters: params, holdoutMetrics: nil, iterations: iterations, converged: converged)
+        var model = ModelFile(kind: o.kind, signature: signature, label: label, transform: transform,
+                              linear: linear, gbdt: gbdt, training: info)
+        model.training.seconds = Date().timeIntervalSince(started)
+        if !holdoutRows.isEmpty {
+            let xh = transform.apply(table, rows: holdoutRows)
+            let yh = try encodeTargets(labelColumn, rows: holdoutRows, label: label, source: source)
+            model.training.holdoutMetrics = model.metrics(model.predict(features: xh, threads: o.threads), targets: yh)
+        }
+        return model
+    }
+
+    static func labelInfo(_ c: Column, rows: [Int], kind: ModelKind, source: String) throws -> LabelInfo {
+        switch kind {
+        case .linear, .ridge:
+            return LabelInfo(name: c.name, task: .regression, classes: [])
+        case .logistic, .gbdt:
+            let classes = LabelEncoding.classes(c, rows: rows)
+            if kind == .gbdt && classes.count > 2 {
+                let numeric = c.type != .categorical || classes.allSatisfy { Double($0) != nil }
+                guard numeric else {
+                    throw ModelError.input(
+                        "label '\(c.name)' in \(source) has \(classes.count) classes; gbdt supports binary classification and regression",
+                        hint: "use --model logistic for more than two classes")
+                }
+                return LabelInfo(name: c.name, task: .regression, classes: [])
+            }
+            guard classes.count >= 2 else {
+                throw ModelError.input(
+                    "label '\(c.name)' in \(source) has only one class ('\(classes.first ?? "")') in the training rows; a classifier needs at least two",
+                    hint: "check the label column, or use more rows")
+            }
+            return LabelInfo(name: c.name, task: classes.count == 2 ? .binary : .multiclass, classes: classes)
+        }
+    }
+
+    static func encodeTargets(_ c: Column, rows: [Int], label: LabelInfo, source: String) throws -> [Double] {
+        if label.task == .regression {
+            return try rows.map { try LabelEncoding.number(c, $0, source: source) ?? .nan }
+        }
+        return try LabelEncoding.classIndices(c, rows: rows, classes: label.classes, source: source)
+    }
+}

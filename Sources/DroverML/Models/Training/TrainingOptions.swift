@@ -1,0 +1,29 @@
+/// Everything `ModelTrainer.train` needs besides the data.
+public struct TrainingOptions: Sendable {
+    public var kind: ModelKind
+    public var label: String
+    public var exclude: [String] = []
+    /// Hold out data row i when i % K == K − 1 (nil = train on everything, no holdout metrics).
+    public var holdoutModulo: Int?
+    public var seed: UInt64 = 0
+    /// L2 penalty: logistic regression's 1/C, ridge's α (default 1), GBDT's leaf λ (default 0).
+    public var l2: Double?
+    public var maxIterations = 100
+    public var tolerance = 1e-4
+    public var trees = 100
+    public var leaves = 31
+    public var learningRate = 0.1
+    public var maxBins = 255
+    public var minDataInLeaf = 20
+    public var shards = ParallelShards.defaultThreads
+    public var threads = ParallelShards.defaultThreads
+    /// An earlier model to continue from (same kind and inputs).
+    public var warmStart: ModelFile?
+    /// Called with (step, total) as training progresses (GBDT: trees).
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(kind: ModelKind, label: String) {
+        self.kind = kind
+        self.label = label
+    }
+}
