@@ -20,8 +20,6 @@ public struct Drover: AsyncParsableCommand {
             // ML (one step at a time)
             DataCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-            // Temporary (ml-models branch): the lead mounts BenchMLModels under `drover bench`.
-            BenchMLModels.self,
         ]
     )
 

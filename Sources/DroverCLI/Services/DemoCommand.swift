@@ -54,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
             let endpoints = try await coordinator.waitUntilReady()
             if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
-            report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, json: json) }
+            report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
         }
         guard let result = report.value else { throw CLIError("the demo did not run") }
         if json { try Output.json(result) }
@@ -62,7 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The sample workload, as a client would run it.
-    static func workload(endpoint: String, json: Bool) throws -> Report {
+    static func workload(endpoint: String, dataDir: String, json: Bool) throws -> Report {
         let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
         var steps: [Step] = []
         func step(_ name: String, _ spec: JobSpec, count: Int, expected: String, check: ([JobState: Int]) -> Bool) throws {
@@ -79,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
             steps.append(s)
             if !json {
                 let st = s.states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                Output.line("  \(s.ok ? "✔" : "✘") \(name.padding(toLength: 24, withPad: " ", startingAt: 0))"
+                Output.line("  \(s.ok ? "✔" : "✘") \(name.padding(toLength: 33, withPad: " ", startingAt: 0))"
                             + String(format: "%6d jobs → ", count) + st + String(format: " in %.2f s", s.seconds))
             }
         }
@@ -94,11 +94,36 @@ struct DemoCommand: AsyncParsableCommand {
         try step("high priority jobs", JobSpec(kind: "noop", priority: .high), count: 100, expected: "all succeed") {
             $0[.succeeded] == 100
         }
+        // The main job of an MLOps platform: train models on workers and read their holdout metrics.
+        let csv = try DemoData.write(in: dataDir)
+        for model in ["logistic", "gbdt"] {
+            let spec = JobSpec(kind: "train", params: [
+                "data": csv, "label": "churned", "model": model, "holdout_modulo": "5",
+                "out": URL(fileURLWithPath: dataDir).appendingPathComponent("\(model).drover").path,
+            ])
+            try step("train \(model) on generated data", spec, count: 1, expected: "succeeds, holdout ROC AUC > 0.8") { states in
+                states[.succeeded] == 1
+            }
+        }
+        let trained = try client.query("jobs", JobsQuery(state: "succeeded", limit: 2), as: [JobSummary].self)
+        for job in trained.reversed() {
+            let info = try client.query("job", JobRef(id: job.id), as: JobInfo.self)
+            let auc = info.metrics["roc_auc"] ?? 0, acc = info.metrics["accuracy"] ?? 0
+            if auc <= 0.8, let i = steps.lastIndex(where: { $0.name.contains(info.params["model"] ?? "?") }) {
+                steps[i].ok = false
+                if !json { Output.line("    ✘ holdout ROC AUC \(auc) is not above 0.8") }
+            }
+            if !json {
+                Output.line(String(format: "    job %llu %@ on %@: holdout accuracy %.3f, ROC AUC %.3f, model %@", info.id,
+                                   info.params["model"] ?? "?", info.worker ?? "?", acc, auc, info.params["out"] ?? "?"))
+            }
+        }
         let status = try client.query("status", JobRef(id: 0), as: ClusterStatus.self)
         if !json {
             Output.line("cluster: \(status.workers.alive) workers alive; jobs " +
                         status.jobs.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            Output.line("next: `drover up --workers 2` in one terminal, `drover submit --kind sleep --param ms=50 --count 100 --wait` in another")
+            Output.line("next: `drover evaluate \(dataDir)/gbdt.drover \(dataDir)/customers.csv`, `drover data stats \(dataDir)/customers.csv`,")
+            Output.line("      or `drover up --workers 2` in one terminal and `drover submit --kind sleep --param ms=50 --count 100 --wait` in another")
         }
         return Report(steps: steps, ok: steps.allSatisfy(\.ok))
     }

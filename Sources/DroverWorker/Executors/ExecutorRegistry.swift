@@ -6,9 +6,9 @@ public struct ExecutorRegistry: Sendable {
         for e in executors { register(e) }
     }
 
-    /// `noop`, `sleep`, `echo`, `fail`.
+    /// `noop`, `sleep`, `echo`, `fail`, and the ML kinds (`train`).
     public static var builtins: ExecutorRegistry {
-        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor()])
+        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), TrainExecutor()])
     }
 
     public mutating func register(_ executor: any JobExecutor) {
