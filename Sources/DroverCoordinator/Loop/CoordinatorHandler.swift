@@ -133,8 +133,11 @@ final class CoordinatorHandler: SocketLoopHandler {
             commitTime += ContinuousClock.now - began
             commits += 1
         }
-        for (peer, message) in effects.toWorkers { send(message.encode(), to: peer, on: workers) }
+        // Latency order: work first (ASSIGN starts jobs), then answers to clients (SUBMITTED, DONE),
+        // then the rest for workers (acks, heartbeats), which nobody waits on.
+        for (peer, message) in effects.toWorkers where message.isAssign { send(message.encode(), to: peer, on: workers) }
         for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }
+        for (peer, message) in effects.toWorkers where !message.isAssign { send(message.encode(), to: peer, on: workers) }
     }
 
     private func send(_ body: [UInt8], to peer: [UInt8], on socket: ZMQSocket) {
@@ -160,5 +163,12 @@ final class CoordinatorHandler: SocketLoopHandler {
         } catch {
             logger.error("coordinator.stop.flush_failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension CoordinatorMessage {
+    var isAssign: Bool {
+        if case .assign = self { return true }
+        return false
     }
 }
