@@ -39,6 +39,9 @@ struct StatusCommand: ParsableCommand {
         let order = JobState.allCases.map(\.name)
         let counts = order.map { "\($0) \(s.jobs[$0] ?? 0)" }.joined(separator: "  ")
         Output.line("jobs: \(counts)")
+        if s.rejectedFrames + s.discardedResults > 0 {
+            Output.line("protocol: \(s.rejectedFrames) malformed frames rejected, \(s.discardedResults) superseded results discarded")
+        }
     }
 
     func print(_ j: JobInfo) {

@@ -13,7 +13,7 @@ enum QueryRouter {
                 return ok(ClusterStatus(
                     epoch: core.epoch, uptimeSeconds: Double(now - core.startedAtMs) / 1000,
                     jobs: core.jobCounts, workers: core.workerCounts(), queueLimit: core.config.maxQueued,
-                    journal: journal))
+                    journal: journal, rejectedFrames: core.rejectedFrames, discardedResults: core.discardedResults))
             case "job":
                 let ref = try decode(JobRef.self, body)
                 guard let info = core.jobInfo(ref.id, wallOffsetMs: 0) else { return notFound(ref.id) }

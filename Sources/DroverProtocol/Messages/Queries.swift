@@ -10,6 +10,10 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     public var workers: WorkerCounts
     public var queueLimit: Int
     public var journal: String
+    /// Frames rejected as malformed or of another protocol version since start.
+    public var rejectedFrames: Int
+    /// Results discarded because their lease was superseded (late or duplicate) since start.
+    public var discardedResults: Int
 
     public struct WorkerCounts: Codable, Sendable, Equatable {
         public var alive: Int
@@ -22,7 +26,10 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
         }
     }
 
-    public init(epoch: UInt64, uptimeSeconds: Double, jobs: [String: Int], workers: WorkerCounts, queueLimit: Int, journal: String) {
+    public init(epoch: UInt64, uptimeSeconds: Double, jobs: [String: Int], workers: WorkerCounts, queueLimit: Int, journal: String,
+                rejectedFrames: Int = 0, discardedResults: Int = 0) {
+        self.rejectedFrames = rejectedFrames
+        self.discardedResults = discardedResults
         self.epoch = epoch
         self.uptimeSeconds = uptimeSeconds
         self.jobs = jobs
