@@ -57,6 +57,7 @@ struct HostileInputTests {
         #expect(status.status == 0)
         let obj = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         #expect(obj?.jobs("queued") == 0)
+        #expect((obj?["rejectedFrames"] as? Int ?? 0) >= 5, "each hostile frame is counted")
         #expect(try cluster.run(["submit", "--kind", "noop"]).status == 0)
     }
 
