@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see docs/performance.md).",
-        subcommands: [DispatchBench.self])
+        subcommands: [DispatchBench.self, LoadBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

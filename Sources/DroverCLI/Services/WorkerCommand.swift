@@ -42,12 +42,15 @@ struct WorkerCommand: AsyncParsableCommand {
     var name: String?
     @Option(name: .long, help: "Milliseconds running jobs get to finish on shutdown.")
     var drainGraceMs: Int64 = 10_000
+    @Flag(name: .long, help: .hidden)
+    var allowTestKinds = false
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = logging.bootstrap(label: "drover.worker")
         let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
                                     prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs)
-        try await ServiceRunner.run([WorkerService(options: options, logger: logger)], logger: logger) {}
+        try await ServiceRunner.run([WorkerService(options: options, registry: allowTestKinds ? .withTestKinds : .builtins,
+                                                    logger: logger)], logger: logger) {}
     }
 }

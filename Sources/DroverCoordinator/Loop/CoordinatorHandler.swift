@@ -22,6 +22,7 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// Group commits made and the time they took (reported at shutdown).
     private var commits = 0
     private var commitTime: Duration = .zero
+    private var failpoint = Failpoint()
 
     let stopped: OneShot<Void>
 
@@ -109,6 +110,7 @@ final class CoordinatorHandler: SocketLoopHandler {
             try journal.append(effects.journal)
             commitTime += ContinuousClock.now - began
             commits += 1
+            failpoint.afterCommit()
         }
         for (peer, message) in effects.toWorkers { send(message.encode(), to: peer, on: workers) }
         for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// The short fault suite on the network-namespace testbed (`cluster/testbed/run-faults --short`):
+/// worker kill, zombie, partitions, coordinator kill, crash after commit, poison and tbf, each
+/// checked with the journal audit. Needs root and `ip netns`; skipped otherwise.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct TestbedTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("cluster/testbed/run-faults").path
+
+    /// Root, iproute2 with netns, nftables and python3: what the testbed needs.
+    static var available: Bool {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: script) else { return false }
+        return ["ip netns list", "nft --version", "python3 --version"].allSatisfy { shell($0) == 0 }
+    }
+
+    static func shell(_ command: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command + " >/dev/null 2>&1"]
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    @Test("short fault suite on the netns testbed: no job lost, none committed twice (needs root and ip netns)",
+          .enabled(if: TestbedTests.available, "needs root, `ip netns`, nftables and python3: run as root on Linux"))
+    func shortFaultSuite() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.script)
+        p.arguments = ["--short", "--json", "--bin", DroverBinary.path]
+        // A prefix of its own, so a manual run of the testbed on the same machine does not collide.
+        p.environment = ProcessInfo.processInfo.environment.merging(["TESTBED_PREFIX": "drvci"]) { _, new in new }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = Reader(out.fileHandleForReading), stderr = Reader(err.fileHandleForReading)
+        let deadline = ContinuousClock.now + .seconds(240)
+        while p.isRunning, ContinuousClock.now < deadline { usleep(50_000) }
+        if p.isRunning {
+            p.terminate() // SIGTERM: the script tears the testbed down on exit
+            p.waitUntilExit()
+            Issue.record("run-faults --short did not finish within 240 s: \(stderr.text())")
+            return
+        }
+        let log = stderr.text()
+        #expect(p.terminationStatus == 0, "run-faults: \(log)")
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(stdout.text().utf8)) as? [[String: Any]])
+        #expect(results.count >= 8)
+        for r in results where r["skipped"] as? Bool != true {
+            let name = r["scenario"] as? String ?? "?"
+            #expect(r["ok"] as? Bool == true, "\(name): \(r["problems"] ?? "")")
+            #expect(r["lost"] as? Int == 0, "\(name) lost jobs")
+            #expect(r["duplicates"] as? Int == 0, "\(name) committed a job twice")
+        }
+    }
+}
