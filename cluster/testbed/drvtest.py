@@ -117,6 +117,7 @@ class Cluster:
         self.dir = Path(tempfile.mkdtemp(prefix=f"drover-{name}-", dir=root))
         self.data = self.dir / "data"
         self.slots, self.prefetch = slots, prefetch
+        self.lease_ms = 1500
         self.coordinators: list[Proc] = []
         self.workers: dict[str, Proc] = {}
         self.restarts: dict[str, int] = {}
@@ -131,7 +132,7 @@ class Cluster:
         n = len(self.coordinators) + 1
         p = Proc(f"coordinator-{n}", "coord", [
             self.binary, "coordinator", "--bind", ENDPOINT, "--data-dir", str(self.data),
-            "--heartbeat-ms", "100", "--lease-ms", "1500", "--retry-backoff-ms", "10",
+            "--heartbeat-ms", "100", "--lease-ms", str(self.lease_ms), "--retry-backoff-ms", "10",
             "--max-queued", str(max_queued), "--log-level", "info",
         ], self.dir / f"coordinator-{n}.log", env={"DROVER_FAILPOINT": failpoint} if failpoint else {})
         self.coordinators.append(p.start())

@@ -13,7 +13,7 @@ struct JournalAuditor {
     private var held: Set<JobID> = []
     private var finalState: [JobID: JobState] = [:]
     private var attempts = 0
-    private var requeues = 0
+    private var requeues: [String: Int] = [:]
     private var batches = 0
 
     init(dataDir: String) throws {
@@ -44,8 +44,8 @@ struct JournalAuditor {
             held.insert(id)
         case .released(let id, _):
             held.remove(id)
-        case .requeued:
-            requeues += 1
+        case .requeued(_, let cause, _, _, _):
+            requeues["\(cause)", default: 0] += 1
         case .epoch:
             break
         }
@@ -67,6 +67,9 @@ struct JournalAuditor {
         var duplicateKeys: Int
         var attempts: Int
         var requeues: Int
+        /// Re-queues by cause: `workerLost` re-runs an attempt that had started,
+        /// `requeuedFromLostWorker` one that had not.
+        var requeuesByCause: [String: Int]
         /// First few offending ids, for the error message.
         var examples: [JobID]
         var ok: Bool
@@ -82,7 +85,8 @@ struct JournalAuditor {
         let ok = duplicates.isEmpty && unfinished.isEmpty && orphans.isEmpty && dupKeys == 0
         return Report(submitted: submitted.count, finished: finalState.count, byState: byState, held: held.count,
                       heldJobs: held.sorted(), unfinished: unfinished.count, duplicates: duplicates.count,
-                      orphans: orphans.count, duplicateKeys: dupKeys, attempts: attempts, requeues: requeues,
+                      orphans: orphans.count, duplicateKeys: dupKeys, attempts: attempts,
+                      requeues: requeues.values.reduce(0, +), requeuesByCause: requeues,
                       examples: Array((duplicates + unfinished + orphans).prefix(10)), ok: ok)
     }
 }

@@ -9,6 +9,10 @@ struct JournalAudit {
     var finalState: [JobID: JobState] = [:]
     /// Jobs held as poison (and not released) at the end of the journal.
     var held: Set<JobID> = []
+    /// Attempts ended without a result and re-queued (worker lost, handed back, retry).
+    var requeues = 0
+    /// Re-queued attempts that had started running (their worker was lost mid-job).
+    var rerunsAfterWorkerLoss = 0
 
     init(dataDir: String) throws {
         let journal = try SQLiteJournal(path: DataDirectory(path: dataDir).journalPath)
@@ -19,6 +23,9 @@ struct JournalAudit {
                 finished[id, default: 0] += 1
                 finalState[id] = state
             case .cancelled(let id, _): finalState[id] = .cancelled
+            case .requeued(_, let cause, _, _, _):
+                requeues += 1
+                if cause == .workerLost { rerunsAfterWorkerLoss += 1 }
             case .held(let id, _, _): held.insert(id)
             case .released(let id, _): held.remove(id)
             default: break
