@@ -49,6 +49,9 @@ need_host() {
 cmd_down() {
     local ns
     for ns in $(ip netns list | awk '{print $1}' | grep -E "^$PREFIX-(br|coord|w[0-9]+)$" || true); do
+        # Processes a crashed driver left inside the namespace (only ever ones it started there).
+        local pid
+        for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del "$ns" 2>/dev/null || true
     done
 }
