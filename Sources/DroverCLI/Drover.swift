@@ -16,7 +16,7 @@ public struct Drover: AsyncParsableCommand {
             // Job system
             DemoCommand.self, UpCommand.self, CoordinatorCommand.self, WorkerCommand.self,
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
-            CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self,
+            CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self, JournalCommand.self,
             // ML (one step at a time)
             DataCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,

@@ -8,7 +8,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see docs/performance.md).",
-        subcommands: [DispatchBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self, BenchMLModels.self])
+        subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self,
+                      BenchMLModels.self])
 }
 
 struct DispatchBench: ParsableCommand {

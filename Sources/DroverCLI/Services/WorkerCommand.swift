@@ -43,6 +43,8 @@ struct WorkerCommand: AsyncParsableCommand {
     var name: String?
     @Option(name: .long, help: "Milliseconds running jobs get to finish on shutdown.")
     var drainGraceMs: Int64 = 10_000
+    @Flag(name: .long, help: .hidden)
+    var allowTestKinds = false
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -52,7 +54,9 @@ struct WorkerCommand: AsyncParsableCommand {
             let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
                                         prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs,
                                         curve: curve)
-            try await ServiceRunner.run([WorkerService(options: options, logger: logger)], logger: logger) {}
+            let registry: ExecutorRegistry = allowTestKinds ? .withTestKinds : .builtins
+            try await ServiceRunner.run([WorkerService(options: options, registry: registry, logger: logger)],
+                                        logger: logger) {}
         }
     }
 }

@@ -24,6 +24,7 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// Group commits made and the time they took (reported at shutdown).
     private var commits = 0
     private var commitTime: Duration = .zero
+    private var failpoint = Failpoint()
 
     let stopped: OneShot<Void>
 
@@ -132,6 +133,7 @@ final class CoordinatorHandler: SocketLoopHandler {
             try journal.append(effects.journal)
             commitTime += ContinuousClock.now - began
             commits += 1
+            failpoint.afterCommit()
         }
         // Latency order: work first (ASSIGN starts jobs), then answers to clients (SUBMITTED, DONE),
         // then the rest for workers (acks, heartbeats), which nobody waits on.

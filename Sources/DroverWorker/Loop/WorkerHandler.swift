@@ -44,6 +44,8 @@ final class WorkerHandler: SocketLoopHandler {
     var lastSentMs: Int64 = 0
     var nextHelloMs: Int64 = 0
     var backoffMs: Int64
+    /// The coordinator's lease, from its last WELCOME (0 before the first).
+    var leaseMs: Int64 = 0
     // Jobs.
     var waiting: [Assignment] = []
     /// Tokens in `waiting`, so a duplicate ASSIGN is spotted in O(1).
@@ -110,7 +112,16 @@ final class WorkerHandler: SocketLoopHandler {
                           tags: options.tags, kinds: registry.kinds, held: held)))
         let now = nowMs
         nextHelloMs = now + backoffMs + Int64.random(in: 0...(backoffMs / 4 + 1), using: &rng)
-        backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
+        backoffMs = min(backoffMs * 2, maxBackoffMs)
+    }
+
+    /// HELLO retries back off up to `reconnectMaxMs`, but once a coordinator has told us its
+    /// lease, never beyond an eighth of it: after a cut shorter than the lease, the next HELLO
+    /// must arrive before the lease runs out, or every attempt this worker holds is re-queued
+    /// and its finished results are discarded.
+    var maxBackoffMs: Int64 {
+        guard leaseMs > 0 else { return options.reconnectMaxMs }
+        return max(options.reconnectMinMs, min(options.reconnectMaxMs, leaseMs / 8))
     }
 
     @discardableResult
@@ -154,6 +165,7 @@ final class WorkerHandler: SocketLoopHandler {
             epoch = w.epoch
             heartbeatMs = Int64(max(w.heartbeatMs, 10))
             liveness = Int64(max(w.liveness, 1))
+            leaseMs = Int64(w.leaseMs)
             backoffMs = options.reconnectMinMs
             // Results the coordinator may not have: send them again (it acknowledges duplicates).
             outResults = unacked.values.sorted { $0.lease.jobID < $1.lease.jobID }

@@ -24,13 +24,16 @@ final class DroverProcess: @unchecked Sendable {
     let log: URL
     let name: String
 
-    init(_ arguments: [String], name: String, in dir: URL) throws {
+    init(_ arguments: [String], name: String, in dir: URL, environment: [String: String] = [:]) throws {
         self.name = name
         log = dir.appendingPathComponent("\(name).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: DroverBinary.path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
@@ -122,10 +125,11 @@ struct TestCluster {
     var dataDir: String { dir.appendingPathComponent("data").path }
 
     /// Fast failure detection so tests run in seconds: heartbeat 100 ms, lease 1.5 s.
-    func coordinator(name: String = "coordinator", extra: [String] = []) throws -> DroverProcess {
+    func coordinator(name: String = "coordinator", extra: [String] = [],
+                     environment: [String: String] = [:]) throws -> DroverProcess {
         try DroverProcess(["coordinator", "--bind", endpoint, "--data-dir", dataDir, "--heartbeat-ms", "100",
                            "--lease-ms", "1500", "--retry-backoff-ms", "10", "--log-level", "info"] + extra,
-                          name: name, in: dir)
+                          name: name, in: dir, environment: environment)
     }
 
     func worker(_ name: String, slots: Int = 4, extra: [String] = []) throws -> DroverProcess {

@@ -7,6 +7,12 @@ struct JournalAudit {
     var submitted: Set<JobID> = []
     var finished: [JobID: Int] = [:]
     var finalState: [JobID: JobState] = [:]
+    /// Jobs held as poison (and not released) at the end of the journal.
+    var held: Set<JobID> = []
+    /// Attempts ended without a result and re-queued (worker lost, handed back, retry).
+    var requeues = 0
+    /// Re-queued attempts that had started running (their worker was lost mid-job).
+    var rerunsAfterWorkerLoss = 0
 
     init(dataDir: String) throws {
         let journal = try SQLiteJournal(path: DataDirectory(path: dataDir).journalPath)
@@ -17,6 +23,11 @@ struct JournalAudit {
                 finished[id, default: 0] += 1
                 finalState[id] = state
             case .cancelled(let id, _): finalState[id] = .cancelled
+            case .requeued(_, let cause, _, _, _):
+                requeues += 1
+                if cause == .workerLost { rerunsAfterWorkerLoss += 1 }
+            case .held(let id, _, _): held.insert(id)
+            case .released(let id, _): held.remove(id)
             default: break
             }
         }
@@ -24,7 +35,7 @@ struct JournalAudit {
 
     /// Jobs with more than one committed result.
     var duplicates: [JobID] { finished.filter { $0.value > 1 }.map(\.key).sorted() }
-    /// Accepted jobs without a final result.
-    var unfinished: [JobID] { submitted.filter { finalState[$0] == nil }.sorted() }
+    /// Accepted jobs without a final result that are not held.
+    var unfinished: [JobID] { submitted.filter { finalState[$0] == nil && !held.contains($0) }.sorted() }
     func count(_ state: JobState) -> Int { finalState.values.filter { $0 == state }.count }
 }

@@ -1,0 +1,168 @@
+import ArgumentParser
+import DroverProtocol
+import Foundation
+import ZeroMQ
+
+struct LoadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "A real coordinator (bounded queue) under 200 simulated workers and a client submitting 1M jobs.",
+        discussion: """
+        Examples:
+          drover bench load                                  # 1,000,000 no-ops, 200 workers, --max-queued 100000
+          drover bench load --jobs 100000 --workers 50 --json
+
+        The coordinator is a child process with --max-queued; submissions beyond the bound get
+        BUSY and are retried after the advised delay until accepted. The simulated workers share
+        one socket thread and answer each ASSIGN at once. Afterwards the coordinator is stopped and
+        its journal audited: every job accepted exactly once, every one succeeded exactly once.
+        Prints throughput, BUSY count and the coordinator's peak RSS; exit 1 on a violation.
+        """)
+
+    @Option(name: .long, help: "No-op jobs to submit.")
+    var jobs: Int = 1_000_000
+    @Option(name: .long, help: "Simulated workers (one DEALER each).")
+    var workers: Int = 200
+    @Option(name: .long, help: "Credit per simulated worker.")
+    var credit: Int = 16
+    @Option(name: .long, help: "The coordinator's --max-queued.")
+    var maxQueued: Int = 100_000
+    @Option(name: .long, help: "Jobs per SUBMIT message.")
+    var batch: Int = 4_096
+    @Option(name: .long, help: "SUBMIT messages in flight.")
+    var window: Int = 8
+    @Option(name: .long, help: "First of two consecutive free TCP ports on 127.0.0.1.")
+    var port: Int = 25_655
+    @Option(name: .long, help: "Give up after this many seconds.")
+    var timeoutSeconds: Int = 900
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Codable {
+        var jobs: Int
+        var workers: Int
+        var maxQueued: Int
+        var seconds: Double
+        var jobsPerSecond: Double
+        var busyReplies: Int
+        var submitMessages: Int
+        var coordinatorPeakRSSMiB: Double
+        var audit: JournalAuditor.Report
+    }
+
+    func validate() throws {
+        guard jobs > 0, workers > 0, workers <= 10_000, credit > 0, batch > 0, batch <= WireLimits.maxBatch, window > 0 else {
+            throw ValidationError("--jobs, --workers (≤ 10000), --credit, --batch (≤ 65536) and --window must be positive")
+        }
+    }
+
+    func run() throws {
+        try Output.runSync {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-load-\(getpid())").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let endpoint = "tcp://127.0.0.1:\(port)"
+            let coordinator = try ChildProcess(executable: currentExecutable, arguments: [
+                "coordinator", "--bind", endpoint, "--data-dir", dir, "--max-queued", "\(maxQueued)", "--log-level", "warning",
+            ], name: "coordinator")
+            var coordinatorStopped = false
+            defer { if !coordinatorStopped { coordinator.terminate() } }
+
+            let stats = SimulatedWorkerStats()
+            let context = try ZMQContext()
+            defer { context.terminate() }
+            let (count, credit) = (workers, self.credit)
+            let thread = try SocketThread<SimulatedWorkers>(context: context, configuration: .init(tickInterval: .milliseconds(100))) { loop in
+                try SimulatedWorkers(loop: loop, endpoint: endpoint, count: count, credit: credit,
+                                     heartbeat: .milliseconds(500), stats: stats)
+            }
+            try thread.start()
+            defer { thread.requestStop(); _ = thread.join() }
+
+            let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+            try waitUntil("\(workers) simulated workers welcomed", seconds: 60) {
+                if let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self) { return s.workers.alive >= count }
+                return false
+            }
+            let start = ContinuousClock.now
+            let deadline = start + .seconds(timeoutSeconds)
+            let (busy, messages) = try submitAll(client, deadline: deadline)
+            try waitUntil("all \(jobs) jobs succeeded", seconds: Double(timeoutSeconds)) {
+                guard let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self) else { return false }
+                return (s.jobs["succeeded"] ?? 0) >= jobs
+            }
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rss = Double(coordinator.peakRSS) / 1_048_576
+            coordinator.terminate()
+            coordinatorStopped = true
+            let audit = try JournalAuditor(dataDir: dir).report
+            let report = Report(jobs: jobs, workers: workers, maxQueued: maxQueued, seconds: seconds,
+                                jobsPerSecond: Double(jobs) / seconds, busyReplies: busy, submitMessages: messages,
+                                coordinatorPeakRSSMiB: rss, audit: audit)
+            if output.json {
+                try Output.json(report)
+            } else {
+                Output.line(String(format: "drover load: %d no-op jobs, %d simulated workers, --max-queued %d: %.1f s = %.0f jobs/s",
+                                   jobs, workers, maxQueued, seconds, report.jobsPerSecond))
+                Output.line("BUSY replies \(busy) (of \(messages) SUBMIT messages), all retried until accepted")
+                Output.line(String(format: "coordinator peak RSS %.1f MiB", rss))
+                Output.line("journal audit: submitted \(audit.submitted), succeeded \(audit.byState["succeeded"] ?? 0), "
+                            + "unfinished \(audit.unfinished), duplicates \(audit.duplicates), duplicate keys \(audit.duplicateKeys): "
+                            + (audit.ok ? "ok" : "VIOLATION"))
+            }
+            let succeeded = audit.byState["succeeded"] ?? 0
+            if !audit.ok || audit.submitted != jobs || succeeded != jobs { throw DroverExit.failure }
+        }
+    }
+
+    /// Pipelined SUBMITs (up to `window` in flight); a BUSY batch is re-sent after the advised delay.
+    /// Returns (BUSY replies, SUBMIT messages sent).
+    func submitAll(_ client: CoordinatorClient, deadline: ContinuousClock.Instant) throws -> (Int, Int) {
+        let spec = JobSpec(kind: "noop")
+        var pending: [UInt64: Int] = [:]
+        var retry: [(at: ContinuousClock.Instant, count: Int)] = []
+        var unsent = jobs, accepted = 0, busy = 0, messages = 0
+        var nextID: UInt64 = 1
+        while accepted < jobs {
+            guard ContinuousClock.now < deadline else { throw CLIError("load run stalled: \(accepted)/\(jobs) accepted") }
+            let now = ContinuousClock.now
+            while pending.count < window {
+                let n: Int
+                if let i = retry.firstIndex(where: { $0.at <= now }) {
+                    n = retry.remove(at: i).count
+                } else if unsent > 0, retry.isEmpty {
+                    n = min(batch, unsent)
+                    unsent -= n
+                } else {
+                    break
+                }
+                try client.send(.submit(requestID: nextID, watch: false, jobs: Array(repeating: spec, count: n)))
+                pending[nextID] = n
+                nextID += 1
+                messages += 1
+            }
+            guard let reply = try client.receiveAny() else { continue }
+            switch reply {
+            case .submitted(let id, let ids):
+                if pending.removeValue(forKey: id) != nil { accepted += ids.count }
+            case .busy(let id, let after, _, _):
+                if let n = pending.removeValue(forKey: id) {
+                    busy += 1
+                    retry.append((ContinuousClock.now + .milliseconds(Int(max(after, 5))), n))
+                }
+            case .error(_, _, let m):
+                throw CLIError("coordinator error: \(m)")
+            default:
+                break
+            }
+        }
+        return (busy, messages)
+    }
+
+    func waitUntil(_ what: String, seconds: Double, _ condition: () -> Bool) throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CLIError("timed out waiting for \(what)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+}
