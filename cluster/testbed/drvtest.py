@@ -134,6 +134,8 @@ class Cluster:
             self.binary, "coordinator", "--bind", ENDPOINT, "--data-dir", str(self.data),
             "--heartbeat-ms", "100", "--lease-ms", str(self.lease_ms), "--retry-backoff-ms", "10",
             "--max-queued", str(max_queued), "--log-level", "info",
+            # The testbed is a private network inside namespaces we created: plaintext on purpose.
+            "--insecure",
         ], self.dir / f"coordinator-{n}.log", env={"DROVER_FAILPOINT": failpoint} if failpoint else {})
         self.coordinators.append(p.start())
         wait_for("the coordinator to answer", lambda: self.status(timeout_ms=500) is not None or not p.alive(), 30)
