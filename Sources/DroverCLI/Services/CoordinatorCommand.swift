@@ -31,6 +31,9 @@ struct CoordinatorFlags: ParsableArguments {
     @Option(name: .long, help: "Base of the exponential retry backoff after a job failure, in milliseconds.")
     var retryBackoffMs: Int64 = 1_000
 
+    @Option(name: .long, help: "Finished jobs kept in memory with their history; older ones keep only their final state (the journal keeps everything).")
+    var retainFinished: Int = 200_000
+
     @Option(name: .long, help: ArgumentHelp("The coordinator's CURVE secret key (NAME.key, mode 0600): encrypts and authenticates both sockets. Needs --allow-workers and --allow-clients.", valueName: "file"))
     var curveSecret: String?
 
@@ -55,6 +58,7 @@ struct CoordinatorFlags: ParsableArguments {
             throw ValidationError("--heartbeat-ms must be ≥ 10 and --lease-ms more than 3 heartbeats")
         }
         guard maxQueued > 0 else { throw ValidationError("--max-queued must be positive") }
+        guard retainFinished >= 1 else { throw ValidationError("--retain-finished must be at least 1") }
         try checkExposure()
     }
 
@@ -86,6 +90,7 @@ struct CoordinatorFlags: ParsableArguments {
         config.heartbeatMs = heartbeatMs
         config.leaseMs = leaseMs
         config.maxQueued = maxQueued
+        config.retainFinished = retainFinished
         config.backoff = Backoff(baseMs: retryBackoffMs, capMs: max(retryBackoffMs, 600_000))
         return CoordinatorOptions(workerEndpoint: bind, clientEndpoint: clientBind, dataDirectory: dataDir,
                                   durability: SQLiteJournal.Durability(rawValue: sync) ?? .process, core: config)

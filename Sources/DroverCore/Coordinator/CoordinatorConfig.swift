@@ -20,6 +20,10 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var timeoutGraceMs: Int64 = 5_000
     /// What BUSY tells a client to wait before retrying.
     public var busyRetryAfterMs: UInt32 = 100
+    /// Finished jobs kept in memory with their full history; older ones are evicted (their final
+    /// state stays, one byte each; the journal keeps everything). Bounds the coordinator's memory
+    /// by the queue bound plus this, not by every job it has ever seen.
+    public var retainFinished: Int = 200_000
     /// Most assignments in one ASSIGN message (bounded frames, fair sharing between workers).
     public var maxAssignBatch: Int = 1_024
 

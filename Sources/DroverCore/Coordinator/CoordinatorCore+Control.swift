@@ -11,6 +11,7 @@ extension CoordinatorCore {
     /// Cancels a job. A queued one simply ends; a running one ends at once in the journal
     /// and its worker is told to stop (its late report is discarded by the fencing token).
     public mutating func cancel(_ id: JobID, now: Int64) -> ControlResult {
+        if let state = evictedState(id) { return .invalid("job \(id) already ended: \(state.name)") }
         guard let i = index(id) else { return .notFound }
         let job = jobs[i]
         if job.state.isTerminal { return .invalid("job \(id) already ended: \(job.state.name)") }
@@ -22,6 +23,7 @@ extension CoordinatorCore {
 
     /// Releases a held (poison) job back to the queue.
     public mutating func release(_ id: JobID, now: Int64) -> ControlResult {
+        if let state = evictedState(id) { return .invalid("job \(id) is \(state.name), not held") }
         guard let i = index(id) else { return .notFound }
         guard jobs[i].state == .held else { return .invalid("job \(id) is \(jobs[i].state.name), not held") }
         record(.released(id, atMs: now))

@@ -27,8 +27,7 @@ extension CoordinatorCore {
         var leases: [Lease] = []
         var list = pendingAssign.removeValue(forKey: peer) ?? []
         while leases.count < budget, let id = ready.pop(offering: worker.tags) {
-            let i = Int(id - 1)
-            guard jobs[i].state == .queued else { continue } // stale entry (cancelled)
+            guard let i = index(id), jobs[i].state == .queued else { continue } // stale entry (cancelled)
             let lease = Lease(jobID: id, attempt: jobs[i].attempt + 1, token: nextToken())
             leases.append(lease)
             worker.outstanding[id] = lease.token

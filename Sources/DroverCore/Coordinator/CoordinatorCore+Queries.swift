@@ -23,6 +23,12 @@ extension CoordinatorCore {
 
     /// One job with its full history and the reason it is where it is.
     public func jobInfo(_ id: JobID, wallOffsetMs: Int64) -> JobInfo? {
+        if let state = evictedState(id) {
+            return JobInfo(id: id, kind: "", state: state.name, priority: "", params: [:], tags: [], attempt: 0, worker: nil,
+                           metrics: [:], message: nil, history: [],
+                           reason: "\(state.name); its details were evicted from memory (the coordinator keeps the newest "
+                               + "\(config.retainFinished) finished jobs); the journal still holds them (drover journal audit)")
+        }
         guard let i = index(id) else { return nil }
         let job = jobs[i]
         let history = transitions.history(from: job.lastTransition).map { t in
@@ -66,7 +72,7 @@ extension CoordinatorCore {
         while i >= 0, out.count < limit {
             let job = jobs[i]
             if state == nil || job.state == state {
-                out.append(JobSummary(id: JobID(i + 1), kind: job.spec.kind, state: job.state.name,
+                out.append(JobSummary(id: JobID(evictedCount + i + 1), kind: job.spec.kind, state: job.state.name,
                                       attempt: job.attempt, worker: workerName(job.workerName)))
             }
             i -= 1

@@ -27,7 +27,7 @@ extension CoordinatorCore {
                 ids.append(existing)
                 continue
             }
-            let id = JobID(jobs.count + 1)
+            let id = nextJobID
             record(.submitted(id, s, atMs: now))
             ids.append(id)
         }
@@ -41,6 +41,10 @@ extension CoordinatorCore {
         var seen: Set<JobID> = []
         // A repeated id (one key twice in a batch) must not earn a second DONE.
         for id in jobIDs where seen.insert(id).inserted {
+            if let state = evictedState(id) {
+                pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: state))
+                continue
+            }
             guard let i = index(id) else { continue }
             if jobs[i].state.isTerminal {
                 pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: jobs[i].state))

@@ -11,8 +11,15 @@ public struct CoordinatorCore: Sendable {
     public let config: CoordinatorConfig
     public internal(set) var epoch: UInt64 = 0
     var tokenCounter: UInt64 = 0
-    /// Jobs by id: job `id` lives at index `id - 1`.
+    /// Jobs in memory by id: job `id` lives at index `id - evictedCount - 1`. Finished jobs
+    /// older than the newest `retainFinished` are evicted (see `evictFinished`).
     public internal(set) var jobs: ContiguousArray<JobRecord> = []
+    /// Jobs evicted from memory (all finished): ids 1…evictedCount.
+    public internal(set) var evictedCount = 0
+    /// Final state of each evicted job (one byte each), so DONE and status still answer.
+    var evictedStates: [UInt8] = []
+    /// Jobs at the head of `jobs` known to be finished (the eviction candidates).
+    var finishedPrefix = 0
     public internal(set) var transitions = TransitionLog()
     /// Number of jobs in each state, indexed by `JobState.rawValue`.
     public internal(set) var stateCounts = [Int](repeating: 0, count: JobState.allCases.count)
@@ -62,7 +69,7 @@ public struct CoordinatorCore: Sendable {
         try journal.replay { apply($0) }
         replaying = false
         for i in jobs.indices {
-            let id = JobID(i + 1)
+            let id = JobID(evictedCount + i + 1)
             switch jobs[i].state {
             case .queued: ready.push(id, priority: jobs[i].spec.priority, tags: ReadyQueue.key(for: jobs[i].spec.tags))
             case .retryWait: retryTimers.push(due: jobs[i].timerMs, id: id)
@@ -75,6 +82,7 @@ public struct CoordinatorCore: Sendable {
             }
         }
         if !unclaimed.isEmpty { reclaimDeadline = now + config.leaseMs }
+        evictFinished()
         startedAtMs = now
         record(.epoch(epoch + 1, atMs: now))
     }
@@ -96,6 +104,7 @@ public struct CoordinatorCore: Sendable {
         pendingAcks.removeAll(keepingCapacity: true)
         pendingDone.removeAll(keepingCapacity: true)
         recycleIdleClients()
+        evictFinished()
         defer { effects = Effects() }
         return effects
     }
@@ -115,7 +124,7 @@ public struct CoordinatorCore: Sendable {
             epoch = max(epoch, e)
             tokenCounter = 0
         case .submitted(let id, let spec, let at):
-            guard id == JobID(jobs.count + 1) else { return }
+            guard id == nextJobID else { return }
             jobs.append(JobRecord(spec: spec))
             stateCounts[Int(JobState.queued.rawValue)] += 1
             if let key = spec.idempotencyKey { idempotency[key] = id }
@@ -179,7 +188,15 @@ public struct CoordinatorCore: Sendable {
     // MARK: Helpers
 
     @inline(__always) func index(_ id: JobID) -> Int? {
-        id >= 1 && id <= JobID(jobs.count) ? Int(id - 1) : nil
+        id > JobID(evictedCount) && id <= JobID(evictedCount + jobs.count) ? Int(id) - evictedCount - 1 : nil
+    }
+
+    /// The id the next submitted job gets.
+    var nextJobID: JobID { JobID(evictedCount + jobs.count + 1) }
+
+    /// The final state of a job evicted from memory, or nil if `id` was not evicted.
+    public func evictedState(_ id: JobID) -> JobState? {
+        id >= 1 && id <= JobID(evictedCount) ? JobState(rawValue: evictedStates[Int(id - 1)]) : nil
     }
 
     mutating func enqueue(_ id: JobID) {
@@ -188,7 +205,7 @@ public struct CoordinatorCore: Sendable {
     }
 
     mutating func setState(_ id: JobID, _ state: JobState, cause: Cause, at: Int64) {
-        let i = Int(id - 1)
+        let i = index(id)!
         let old = jobs[i].state
         stateCounts[Int(old.rawValue)] -= 1
         stateCounts[Int(state.rawValue)] += 1
@@ -201,7 +218,7 @@ public struct CoordinatorCore: Sendable {
     }
 
     mutating func appendTransition(_ id: JobID, state: JobState, cause: Cause, at: Int64) {
-        let i = Int(id - 1)
+        let i = index(id)!
         jobs[i].lastTransition = transitions.append(Transition(
             state: state, cause: cause, attempt: jobs[i].attempt, workerName: jobs[i].workerName,
             atMs: at, previous: jobs[i].lastTransition))
