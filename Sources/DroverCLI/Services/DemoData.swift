@@ -1,3 +1,4 @@
+import DroverCore
 import Foundation
 
 /// A generated churn-like dataset for `drover demo` (the quick start ships no data): 5,000
@@ -24,20 +25,12 @@ enum DemoData {
     }
 }
 
-/// SplitMix64 with uniform and normal draws: the same file on every machine.
+/// Uniform and normal draws from the core's SplitMix64: the same file on every machine.
 struct DemoRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
 
     /// Box–Muller.
     mutating func normal() -> Double {
