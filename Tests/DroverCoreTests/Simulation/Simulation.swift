@@ -12,7 +12,7 @@ import DroverProtocol
 struct Simulation {
     struct Params {
         var seed: UInt64
-        var jobs = 150
+        var jobs = 200
         var workers = 5
         var maxQueued = 1_000_000
         var chaosUntilMs: Int64 = 5_000
