@@ -7,9 +7,12 @@ public struct Drover: AsyncParsableCommand {
         commandName: "drover",
         abstract: "Drover: automated MLOps — a coordinator and workers over ZeroMQ.",
         discussion: """
-        Quick start:
-          drover up --workers 2          # coordinator + 2 local workers, state in ./.drover
+        Examples:
+          drover demo                        # embedded coordinator + 2 workers, sample workload, stop
+          drover up --workers 2              # coordinator + 2 local workers, journal in ./.drover
           drover submit --kind sleep --param ms=50 --count 100 --wait
+          drover status --json
+          drover train data.csv --label price --model gbdt --out model.drover
         """,
         version: "0.1.0",
         subcommands: [
