@@ -8,8 +8,8 @@ public struct Drover: AsyncParsableCommand {
         abstract: "Drover: automated MLOps — a coordinator and workers over ZeroMQ.",
         discussion: """
         Examples:
-          drover demo                        # embedded coordinator + 2 workers, sample workload, stop
-          drover up --workers 2              # coordinator + 2 local workers, journal in ./.drover
+          drover demo                  # coordinator + 2 workers, sample workload
+          drover up --workers 2        # journal in ./.drover
           drover submit --kind sleep --param ms=50 --count 100 --wait
           drover status --json
           drover train data.csv --label price --model gbdt --out model.drover
