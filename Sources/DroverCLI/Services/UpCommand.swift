@@ -48,11 +48,12 @@ struct UpCommand: AsyncParsableCommand {
                 prefetch: worker.prefetch, tags: worker.tags, curve: localCurve), logger: logger)
         }
         let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
-        try await ServiceRunner.run([service] + workerServices, logger: logger) {
-            let endpoints = try await service.waitUntilReady()
-            let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
-                + (ContinuousClock.now - started).components.seconds * 1000
-            Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")
+        try await Output.run {
+            try await ServiceRunner.run([service] + workerServices, logger: logger) {
+                let endpoints = try await service.waitUntilReady()
+                let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
+                Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")
+            }
         }
     }
 }

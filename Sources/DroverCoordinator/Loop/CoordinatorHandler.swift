@@ -1,6 +1,7 @@
 import DroverCore
 import DroverProtocol
 import DroverStore
+import Glibc
 import Logging
 import ZeroMQ
 
@@ -58,8 +59,8 @@ final class CoordinatorHandler: SocketLoopHandler {
         try core.recover(from: journal, now: clock.nowMs)
         self.core = core
         try commitAndSend()
-        _ = try workers.bind(options.workerEndpoint)
-        _ = try clients.bind(options.clientEndpoint)
+        try Self.bind(workers, options.workerEndpoint, role: "worker", flag: "--bind")
+        try Self.bind(clients, options.clientEndpoint, role: "client", flag: "--client-bind (default: the --bind port + 1)")
         try loop.watch(workers)
         try loop.watch(clients)
     }
@@ -172,5 +173,19 @@ extension CoordinatorMessage {
     var isAssign: Bool {
         if case .assign = self { return true }
         return false
+    }
+}
+
+extension CoordinatorHandler {
+    /// Binds with an error that says what to do when the address is taken or invalid.
+    static func bind(_ socket: ZMQSocket, _ endpoint: String, role: String, flag: String) throws {
+        do {
+            _ = try socket.bind(endpoint)
+        } catch where error.code == EADDRINUSE {
+            throw CoordinatorStartError(message: "cannot listen for \(role)s on \(endpoint): the address is already in use "
+                + "(another coordinator or program holds it); stop it or choose another port with \(flag)")
+        } catch {
+            throw CoordinatorStartError(message: "cannot listen for \(role)s on \(endpoint): \(error.message); check \(flag)")
+        }
     }
 }
