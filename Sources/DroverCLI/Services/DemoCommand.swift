@@ -51,10 +51,17 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let json = output.json
         let report = ReportBox()
-        try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
-            let endpoints = try await coordinator.waitUntilReady()
-            if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
-            report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
+        let port = self.port
+        try await Output.run {
+            do {
+                try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
+                    let endpoints = try await coordinator.waitUntilReady()
+                    if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
+                    report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
+                }
+            } catch let error as CLIError where error.message.contains("already in use") {
+                throw CLIError("port \(port) or \(port + 1) is taken (is `drover up` running?)", hint: "drover demo --port \(port + 1000)")
+            }
         }
         guard let result = report.value else { throw CLIError("the demo did not run") }
         if json { try Output.json(result) }
