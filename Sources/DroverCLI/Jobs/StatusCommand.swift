@@ -45,6 +45,11 @@ struct StatusCommand: ParsableCommand {
     }
 
     func print(_ j: JobInfo) {
+        if j.kind.isEmpty, j.history.isEmpty { // finished and evicted from the coordinator's memory
+            Output.line("job \(j.id)  state \(j.state)")
+            Output.line("why: \(j.reason)")
+            return
+        }
         Output.line("job \(j.id)  kind \(j.kind)  state \(j.state)  attempt \(j.attempt)  priority \(j.priority)")
         if let w = j.worker { Output.line("worker: \(w)") }
         if !j.params.isEmpty { Output.line("params: " + j.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
