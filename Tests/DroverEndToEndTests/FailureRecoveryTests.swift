@@ -56,4 +56,32 @@ struct FailureRecoveryTests {
         #expect(audit.duplicates.isEmpty)
         #expect(audit.unfinished.isEmpty)
     }
+
+    @Test("with a small --retain-finished, a coordinator kill -9 and restart still lose nothing and answer for evicted jobs")
+    func evictionSurvivesRestart() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let retain = ["--retain-finished", "300"]
+        let first = try cluster.coordinator(name: "coordinator-1", extra: retain)
+        let w1 = try cluster.worker("w1"), w2 = try cluster.worker("w2")
+        try cluster.waitForStatus { $0.aliveWorkers == 2 }
+        let submit = try DroverProcess(["submit", "--kind", "sleep", "--param", "ms=2", "--count", "3000", "--wait",
+                                        "--json", "--timeout", "30000", "--connect", cluster.endpoint],
+                                       name: "submit", in: cluster.dir)
+        try cluster.waitForStatus { $0.jobs("succeeded") >= 1_200 }
+        first.kill9()
+        let second = try cluster.coordinator(name: "coordinator-2", extra: retain)
+        submit.process.waitUntilExit()
+        #expect(submit.process.terminationStatus == 0, "submit output: \(submit.output)")
+        let evicted = try cluster.run(["status", "1", "--json"])
+        #expect(evicted.stdout.contains("\"state\" : \"succeeded\""))
+        #expect(evicted.stdout.contains("evicted from memory"))
+        w1.stop()
+        w2.stop()
+        second.stop()
+        let audit = try JournalAudit(dataDir: cluster.dataDir)
+        #expect(audit.count(.succeeded) == 3_000)
+        #expect(audit.duplicates.isEmpty)
+        #expect(audit.unfinished.isEmpty)
+    }
 }
