@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The real `drover` binary of this build, started as child processes on loopback.
@@ -137,8 +138,11 @@ struct TestCluster {
                            "--log-level", "info"] + extra, name: name, in: dir)
     }
 
+    /// Runs a client command against this cluster. Unless the test sets `--timeout`, the client
+    /// waits up to 15 s for an answer: the suite runs many clusters at once on 2 cores.
     func run(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> CommandResult {
-        try drover(arguments + ["--connect", endpoint], timeout: timeout)
+        let patience = arguments.contains("--timeout") ? [] : ["--timeout", "15000"]
+        return try drover(arguments + ["--connect", endpoint] + patience, timeout: timeout)
     }
 
     /// Polls `drover status --json` until `condition` holds (bounded; fails the test on timeout).
@@ -165,9 +169,16 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Two consecutive free TCP ports on 127.0.0.1 (worker port, client port).
+/// Ports handed out by this test process: tests run in parallel, and two of them must never
+/// pick the same pair between checking it is free and binding it.
+private let nextPort = Mutex(Int.random(in: 0..<10_000) * 2 + 20_000)
+
 func freePortPair() throws -> Int {
     for _ in 0..<200 {
-        let p = Int.random(in: 20_000...60_000)
+        let p = nextPort.withLock { next -> Int in
+            defer { next = next + 2 >= 60_000 ? 20_000 : next + 2 }
+            return next
+        }
         if portIsFree(p), portIsFree(p + 1) { return p }
     }
     throw TestFailure("no free port pair found")
