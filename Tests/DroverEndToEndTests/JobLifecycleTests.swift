@@ -95,10 +95,14 @@ struct JobLifecycleTests {
 
     @Test("every command has --help with an example")
     func helpHasExamples() throws {
-        for command in ["up", "coordinator", "worker", "submit", "status", "jobs", "workers", "cancel", "release"] {
+        let commands = ["demo", "up", "coordinator", "worker", "submit", "status", "jobs", "workers", "cancel", "release",
+                        "bench", "keys", "data", "train", "evaluate", "predict"]
+        for command in commands {
             let r = try drover([command, "--help"])
             #expect(r.status == 0)
-            #expect(r.stdout.contains("drover \(command)"), "\(command) --help lacks an example")
+            // An indented example line, not just the USAGE line.
+            let examples = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  drover \(command)") }
+            #expect(!examples.isEmpty, "\(command) --help lacks an example")
         }
     }
 }

@@ -4,8 +4,9 @@
 Split: 0-based data row i is test iff i % 5 == 4. Preprocessing for linear models:
 OneHotEncoder(handle_unknown='ignore') on categoricals + mean imputation + StandardScaler on
 numerics; for trees: ordinal codes for categoricals. Usage:
-    python3 bench/ml/models_anchor.py [DATA_DIR]     # default /work/shared/data
+    python3 bench/ml/models_anchor.py [DATA_DIR]     # default ../shared/data beside the repository
 """
+import os
 import sys
 import time
 
@@ -20,7 +21,8 @@ from sklearn.metrics import accuracy_score, mean_squared_error, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-DATA = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
 
 
 def load(name, label):

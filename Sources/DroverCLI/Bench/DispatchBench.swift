@@ -8,6 +8,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (see docs/performance.md).",
+        discussion: """
+        Examples:
+          drover bench dispatch                  # no-op jobs/s and round trip, 2 worker processes
+          drover bench load --jobs 100000        # 200 simulated workers, bounded queue, journal audit
+        """,
         subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self,
                       BenchMLModels.self])
 }

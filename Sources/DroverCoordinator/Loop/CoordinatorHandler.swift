@@ -27,12 +27,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     private var commitTime: Duration = .zero
     private var failpoint = Failpoint()
 
-    let stopped: OneShot<Void>
-
-    init(loop: SocketLoop, options: CoordinatorOptions, journal: SQLiteJournal, logger: Logger,
-         stopped: OneShot<Void>) throws {
+    init(loop: SocketLoop, options: CoordinatorOptions, journal: SQLiteJournal, logger: Logger) throws {
         self.options = options
-        self.stopped = stopped
         self.journal = journal
         self.logger = logger
         let common: [SocketOption] = [
@@ -154,7 +150,6 @@ final class CoordinatorHandler: SocketLoopHandler {
     }
 
     func onStop(loop: SocketLoop) {
-        defer { stopped.resolve(()) }
         let avg = commits > 0 ? commitTime / commits : .zero
         logger.info("coordinator.journal.stats", metadata: [
             "commits": "\(commits)", "commit.avg": "\(avg)", "undeliverable": "\(undeliverable)",

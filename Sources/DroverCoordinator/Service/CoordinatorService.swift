@@ -10,7 +10,6 @@ public final class CoordinatorService: Service {
     public let options: CoordinatorOptions
     let logger: Logger
     let ready = OneShot<Result<String, CoordinatorStartError>>()
-    let stopped = OneShot<Void>()
 
     public init(options: CoordinatorOptions, logger: Logger) {
         self.options = options
@@ -38,41 +37,45 @@ public final class CoordinatorService: Service {
             throw CoordinatorStartError(message: "\(error)")
         }
         let context = try ZMQContext()
-        defer { context.terminate() }
         let options = self.options
         let logger = self.logger
         let ready = self.ready
-        let stopped = self.stopped
         let box = JournalBox(journal)
         let thread = try SocketThread<CoordinatorHandler>(
             context: context,
             configuration: .init(queueCapacity: 1024, tickInterval: .milliseconds(options.tickMs))
         ) { loop in
             do {
-                let handler = try CoordinatorHandler(loop: loop, options: options, journal: box.take(), logger: logger,
-                                                     stopped: stopped)
+                let handler = try CoordinatorHandler(loop: loop, options: options, journal: box.take(), logger: logger)
                 ready.resolve(.success("workers \(options.workerEndpoint), clients \(options.clientEndpoint)"))
                 return handler
             } catch {
                 ready.resolve(.failure(CoordinatorStartError(message: "\(error)")))
-                stopped.resolve(())
                 throw error
             }
         }
-        try thread.start()
+        do {
+            try thread.start()
+        } catch {
+            await context.terminateOffPool()
+            throw error
+        }
         logger.info("coordinator.started", metadata: ["endpoint": "\(options.workerEndpoint)", "data": "\(options.dataDirectory)"])
         // The socket thread does all the work; this task waits for shutdown or for the loop to end.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await stopped.value()
+                _ = await thread.finished() // the error, if any, comes again from stop() below
             } onGracefulShutdown: {
                 thread.requestStop()
             }
         } onCancel: {
             thread.requestStop()
         }
-        if let error = await thread.stop() {
-            throw CoordinatorStartError(message: "coordinator loop ended: \(error)")
+        let failure = await thread.stop()
+        // Sockets are closed by now; terminating the context off the cooperative pool cannot hang.
+        await context.terminateOffPool()
+        if let failure {
+            throw CoordinatorStartError(message: "coordinator loop ended: \(failure)")
         }
         withExtendedLifetime(dir) {}
         logger.info("coordinator.stopped")

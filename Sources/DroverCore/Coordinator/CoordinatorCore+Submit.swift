@@ -49,10 +49,14 @@ extension CoordinatorCore {
             if jobs[i].state.isTerminal {
                 pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: jobs[i].state))
             } else {
-                if let previous = watchers.updateValue(client, forKey: id) { clientWatches[Int(previous)] -= 1 }
+                if let previous = watchers.updateValue(client, forKey: id) {
+                    clientWatches[Int(previous)] -= 1
+                    if clientWatches[Int(previous)] == 0 { idleClients.append(previous) }
+                }
                 clientWatches[Int(client)] += 1
             }
         }
+        if clientWatches[Int(client)] == 0 { idleClients.append(client) } // everything had ended already
     }
 
     mutating func clientSlot(_ peer: [UInt8]) -> Int32 {
@@ -71,14 +75,15 @@ extension CoordinatorCore {
         return i
     }
 
-    /// Frees the slots of clients with no open watch (after their DONE messages were flushed).
+    /// Frees the slots of clients whose watches all ended (after their DONE messages were
+    /// flushed). Only the candidates noted since the last flush are looked at.
     mutating func recycleIdleClients() {
-        guard clientIndex.count > 64 else { return } // a few idle slots cost nothing
-        for (peer, i) in clientIndex where clientWatches[Int(i)] == 0 {
-            clientIndex[peer] = nil
+        for i in idleClients where clientWatches[Int(i)] == 0 && !clients[Int(i)].isEmpty {
+            clientIndex[clients[Int(i)]] = nil
             clients[Int(i)] = []
             freeClientSlots.append(i)
         }
+        idleClients.removeAll(keepingCapacity: true)
     }
 
     /// Why a job spec cannot be accepted, or nil.

@@ -2,8 +2,8 @@ import DroverProtocol
 
 extension CoordinatorCore {
     /// Advances time: heartbeats out, worker liveness (suspect, dead), retry backoffs,
-    /// attempt deadlines and the post-restart reclaim window. Call at least every
-    /// `heartbeatMs / 2`; `nextTimerMs` says when something is due.
+    /// attempt deadlines and the post-restart reclaim window. The shell calls it every
+    /// `tickMs` (a quarter of the heartbeat, at most 50 ms).
     public mutating func tick(now: Int64) {
         if now - lastHeartbeatMs >= config.heartbeatMs {
             lastHeartbeatMs = now
@@ -50,15 +50,6 @@ extension CoordinatorCore {
                 requeueLost(id, token: token, cause: nil, now: now)
             }
         }
-    }
-
-    /// The earliest time something is due (for the shell's poll timeout).
-    public var nextTimerMs: Int64 {
-        var t = lastHeartbeatMs + config.heartbeatMs
-        if let r = retryTimers.nextDue { t = min(t, r) }
-        if let d = deadlineTimers.nextDue { t = min(t, d) }
-        if let c = reclaimDeadline { t = min(t, c) }
-        return t
     }
 
     /// Sends CANCEL for an attempt to whichever worker holds it.

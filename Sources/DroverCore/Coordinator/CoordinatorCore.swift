@@ -38,6 +38,8 @@ public struct CoordinatorCore: Sendable {
     /// one-shot CLI clients do not accumulate (bounded everything).
     var clientWatches: [Int] = []
     var freeClientSlots: [Int32] = []
+    /// Slots whose open watches dropped to zero since the last flush (recycling candidates).
+    var idleClients: [Int32] = []
     /// Attempts recovered from the journal that no worker has reclaimed yet.
     var unclaimed: Set<JobID> = []
     var reclaimDeadline: Int64?
@@ -213,6 +215,7 @@ public struct CoordinatorCore: Sendable {
         appendTransition(id, state: state, cause: cause, at: at)
         if state.isTerminal, !replaying, let client = watchers.removeValue(forKey: id) {
             clientWatches[Int(client)] -= 1
+            if clientWatches[Int(client)] == 0 { idleClients.append(client) }
             pendingDone[client, default: []].append(ClientReply.DoneJob(jobID: id, state: state))
         }
     }

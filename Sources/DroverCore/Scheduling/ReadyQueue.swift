@@ -10,6 +10,8 @@ public struct ReadyQueue: Sendable {
     public typealias TagKey = String
 
     private var lanes: [[TagKey: Fifo]] = Array(repeating: [:], count: Priority.allCases.count)
+    /// Each tag key split once (on first push), so matching a worker does not re-split strings.
+    private var tagLists: [TagKey: [String]] = [:]
 
     public init() {}
 
@@ -18,6 +20,7 @@ public struct ReadyQueue: Sendable {
     }
 
     public mutating func push(_ id: JobID, priority: Priority, tags: TagKey) {
+        if !tags.isEmpty, tagLists[tags] == nil { tagLists[tags] = tags.split(separator: ",").map(String.init) }
         lanes[Int(priority.rawValue)][tags, default: Fifo()].push(id)
     }
 
@@ -27,7 +30,7 @@ public struct ReadyQueue: Sendable {
         for p in 0..<lanes.count where !lanes[p].isEmpty {
             var best: (key: TagKey, id: JobID)?
             for (key, fifo) in lanes[p] {
-                guard let head = fifo.first, ReadyQueue.allows(key, offered) else { continue }
+                guard let head = fifo.first, allows(key, offered) else { continue }
                 if best == nil || head < best!.id { best = (key, head) }
             }
             if let best {
@@ -41,11 +44,12 @@ public struct ReadyQueue: Sendable {
 
     /// True when a worker offering `offered` could take some entry (possibly a stale one).
     public func hasWork(offering offered: Set<String>) -> Bool {
-        lanes.contains { lane in lane.keys.contains { ReadyQueue.allows($0, offered) } }
+        lanes.contains { lane in lane.keys.contains { allows($0, offered) } }
     }
 
-    static func allows(_ key: TagKey, _ offered: Set<String>) -> Bool {
+    func allows(_ key: TagKey, _ offered: Set<String>) -> Bool {
         if key.isEmpty { return true }
-        return key.split(separator: ",").allSatisfy { offered.contains(String($0)) }
+        guard let tags = tagLists[key] else { return false }
+        return tags.allSatisfy(offered.contains)
     }
 }

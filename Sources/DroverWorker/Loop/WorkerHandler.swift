@@ -25,7 +25,6 @@ final class WorkerHandler: SocketLoopHandler {
     let registry: ExecutorRegistry
     let inbox: CompletionInbox
     let logger: Logger
-    let stopped: OneShot<Void>
     let clock = ContinuousClock()
     let start = ContinuousClock.now
     var rng = SystemRandomNumberGenerator()
@@ -59,12 +58,11 @@ final class WorkerHandler: SocketLoopHandler {
     var drainDeadlineMs: Int64 = .max
 
     init(loop: SocketLoop, options: WorkerOptions, registry: ExecutorRegistry, inbox: CompletionInbox,
-         logger: Logger, stopped: OneShot<Void>) throws {
+         logger: Logger) throws {
         self.options = options
         self.registry = registry
         self.inbox = inbox
         self.logger = logger
-        self.stopped = stopped
         backoffMs = options.reconnectMinMs
         try reconnect(loop: loop)
     }
@@ -241,7 +239,6 @@ final class WorkerHandler: SocketLoopHandler {
 
     func onStop(loop: SocketLoop) {
         for (_, job) in running { job.task?.cancel() }
-        stopped.resolve(())
     }
 
     // MARK: Jobs

@@ -17,35 +17,35 @@ public final class WorkerService: Service {
 
     public func run() async throws {
         let context = try ZMQContext()
-        defer { context.terminate() }
-        let stopped = OneShot<Void>()
         let options = self.options, registry = self.registry, logger = self.logger
         let thread = try SocketThread<WorkerHandler>(
             context: context, configuration: .init(queueCapacity: 64, tickInterval: .milliseconds(20))
         ) { loop in
-            do {
-                let inbox = try CompletionInbox()
-                loop.watch(fd: inbox.fileDescriptor)
-                return try WorkerHandler(loop: loop, options: options, registry: registry, inbox: inbox,
-                                         logger: logger, stopped: stopped)
-            } catch {
-                stopped.resolve(())
-                throw error
-            }
+            let inbox = try CompletionInbox()
+            loop.watch(fd: inbox.fileDescriptor)
+            return try WorkerHandler(loop: loop, options: options, registry: registry, inbox: inbox, logger: logger)
         }
-        try thread.start()
+        do {
+            try thread.start()
+        } catch {
+            await context.terminateOffPool()
+            throw error
+        }
         logger.info("worker.started", metadata: ["coordinator": "\(options.coordinator)", "slots": "\(options.slots)"])
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await stopped.value()
+                _ = await thread.finished() // the error, if any, comes again from stop() below
             } onGracefulShutdown: {
                 thread.submit(.drain)
             }
         } onCancel: {
             thread.requestStop()
         }
-        if let error = await thread.stop() {
-            throw WorkerError(message: "worker loop ended: \(error)")
+        let failure = await thread.stop()
+        // Sockets are closed by now; terminating the context off the cooperative pool cannot hang.
+        await context.terminateOffPool()
+        if let failure {
+            throw WorkerError(message: "worker loop ended: \(failure)")
         }
     }
 }

@@ -23,8 +23,6 @@ public final class OneShot<Value: Sendable>: Sendable {
         for w in waiters { w.resume(returning: value) }
     }
 
-    public var isResolved: Bool { state.withLock { $0.value != nil } }
-
     public func value() async -> Value {
         await withCheckedContinuation { (c: CheckedContinuation<Value, Never>) in
             let ready = state.withLock { s -> Value? in
