@@ -49,9 +49,24 @@ final class ChildProcess {
         return 0
     }
 
+    /// True while the process exists and is not a zombie (read from /proc).
+    var isAlive: Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].hasPrefix(" Z")
+    }
+
+    /// Signals the child and waits until it is gone; a child still alive after 15 s is killed, so a
+    /// hung child cannot hang the benchmark.
     func terminate(signal: Int32 = SIGTERM) {
-        if process.isRunning { kill(pid, signal) }
-        process.waitUntilExit()
+        guard pid > 0 else { return }
+        kill(pid, signal)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while isAlive, ContinuousClock.now < deadline { usleep(5_000) }
+        if isAlive {
+            kill(pid, SIGKILL)
+            while isAlive { usleep(5_000) }
+        }
     }
 }
 

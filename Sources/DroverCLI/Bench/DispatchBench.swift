@@ -79,6 +79,10 @@ struct DispatchBench: ParsableCommand {
             defer { for w in workers { w.terminate() } }
             let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
             try waitForWorkers(client, count: 2)
+            guard coordinator.isAlive else {
+                throw CLIError("the benchmark's coordinator exited at start (is port \(port) or \(port + 1) taken?)",
+                               hint: "pass --port with two free consecutive ports")
+            }
             // Warm-up, then the pipelined run.
             _ = try pipelined(client, jobs: 20_000)
             let cpuBefore = coordinator.cpuSeconds + workers.reduce(0) { $0 + $1.cpuSeconds } + ChildProcess.cpuSeconds(pid: getpid())
