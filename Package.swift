@@ -35,23 +35,26 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
+        .target(name: "DroverClient", dependencies: ["DroverProtocol", "ZeroMQ"], swiftSettings: strict),
         .target(name: "DroverWorker", dependencies: [
             "DroverML", "DroverProtocol", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "ZeroMQ",
+            "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .executableTarget(name: "drover", dependencies: ["DroverCLI"], swiftSettings: strict),
+        .executableTarget(name: "zmq-bench", dependencies: ["ZeroMQ"], path: "Sources/ZeroMQBench", swiftSettings: strict),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DroverProtocolTests", dependencies: ["DroverProtocol"], swiftSettings: strict),
         .testTarget(name: "DroverCoreTests", dependencies: ["DroverCore"], swiftSettings: strict),
         .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
+        .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "ZeroMQ",

@@ -1,4 +1,5 @@
 import DroverCore
+import DroverStore
 import Foundation
 import Testing
 
@@ -28,9 +29,9 @@ struct BriefOutageTests {
         w1.stop()
         w2.stop()
         coordinator.stop()
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
         #expect(audit.count(.succeeded) == 2_000)
-        #expect(audit.duplicates.isEmpty)
+        #expect(audit.duplicates == 0)
         // Assignments sent to a worker's abandoned connection are re-queued (they never ran);
         // an attempt that had started must not be: the worker re-attached it.
         #expect(audit.rerunsAfterWorkerLoss == 0, "a 2 s outage under a 3 s lease re-ran \(audit.rerunsAfterWorkerLoss) started jobs")

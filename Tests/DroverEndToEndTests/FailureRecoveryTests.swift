@@ -1,4 +1,5 @@
 import DroverCore
+import DroverStore
 import Foundation
 import Testing
 
@@ -22,11 +23,11 @@ struct FailureRecoveryTests {
         w2.stop()
         coordinator.stop()
 
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
-        #expect(audit.submitted.count == 5_000)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
+        #expect(audit.submitted == 5_000)
         #expect(audit.count(.succeeded) == 5_000)
-        #expect(audit.duplicates.isEmpty)
-        #expect(audit.unfinished.isEmpty)
+        #expect(audit.duplicates == 0)
+        #expect(audit.unfinished == 0)
     }
 
     @Test("kill -9 of the coordinator mid-run and a restart: no accepted job lost, none committed twice")
@@ -67,10 +68,10 @@ struct FailureRecoveryTests {
         w2.stop()
         second.stop()
 
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
-        #expect(audit.submitted.count == jobs)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
+        #expect(audit.submitted == jobs)
         #expect(audit.count(.succeeded) == jobs)
-        #expect(audit.duplicates.isEmpty)
-        #expect(audit.unfinished.isEmpty)
+        #expect(audit.duplicates == 0)
+        #expect(audit.unfinished == 0)
     }
 }

@@ -1,4 +1,5 @@
 import DroverCore
+import DroverStore
 import Foundation
 import Testing
 
@@ -27,11 +28,11 @@ struct ZombieAndPoisonTests {
         w2.stop()
         coordinator.stop()
 
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
-        #expect(audit.submitted.count == 3_000)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
+        #expect(audit.submitted == 3_000)
         #expect(audit.count(.succeeded) == 3_000)
-        #expect(audit.duplicates.isEmpty)
-        #expect(audit.unfinished.isEmpty)
+        #expect(audit.duplicates == 0)
+        #expect(audit.unfinished == 0)
         // The zombie's results for superseded attempts reached the coordinator and were discarded.
         #expect(discardedResults(in: coordinator.output) > 0, "coordinator log: \(coordinator.output.suffix(2_000))")
     }
@@ -73,12 +74,12 @@ struct ZombieAndPoisonTests {
         for w in workers { w.stop() }
         coordinator.stop()
 
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
-        #expect(audit.submitted.count == 1_001)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
+        #expect(audit.submitted == 1_001)
         #expect(audit.count(.succeeded) == 1_000)
-        #expect(audit.held == [UInt64(poisonID)])
-        #expect(audit.duplicates.isEmpty)
-        #expect(audit.unfinished.isEmpty)
+        #expect(audit.heldJobs == [UInt64(poisonID)])
+        #expect(audit.duplicates == 0)
+        #expect(audit.unfinished == 0)
     }
 
     @Test("the coordinator crashes after a journal commit and before sending; after a restart nothing is lost or doubled")
@@ -101,11 +102,11 @@ struct ZombieAndPoisonTests {
         w2.stop()
         second.stop()
 
-        let audit = try JournalAudit(dataDir: cluster.dataDir)
-        #expect(audit.submitted.count == 2_000)
+        let audit = try JournalAuditor(dataDir: cluster.dataDir).report
+        #expect(audit.submitted == 2_000)
         #expect(audit.count(.succeeded) == 2_000)
-        #expect(audit.duplicates.isEmpty)
-        #expect(audit.unfinished.isEmpty)
+        #expect(audit.duplicates == 0)
+        #expect(audit.unfinished == 0)
     }
 
     private func heldCount(_ cluster: TestCluster) throws -> Int {

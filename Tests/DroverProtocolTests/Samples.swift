@@ -67,6 +67,7 @@ enum Samples {
             .query(requestID: 4, name: "job", body: Array(#"{"id":1}"#.utf8)),
             .watch(requestID: 5, jobIDs: []),
             .watch(requestID: 6, jobIDs: [1, 2, .max]),
+            .command(requestID: 7, name: "cancel", body: Array(#"{"id":42}"#.utf8)),
         ]
     }
 

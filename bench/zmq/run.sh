@@ -7,6 +7,7 @@
 #   Swift/C      the Swift wrapper's client (swift_bench client) against the C echo server:
 #                isolates the wrapper's cost on the client side, two processes
 #   Swift/Swift  swift_bench: client and echo server both through the wrapper, two threads, one process
+# swift_bench is Sources/ZeroMQBench (also the `zmq-bench` target) compiled with Sources/ZeroMQ as one module.
 # Usage: bench/zmq/run.sh [runs]   (default 3; ITER/SIZE/MSGS/WINDOW pass through to both)
 # SKIP_SWIFT=1 runs only the C benchmarks.
 set -euo pipefail
@@ -23,7 +24,7 @@ cc -O2 -Wall -Wextra -o "$out/raw_rtt" "$here/raw_rtt.c" -lzmq
 if [[ "$swift" != 1 ]]; then
   swiftc -O -wmo -parse-as-library -swift-version 6 -module-name ZMQSwiftBench \
     -I "$root/Sources/CZeroMQ" \
-    $(find "$root/Sources/ZeroMQ" -name '*.swift' | sort) "$here/swift_bench.swift" \
+    $(find "$root/Sources/ZeroMQ" "$root/Sources/ZeroMQBench" -name '*.swift' | sort) \
     -o "$out/swift_bench"
 fi
 

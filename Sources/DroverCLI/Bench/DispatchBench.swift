@@ -1,5 +1,5 @@
 import ArgumentParser
-import DroverCoordinator
+import DroverClient
 import DroverProtocol
 import Foundation
 import ZeroMQ
@@ -77,7 +77,7 @@ struct DispatchBench: ParsableCommand {
                 ], name: "worker-\(i)")
             }
             defer { for w in workers { w.terminate() } }
-            let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+            let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
             try waitForWorkers(client, count: 2)
             guard coordinator.isAlive else {
                 throw CLIError("the benchmark's coordinator exited at start (is port \(port) or \(port + 1) taken?)",
@@ -105,25 +105,26 @@ struct DispatchBench: ParsableCommand {
         }
     }
 
-    func waitForWorkers(_ client: CoordinatorClient, count: Int) throws {
+    func waitForWorkers(_ client: DroverClient, count: Int) throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self), s.workers.alive >= count { return }
+            if let s = try? client.query(StatusQuery()), s.workers.alive >= count { return }
             Thread.sleep(forTimeInterval: 0.01)
         }
         throw CLIError("workers did not connect within 10 s")
     }
 
     /// Submits `jobs` no-ops with up to `window` SUBMITs in flight; returns seconds until the last DONE.
-    func pipelined(_ client: CoordinatorClient, jobs: Int) throws -> Double {
+    func pipelined(_ client: DroverClient, jobs: Int) throws -> Double {
         let start = ContinuousClock.now
-        try client.submitPipelined(jobs: jobs, spec: JobSpec(kind: "noop"), batch: batch, window: window, watch: true)
+        let spec = JobSpec(kind: "noop")
+        _ = try client.submitMany(count: jobs, batch: batch, window: window, watch: true) { Array(repeating: spec, count: $0.count) }
         return seconds(since: start)
     }
 
     /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs, and the time
     /// until SUBMITTED (the first of the two journal commits on the path).
-    func roundTrip(_ client: CoordinatorClient, count: Int) throws -> (total: [Double], accepted: [Double]) {
+    func roundTrip(_ client: DroverClient, count: Int) throws -> (total: [Double], accepted: [Double]) {
         let spec = JobSpec(kind: "noop")
         var total: [Double] = [], accepted: [Double] = []
         total.reserveCapacity(count)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DroverClient
 import DroverProtocol
+import DroverStore
 import Foundation
 import ZeroMQ
 
@@ -77,16 +79,15 @@ struct LoadBench: ParsableCommand {
             try thread.start()
             defer { thread.requestStop(); _ = thread.join() }
 
-            let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+            let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
             try waitUntil("\(workers) simulated workers welcomed", seconds: 60) {
-                if let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self) { return s.workers.alive >= count }
+                if let s = try? client.query(StatusQuery()) { return s.workers.alive >= count }
                 return false
             }
             let start = ContinuousClock.now
-            let deadline = start + .seconds(timeoutSeconds)
-            let (busy, messages) = try submitAll(client, deadline: deadline)
+            let (busy, messages) = try submitAll(client)
             try waitUntil("all \(jobs) jobs succeeded", seconds: Double(timeoutSeconds)) {
-                guard let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self) else { return false }
+                guard let s = try? client.query(StatusQuery()) else { return false }
                 return (s.jobs["succeeded"] ?? 0) >= jobs
             }
             let elapsed = ContinuousClock.now - start
@@ -116,46 +117,12 @@ struct LoadBench: ParsableCommand {
 
     /// Pipelined SUBMITs (up to `window` in flight); a BUSY batch is re-sent after the advised delay.
     /// Returns (BUSY replies, SUBMIT messages sent).
-    func submitAll(_ client: CoordinatorClient, deadline: ContinuousClock.Instant) throws -> (Int, Int) {
+    func submitAll(_ client: DroverClient) throws -> (Int, Int) {
         let spec = JobSpec(kind: "noop")
-        var pending: [UInt64: Int] = [:]
-        var retry: [(at: ContinuousClock.Instant, count: Int)] = []
-        var unsent = jobs, accepted = 0, busy = 0, messages = 0
-        var nextID: UInt64 = 1
-        while accepted < jobs {
-            guard ContinuousClock.now < deadline else { throw CLIError("load run stalled: \(accepted)/\(jobs) accepted") }
-            let now = ContinuousClock.now
-            while pending.count < window {
-                let n: Int
-                if let i = retry.firstIndex(where: { $0.at <= now }) {
-                    n = retry.remove(at: i).count
-                } else if unsent > 0, retry.isEmpty {
-                    n = min(batch, unsent)
-                    unsent -= n
-                } else {
-                    break
-                }
-                try client.send(.submit(requestID: nextID, watch: false, jobs: Array(repeating: spec, count: n)))
-                pending[nextID] = n
-                nextID += 1
-                messages += 1
-            }
-            guard let reply = try client.receiveAny() else { continue }
-            switch reply {
-            case .submitted(let id, let ids):
-                if pending.removeValue(forKey: id) != nil { accepted += ids.count }
-            case .busy(let id, let after, _, _):
-                if let n = pending.removeValue(forKey: id) {
-                    busy += 1
-                    retry.append((ContinuousClock.now + .milliseconds(Int(max(after, 5))), n))
-                }
-            case .error(_, _, let m):
-                throw CLIError("coordinator error: \(m)")
-            default:
-                break
-            }
+        let outcome = try client.submitMany(count: jobs, batch: batch, window: window, watch: false) {
+            Array(repeating: spec, count: $0.count)
         }
-        return (busy, messages)
+        return (outcome.busyReplies, outcome.messagesSent)
     }
 
     func waitUntil(_ what: String, seconds: Double, _ condition: () -> Bool) throws {

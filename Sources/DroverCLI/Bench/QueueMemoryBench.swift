@@ -1,5 +1,5 @@
 import ArgumentParser
-import DroverCoordinator
+import DroverClient
 import DroverProtocol
 import Foundation
 
@@ -36,10 +36,11 @@ struct QueueMemoryBench: ParsableCommand {
             let args = ["coordinator", "--bind", endpoint, "--data-dir", dir, "--max-queued", "\(jobs + 1)",
                         "--log-level", "warning"]
             var coordinator = try ChildProcess(executable: currentExecutable, arguments: args, name: "coordinator")
-            let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 30_000)
+            let client = try DroverClient(coordinator: endpoint, timeoutMs: 30_000)
             let baseline = coordinator.rss
             let start = ContinuousClock.now
-            try client.submitPipelined(jobs: jobs, spec: JobSpec(kind: "noop"), batch: 4_096, window: 8, watch: false)
+            let spec = JobSpec(kind: "noop")
+            _ = try client.submitMany(count: jobs, batch: 4_096, window: 8, watch: false) { Array(repeating: spec, count: $0.count) }
             let submitSeconds = seconds(since: start)
             let rss = coordinator.rss, peak = coordinator.peakRSS
             coordinator.terminate()
@@ -47,7 +48,7 @@ struct QueueMemoryBench: ParsableCommand {
             let restart = ContinuousClock.now
             coordinator = try ChildProcess(executable: currentExecutable, arguments: args, name: "coordinator")
             defer { coordinator.terminate() }
-            let status = try client.query("status", JobRef(id: 0), as: ClusterStatus.self)
+            let status = try client.query(StatusQuery())
             let replay = seconds(since: restart)
             guard status.jobs["queued"] == jobs else {
                 throw CLIError("after restart \(status.jobs["queued"] ?? 0) jobs are queued, expected \(jobs)")
@@ -85,14 +86,14 @@ struct StartupBench: ParsableCommand {
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-up-\(getpid())-\(i)").path
                 defer { try? FileManager.default.removeItem(atPath: dir) }
                 let endpoint = "tcp://127.0.0.1:\(port)"
-                let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 200)
+                let client = try DroverClient(coordinator: endpoint, timeoutMs: 200)
                 let start = ContinuousClock.now
                 let up = try ChildProcess(executable: currentExecutable, arguments: [
                     "up", "--workers", "2", "--bind", endpoint, "--data-dir", dir, "--log-level", "warning",
                 ], name: "up")
                 defer { up.terminate() }
                 while true {
-                    if let s = try? client.query("status", JobRef(id: 0), as: ClusterStatus.self), s.workers.alive == 2 { break }
+                    if let s = try? client.query(StatusQuery()), s.workers.alive == 2 { break }
                     guard seconds(since: start) < 10 else { throw CLIError("drover up was not ready within 10 s") }
                 }
                 times.append(seconds(since: start))

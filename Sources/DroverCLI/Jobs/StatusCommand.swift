@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverClient
 import DroverProtocol
 import Foundation
 
@@ -22,11 +23,11 @@ struct StatusCommand: ParsableCommand {
         try Output.runSync {
             let client = try connection.client()
             if let job {
-                let info = try client.query("job", JobRef(id: job), as: JobInfo.self)
+                let info = try client.query(JobQuery(id: job))
                 if output.json { return try Output.json(info) }
                 print(info)
             } else {
-                let status = try client.query("status", JobRef(id: 0), as: ClusterStatus.self)
+                let status = try client.query(StatusQuery())
                 if output.json { return try Output.json(status) }
                 print(status)
             }
@@ -93,7 +94,7 @@ struct JobsCommand: ParsableCommand {
 
     func run() throws {
         try Output.runSync {
-            let jobs = try connection.client().query("jobs", JobsQuery(state: state, limit: limit), as: [JobSummary].self)
+            let jobs = try connection.client().query(JobsQuery(state: state, limit: limit))
             if output.json { return try Output.json(jobs) }
             Output.line("ID".padding(toLength: 10, withPad: " ", startingAt: 0) + "KIND        STATE       ATTEMPT  WORKER")
             for j in jobs {
@@ -121,7 +122,7 @@ struct WorkersCommand: ParsableCommand {
 
     func run() throws {
         try Output.runSync {
-            let workers = try connection.client().query("workers", JobRef(id: 0), as: [WorkerInfo].self)
+            let workers = try connection.client().query(WorkersQuery())
             if output.json { return try Output.json(workers) }
             Output.line("NAME                      STATE    SLOTS  CREDIT  RUNNING  DONE      TAGS")
             for w in workers {
@@ -153,7 +154,7 @@ struct CancelCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runJobCommand("cancel", jobs: jobs, connection: connection, json: output.json)
+        try runJobCommand(jobs: jobs, connection: connection, json: output.json) { try $0.command(CancelJob(id: $1)) }
     }
 }
 
@@ -173,17 +174,18 @@ struct ReleaseCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runJobCommand("release", jobs: jobs, connection: connection, json: output.json)
+        try runJobCommand(jobs: jobs, connection: connection, json: output.json) { try $0.command(ReleaseJob(id: $1)) }
     }
 }
 
-/// `cancel` and `release`: one query per job id, printing each job's new state.
-func runJobCommand(_ query: String, jobs: [JobID], connection: ConnectionOptions, json: Bool) throws {
+/// `cancel` and `release`: one command per job id, printing each job's new state.
+func runJobCommand(jobs: [JobID], connection: ConnectionOptions, json: Bool,
+                   _ command: (DroverClient, JobID) throws -> JobInfo) throws {
     try Output.runSync {
         let client = try connection.client()
         var infos: [JobInfo] = []
         for id in jobs {
-            let info = try client.query(query, JobRef(id: id), as: JobInfo.self)
+            let info = try command(client, id)
             infos.append(info)
             if !json { Output.line("job \(id): \(info.state)") }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverClient
 import DroverProtocol
 import Foundation
 
@@ -68,34 +69,36 @@ struct SubmitCommand: ParsableCommand {
                                maxRetries: retries, timeoutMs: jobTimeoutMs)
             let client = try connection.client()
             let start = ContinuousClock.now
-            var ids: [JobID] = []
-            ids.reserveCapacity(count)
-            var progress = ProgressLine(total: count, label: "submitted")
-            let batch = 4_096
-            for first in stride(from: 0, to: count, by: batch) {
-                let n = min(batch, count - first)
-                let specs = (0..<n).map { i -> JobSpec in
+            var submitLine = ProgressLine(total: count, label: "submitted")
+            var waitLine = ProgressLine(total: count, label: "done")
+            var submitShown = false
+            let outcome = try client.submitMany(count: count, watch: wait, waitTimeoutMs: waitTimeoutMs, specs: { range in
+                range.map { i in
                     var s = spec
-                    if let key = idempotencyKey { s.idempotencyKey = count == 1 ? key : "\(key)-\(first + i + 1)" }
+                    if let key = idempotencyKey { s.idempotencyKey = count == 1 ? key : "\(key)-\(i + 1)" }
                     return s
                 }
-                ids += try client.submit(specs, watch: wait)
-                progress.update(ids.count)
-            }
-            progress.update(ids.count, force: true)
-            progress.finish()
+            }, progress: { p in
+                if !submitShown {
+                    submitLine.update(p.accepted)
+                    guard p.accepted == p.total else { return }
+                    submitLine.update(p.total, force: true)
+                    submitLine.finish()
+                    submitShown = true
+                    waitLine = ProgressLine(total: p.distinctJobs, label: "done")
+                }
+                guard wait else { return }
+                let detail = p.ended.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.name)" }
+                waitLine.update(p.endedCount, detail: "(" + detail.joined(separator: ", ") + ")")
+            })
+            let ids = outcome.ids
             var summary = Summary(submitted: ids.count, firstID: ids.min(), lastID: ids.max(), jobs: nil, seconds: 0)
             var allSucceeded = true
             if wait {
-                var waitLine = ProgressLine(total: ids.count, label: "done")
-                let byState = try client.waitForAll(Set(ids), timeoutMs: waitTimeoutMs) { done, states in
-                    let detail = states.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.name)" }
-                    waitLine.update(done, detail: "(" + detail.joined(separator: ", ") + ")")
-                }
-                waitLine.update(ids.count, force: true)
+                waitLine.update(waitLine.total, force: true)
                 waitLine.finish()
-                summary.jobs = Dictionary(uniqueKeysWithValues: byState.map { ($0.key.name, $0.value) })
-                allSucceeded = byState.keys.allSatisfy { $0 == .succeeded }
+                summary.jobs = Dictionary(uniqueKeysWithValues: outcome.ended.map { ($0.key.name, $0.value) })
+                allSucceeded = outcome.ended.keys.allSatisfy { $0 == .succeeded }
             }
             let elapsed = ContinuousClock.now - start
             summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverStore
 import Foundation
 
 /// `drover journal …`: offline tools over a coordinator's data directory (hidden; for tests).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DroverCore
 import DroverCoordinator
+import DroverProtocol
 import DroverStore
 import Logging
 import ServiceLifecycle

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverClient
 import DroverCoordinator
 import DroverProtocol
 import DroverWorker
@@ -70,15 +71,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The sample workload, as a client would run it.
     static func workload(endpoint: String, dataDir: String, json: Bool) throws -> Report {
-        let client = try CoordinatorClient(coordinator: endpoint, timeoutMs: 10_000)
+        let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
         var steps: [Step] = []
         func step(_ name: String, _ spec: JobSpec, count: Int, expected: String, check: ([JobState: Int]) -> Bool) throws {
             let start = ContinuousClock.now
-            var ids: [JobID] = []
-            for first in stride(from: 0, to: count, by: 4_096) {
-                ids += try client.submit(Array(repeating: spec, count: min(4_096, count - first)), watch: true)
-            }
-            let states = try client.waitForAll(Set(ids), timeoutMs: 120_000) { _, _ in }
+            let states = try client.submitMany(count: count, watch: true, waitTimeoutMs: 120_000) {
+                Array(repeating: spec, count: $0.count)
+            }.ended
             let d = ContinuousClock.now - start
             let s = Step(name: name, jobs: count, states: Dictionary(uniqueKeysWithValues: states.map { ($0.key.name, $0.value) }),
                          seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18,
@@ -112,9 +111,9 @@ struct DemoCommand: AsyncParsableCommand {
                 states[.succeeded] == 1
             }
         }
-        let trained = try client.query("jobs", JobsQuery(state: "succeeded", limit: 2), as: [JobSummary].self)
+        let trained = try client.query(JobsQuery(state: "succeeded", limit: 2))
         for job in trained.reversed() {
-            let info = try client.query("job", JobRef(id: job.id), as: JobInfo.self)
+            let info = try client.query(JobQuery(id: job.id))
             let auc = info.metrics["roc_auc"] ?? 0, acc = info.metrics["accuracy"] ?? 0
             if auc <= 0.8, let i = steps.lastIndex(where: { $0.name.contains(info.params["model"] ?? "?") }) {
                 steps[i].ok = false
@@ -125,7 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
                                    info.params["model"] ?? "?", info.worker ?? "?", acc, auc, info.params["out"] ?? "?"))
             }
         }
-        let status = try client.query("status", JobRef(id: 0), as: ClusterStatus.self)
+        let status = try client.query(StatusQuery())
         if !json {
             Output.line("cluster: \(status.workers.alive) workers alive; jobs " +
                         status.jobs.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

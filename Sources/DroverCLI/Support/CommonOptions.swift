@@ -1,5 +1,6 @@
 import ArgumentParser
-import DroverCoordinator
+import DroverClient
+import DroverProtocol
 import Foundation
 import Logging
 import ZeroMQ
@@ -50,8 +51,8 @@ struct ConnectionOptions: ParsableArguments {
                                serverPublicKey: try KeyFiles.loadPublic(serverPath, flag: serverFlag))
     }
 
-    func client() throws -> CoordinatorClient {
-        try CoordinatorClient(coordinator: coordinator, timeoutMs: timeout, curve: curveKeys())
+    func client() throws -> DroverClient {
+        try DroverClient(coordinator: coordinator, timeoutMs: timeout, curve: curveKeys())
     }
 
     private func environment(_ name: String) -> String? {

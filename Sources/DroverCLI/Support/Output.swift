@@ -1,5 +1,6 @@
-import Foundation
 import ArgumentParser
+import DroverClient
+import Foundation
 
 /// Writes to stdout/stderr and renders `--json` output consistently across commands.
 public enum Output {
@@ -27,9 +28,8 @@ public enum Output {
     public static func runSync(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as CLIError {
-            Output.error("error: \(error.description)")
-            throw error.exitCode
+        } catch {
+            throw reported(error)
         }
     }
 
@@ -38,9 +38,23 @@ public enum Output {
     public static func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as CLIError {
-            Output.error("error: \(error.description)")
-            throw error.exitCode
+        } catch {
+            throw reported(error)
+        }
+    }
+
+    /// Prints a user-facing error (`CLIError`, `ClientError`) and turns it into its exit code;
+    /// other errors pass through to ArgumentParser.
+    private static func reported(_ error: any Error) -> any Error {
+        switch error {
+        case let e as CLIError:
+            Output.error("error: \(e.description)")
+            return e.exitCode
+        case let e as ClientError:
+            Output.error("error: \(e.description)")
+            return e.isInputError ? DroverExit.usage : DroverExit.failure
+        default:
+            return error
         }
     }
 }

@@ -110,8 +110,11 @@ final class CoordinatorHandler: SocketLoopHandler {
         case .watch(_, let ids):
             core.watch(from: peer, jobIDs: ids)
         case .query(let id, let name, let body):
-            let (code, reply) = QueryRouter.answer(name: name, body: body, core: &core, now: now,
+            let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
                                                    journal: journal.summary)
+            core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
+        case .command(let id, let name, let body):
+            let (code, reply) = QueryRouter.answer(command: name, body: body, core: &core, now: now)
             core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
         }
     }

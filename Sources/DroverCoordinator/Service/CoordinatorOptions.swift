@@ -1,4 +1,5 @@
 import DroverCore
+import DroverProtocol
 import DroverStore
 
 /// Everything `drover coordinator` (and `drover up`) can configure.
@@ -32,17 +33,5 @@ public struct CoordinatorOptions: Sendable {
         self.insecure = insecure
         tickMs = max(5, min(50, core.heartbeatMs / 4))
         batchBudget = 4_096
-    }
-}
-
-/// The convention tying the two coordinator sockets together: clients use the worker
-/// port + 1, so one address (`tcp://host:5555`) names a coordinator for everyone.
-public enum Endpoint {
-    public static let defaultCoordinator = "tcp://127.0.0.1:5555"
-
-    public static func clientEndpoint(forWorkerEndpoint endpoint: String) -> String {
-        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
-              port > 0 else { return endpoint }
-        return endpoint[..<colon] + ":\(port + 1)"
     }
 }

@@ -3,12 +3,24 @@
 public enum ClientRequest: Sendable, Equatable {
     /// Submit jobs. With `watch`, the coordinator later sends DONE for each of them.
     case submit(requestID: UInt64, watch: Bool, jobs: [JobSpec])
-    /// A query or command with a JSON body: `status`, `job`, `jobs`, `workers`, `cancel`, `release`.
+    /// A read-only query with a JSON body (`QueryRequest`: `status`, `job`, `jobs`, `workers`).
     case query(requestID: UInt64, name: String, body: [UInt8])
     /// Be told (DONE) when these jobs reach a terminal state; already-terminal ones are reported at once.
     case watch(requestID: UInt64, jobIDs: [JobID])
+    /// A command that changes state, with a JSON body (`CommandRequest`: `cancel`, `release`).
+    case command(requestID: UInt64, name: String, body: [UInt8])
 
-    enum Code: UInt8 { case submit = 0x81, query, watch }
+    enum Code: UInt8 { case submit = 0x81, query, watch, command }
+
+    /// A typed query, its body encoded as JSON.
+    public static func query<Q: CoordinatorQuery>(requestID: UInt64, _ query: Q) throws(RequestBodyError) -> ClientRequest {
+        .query(requestID: requestID, name: Q.name, body: try JSONBody.encode(query))
+    }
+
+    /// A typed command, its body encoded as JSON.
+    public static func command<C: CoordinatorCommand>(requestID: UInt64, _ command: C) throws(RequestBodyError) -> ClientRequest {
+        .command(requestID: requestID, name: C.name, body: try JSONBody.encode(command))
+    }
 
     public func encode() -> [UInt8] {
         switch self {
@@ -20,11 +32,9 @@ public enum ClientRequest: Sendable, Equatable {
             for j in jobs { j.encode(into: &w) }
             return w.bytes
         case .query(let id, let name, let body):
-            var w = Envelope.writer(command: Code.query.rawValue, capacity: 16 + body.count)
-            w.u64(id)
-            w.string(name)
-            w.blob(body)
-            return w.bytes
+            return Self.encodeNamed(Code.query, id, name, body)
+        case .command(let id, let name, let body):
+            return Self.encodeNamed(Code.command, id, name, body)
         case .watch(let id, let ids):
             var w = Envelope.writer(command: Code.watch.rawValue, capacity: 16 + ids.count * 8)
             w.u64(id)
@@ -32,6 +42,14 @@ public enum ClientRequest: Sendable, Equatable {
             for j in ids { w.u64(j) }
             return w.bytes
         }
+    }
+
+    private static func encodeNamed(_ code: Code, _ id: UInt64, _ name: String, _ body: [UInt8]) -> [UInt8] {
+        var w = Envelope.writer(command: code.rawValue, capacity: 16 + name.utf8.count + body.count)
+        w.u64(id)
+        w.string(name)
+        w.blob(body)
+        return w.bytes
     }
 
     public static func decode(_ frame: [UInt8]) throws(DecodeError) -> ClientRequest {
@@ -50,6 +68,9 @@ public enum ClientRequest: Sendable, Equatable {
         case .query:
             request = .query(requestID: try r.u64("query.requestID"), name: try r.string("query.name", limit: 64),
                              body: try r.blob("query.body", limit: WireLimits.maxFrameBytes))
+        case .command:
+            request = .command(requestID: try r.u64("command.requestID"), name: try r.string("command.name", limit: 64),
+                               body: try r.blob("command.body", limit: WireLimits.maxFrameBytes))
         case .watch:
             let id = try r.u64("watch.requestID")
             let n = try r.count("watch.jobs", limit: WireLimits.maxBatch, minElementSize: 8)
@@ -69,7 +90,7 @@ public enum ClientReply: Sendable, Equatable {
     case submitted(requestID: UInt64, jobIDs: [JobID])
     /// Nothing was accepted: the queue is full. Retry after `retryAfterMs`.
     case busy(requestID: UInt64, retryAfterMs: UInt32, queued: UInt64, limit: UInt64)
-    /// Answer to a query: `code` 0 is success; the body is JSON (an error object otherwise).
+    /// Answer to a query or command: `code` 0 is success; the body is JSON (a `QueryError` otherwise).
     case reply(requestID: UInt64, code: UInt16, body: [UInt8])
     /// Watched jobs that reached a terminal state.
     case done([DoneJob])

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// A joinable POSIX thread running one closure. Used instead of Foundation's `Thread` because it can
-/// be joined.
-struct NativeThread: Sendable {
+/// be joined. Public for the `zmq-bench` target.
+public struct NativeThread: Sendable {
     let id: pthread_t
 
     private final class Entry {
@@ -13,7 +13,7 @@ struct NativeThread: Sendable {
     }
 
     /// Starts `body` on a new thread.
-    static func start(_ body: @escaping @Sendable () -> Void) throws(ZMQError) -> NativeThread {
+    public static func start(_ body: @escaping @Sendable () -> Void) throws(ZMQError) -> NativeThread {
         let entry = Unmanaged.passRetained(Entry(body: body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { raw in
@@ -29,7 +29,7 @@ struct NativeThread: Sendable {
     }
 
     /// Waits for the thread to finish. Call exactly once (or ``detach()``).
-    func join() { _ = pthread_join(id, nil) }
+    public func join() { _ = pthread_join(id, nil) }
 
     func detach() { _ = pthread_detach(id) }
 

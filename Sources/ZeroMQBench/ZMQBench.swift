@@ -1,9 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(ZeroMQ) // SwiftPM target; bench/zmq/run.sh compiles these files into one module with the wrapper
+import ZeroMQ
+#endif
 
 /// Raw ROUTER/DEALER benchmarks through this wrapper, mirroring `bench/zmq/raw_rtt.c` so the two can
-/// be compared. For `drover bench zmq`; there is no separate executable.
+/// be compared. Run by the `zmq-bench` executable (bench/zmq/run.sh); not part of the ZeroMQ library.
 ///
 /// Every function here **blocks the calling thread** (that is the point: it measures synchronous
 /// libzmq calls). Call them from a plain thread or a synchronous `main`, never from the Swift

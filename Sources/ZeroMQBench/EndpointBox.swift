@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(ZeroMQ) // SwiftPM target; bench/zmq/run.sh compiles these files into one module with the wrapper
+import ZeroMQ
+#endif
 
 /// Hands the echo thread's bound endpoint (or its error) to the benchmark thread.
 final class EndpointBox: Sendable {

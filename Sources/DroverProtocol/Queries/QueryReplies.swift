@@ -1,5 +1,5 @@
-/// JSON bodies of client queries and their replies. These are the `--json` output of the
-/// CLI as well, so their field names are part of the public interface.
+/// JSON replies to client queries and commands. These are the `--json` output of the CLI as
+/// well, so their field names are part of the public interface (docs/protocol.md).
 
 /// `status`: the cluster at a glance.
 public struct ClusterStatus: Codable, Sendable, Equatable {
@@ -91,16 +91,7 @@ public struct JobInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// `jobs`: a filtered listing.
-public struct JobsQuery: Codable, Sendable {
-    public var state: String?
-    public var limit: Int
-    public init(state: String?, limit: Int) {
-        self.state = state
-        self.limit = limit
-    }
-}
-
+/// `jobs`: one row of the listing.
 public struct JobSummary: Codable, Sendable, Equatable {
     public var id: JobID
     public var kind: String
@@ -114,12 +105,6 @@ public struct JobSummary: Codable, Sendable, Equatable {
         self.attempt = attempt
         self.worker = worker
     }
-}
-
-/// `job`, `cancel`, `release`: one job id.
-public struct JobRef: Codable, Sendable {
-    public var id: JobID
-    public init(id: JobID) { self.id = id }
 }
 
 /// `workers`: one row per connected worker.
@@ -145,7 +130,7 @@ public struct WorkerInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// Error body of a non-zero query reply.
+/// Error body of a REPLY with a non-zero code.
 public struct QueryError: Codable, Sendable {
     public var error: String
     public init(error: String) { self.error = error }

@@ -1,11 +1,10 @@
 import DroverCore
 import DroverProtocol
-import DroverStore
 
 /// Replays a coordinator's journal and checks the exactly-once invariants: every accepted job
 /// ends in a terminal state (or is held as poison), each has exactly one committed result, no
 /// result is committed for a job never accepted, and no idempotency key names two jobs.
-struct JournalAuditor {
+public struct JournalAuditor {
     private var submitted: Set<JobID> = []
     private var keys: [String: Int] = [:]
     private var results: [JobID: Int] = [:]
@@ -16,12 +15,13 @@ struct JournalAuditor {
     private var requeues: [String: Int] = [:]
     private var batches = 0
 
-    init(dataDir: String) throws {
+    /// Replays the journal of the data directory `dataDir`.
+    public init(dataDir: String) throws {
         let journal = try SQLiteJournal(path: DataDirectory(path: dataDir).journalPath)
         try journal.replay { add($0) }
     }
 
-    init(records: [JournalRecord]) {
+    public init(records: [JournalRecord]) {
         for r in records { add(r) }
     }
 
@@ -51,31 +51,36 @@ struct JournalAuditor {
         }
     }
 
-    struct Report: Codable, Equatable {
-        var submitted: Int
-        var finished: Int
-        var byState: [String: Int]
-        var held: Int
-        var heldJobs: [JobID]
+    public struct Report: Codable, Equatable, Sendable {
+        public var submitted: Int
+        public var finished: Int
+        public var byState: [String: Int]
+        public var held: Int
+        public var heldJobs: [JobID]
         /// Accepted jobs neither terminal nor held.
-        var unfinished: Int
+        public var unfinished: Int
         /// Jobs with more than one committed result.
-        var duplicates: Int
+        public var duplicates: Int
         /// Results or cancellations for jobs never accepted.
-        var orphans: Int
+        public var orphans: Int
         /// Idempotency keys that name more than one job.
-        var duplicateKeys: Int
-        var attempts: Int
-        var requeues: Int
+        public var duplicateKeys: Int
+        public var attempts: Int
+        public var requeues: Int
         /// Re-queues by cause: `workerLost` re-runs an attempt that had started,
         /// `requeuedFromLostWorker` one that had not.
-        var requeuesByCause: [String: Int]
+        public var requeuesByCause: [String: Int]
         /// First few offending ids, for the error message.
-        var examples: [JobID]
-        var ok: Bool
+        public var examples: [JobID]
+        public var ok: Bool
+
+        /// Jobs whose final state is `state`.
+        public func count(_ state: JobState) -> Int { byState[state.name] ?? 0 }
+        /// Attempts that had started and were re-run because their worker was lost.
+        public var rerunsAfterWorkerLoss: Int { requeuesByCause["\(Cause.workerLost)"] ?? 0 }
     }
 
-    var report: Report {
+    public var report: Report {
         let duplicates = results.filter { $0.value > 1 }.map(\.key).sorted()
         let unfinished = submitted.filter { finalState[$0] == nil && !held.contains($0) }.sorted()
         let orphans = Set(results.keys).union(cancelled).subtracting(submitted).sorted()

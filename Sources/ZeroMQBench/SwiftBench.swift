@@ -1,5 +1,6 @@
-// Driver for ZMQBench outside SwiftPM: compiled together with Sources/ZeroMQ by run.sh
-// (swiftc -O), so the benchmark needs no executable target in Package.swift.
+// Driver for ZMQBench: the `zmq-bench` executable target (`swift build --product zmq-bench`).
+// bench/zmq/run.sh compiles these files together with Sources/ZeroMQ into one module
+// (swiftc -O -wmo), as earlier figures were measured.
 //
 //   swift_bench                  echo server on another thread + client, tcp loopback
 //   swift_bench client ENDPOINT  client only, e.g. against `raw_rtt serve` (isolates client cost)
@@ -11,6 +12,9 @@
 
 #if canImport(Glibc)
 import Glibc
+#endif
+#if canImport(ZeroMQ) // SwiftPM target; bench/zmq/run.sh compiles these files into one module with the wrapper
+import ZeroMQ
 #endif
 
 @main

@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(ZeroMQ) // SwiftPM target; bench/zmq/run.sh compiles these files into one module with the wrapper
+import ZeroMQ
+#endif
 
 extension ZMQBench {
     /// Round trip from a plain thread into a ``SocketThread`` and back: `submit` (bounded queue +

@@ -1,0 +1,125 @@
+import DroverProtocol
+import ZeroMQ
+
+/// A blocking client of the coordinator's client socket: submissions, watches, typed queries
+/// and commands. Used by the CLI, the benchmarks and the tests.
+///
+/// Not `Sendable`: its socket is created, used and closed on one thread. Call it from a
+/// synchronous context that owns a thread (the CLI's main thread, a dedicated `Thread`), never
+/// from the cooperative pool — every call blocks on libzmq.
+public final class DroverClient {
+    /// The client socket's address (the coordinator's worker port + 1).
+    public let endpoint: String
+    public let timeoutMs: Int
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+    /// Watches the handshake, so a refused key fails fast with a useful message instead of a timeout.
+    private let monitor: ZMQMonitor
+    private let secured: Bool
+    private var nextRequest: UInt64 = 1
+    /// DONE notifications that arrived while waiting for something else.
+    var pendingDone: [ClientReply.DoneJob] = []
+
+    /// `coordinator` is the coordinator's address as workers see it (`tcp://host:5555`);
+    /// the client socket is at the next port.
+    public init(coordinator: String, timeoutMs: Int = 5_000, curve: CurveClientKeys? = nil) throws(ClientError) {
+        endpoint = Endpoint.clientEndpoint(forWorkerEndpoint: coordinator)
+        self.timeoutMs = timeoutMs
+        secured = curve != nil
+        do {
+            context = try ZMQContext()
+            socket = try ZMQSocket(context, type: .dealer, linger: .milliseconds(200))
+            try socket.set([.receiveTimeout(.milliseconds(100)), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
+                            .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10))]
+                           + (curve?.socketOptions ?? []))
+            monitor = try ZMQMonitor(socket, events: [.handshakeFailedAuth, .handshakeFailedProtocol])
+            try socket.connect(endpoint)
+        } catch {
+            throw .transport(error, endpoint: endpoint)
+        }
+    }
+
+    deinit {
+        monitor.close()
+        socket.close()
+        context.terminate()
+    }
+
+    /// A fresh request id (ids only need to be unique among this client's requests in flight).
+    public func makeRequestID() -> UInt64 {
+        defer { nextRequest += 1 }
+        return nextRequest
+    }
+
+    /// Sends one request without waiting for its answer.
+    public func send(_ request: ClientRequest) throws(ClientError) {
+        do {
+            _ = try socket.send([request.encode()])
+        } catch {
+            throw .transport(error, endpoint: endpoint)
+        }
+    }
+
+    /// The next reply of any kind, or nil after the socket's receive timeout (100 ms).
+    public func receiveAny() throws(ClientError) -> ClientReply? {
+        let frames: [[UInt8]]?
+        do {
+            frames = try socket.receive()
+        } catch {
+            throw .transport(error, endpoint: endpoint)
+        }
+        guard let frames, frames.count == 1 else {
+            try checkHandshake()
+            return nil
+        }
+        do {
+            return try ClientReply.decode(frames[0])
+        } catch {
+            throw ClientError(.badReply("\(error)"), "the coordinator at \(endpoint) sent an undecodable reply: \(error)",
+                              hint: "is it a Drover coordinator of the same protocol version?")
+        }
+    }
+
+    /// Waits up to `timeoutMs` for the first reply that `match` accepts; DONE notifications
+    /// not accepted are kept for `waitForAll`.
+    public func receive(timeoutMs: Int? = nil, until match: (ClientReply) -> Bool) throws(ClientError) -> ClientReply {
+        let limit = timeoutMs ?? self.timeoutMs
+        let deadline = ContinuousClock.now + .milliseconds(limit)
+        while ContinuousClock.now < deadline {
+            guard let reply = try receiveAny() else { continue }
+            if match(reply) { return reply }
+            if case .done(let jobs) = reply { pendingDone.append(contentsOf: jobs) }
+        }
+        throw noAnswer(withinMs: limit)
+    }
+
+    func noAnswer(withinMs limit: Int) -> ClientError {
+        ClientError(.noAnswer, "no answer from the coordinator at \(endpoint) within \(limit) ms",
+                    hint: "is it running? Start one with `drover up`, or point --connect / DROVER_COORDINATOR at it")
+    }
+
+    /// Throws a clear error if the coordinator refused the security handshake (unknown key,
+    /// a worker key used as a client, or CURVE on one side only).
+    private func checkHandshake() throws(ClientError) {
+        while true {
+            let event: MonitorEvent?
+            do {
+                event = try monitor.receive()
+            } catch {
+                throw .transport(error, endpoint: endpoint)
+            }
+            guard let event else { return }
+            if event.kind == .handshakeFailedAuth {
+                throw ClientError(.handshake, "the coordinator at \(endpoint) refused this client's CURVE key (status \(event.value))",
+                                  hint: "add this key's NAME.pub line to the coordinator's --allow-clients file and restart it; a worker key cannot be used as a client")
+            }
+            if event.kind == .handshakeFailedProtocol {
+                throw ClientError(.handshake, secured
+                    ? "the security handshake with \(endpoint) failed: the coordinator does not use CURVE, or --server-key is not its public key"
+                    : "the security handshake with \(endpoint) failed: the coordinator requires CURVE keys",
+                    hint: secured ? "check --server-key against the coordinator's NAME.pub"
+                        : "pass --curve-secret YOUR.key --server-key COORDINATOR.pub (or DROVER_CURVE_SECRET / DROVER_SERVER_KEY)")
+            }
+        }
+    }
+}

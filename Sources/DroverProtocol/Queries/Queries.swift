@@ -1,0 +1,59 @@
+/// The queries a client can ask (QUERY, code 0x82). Each names its JSON body and its reply.
+
+/// `status` → `ClusterStatus`: the cluster at a glance. Body `{}`.
+public struct StatusQuery: CoordinatorQuery, Equatable {
+    public typealias Reply = ClusterStatus
+    public static let name = "status"
+    public init() {}
+}
+
+/// `job` → `JobInfo`: one job with its history and why it is where it is. Body `{"id": N}`.
+public struct JobQuery: CoordinatorQuery, Equatable {
+    public typealias Reply = JobInfo
+    public static let name = "job"
+    public var id: JobID
+    public init(id: JobID) { self.id = id }
+}
+
+/// `jobs` → `[JobSummary]`: jobs newest first, optionally in one state.
+/// Body `{"state": "running", "limit": 50}` (`state` may be omitted; `limit` is capped at 100,000).
+public struct JobsQuery: CoordinatorQuery, Equatable {
+    public typealias Reply = [JobSummary]
+    public static let name = "jobs"
+    public var state: String?
+    public var limit: Int
+    public init(state: String? = nil, limit: Int = 50) {
+        self.state = state
+        self.limit = limit
+    }
+}
+
+/// `workers` → `[WorkerInfo]`: one row per connected worker, by name. Body `{}`.
+public struct WorkersQuery: CoordinatorQuery, Equatable {
+    public typealias Reply = [WorkerInfo]
+    public static let name = "workers"
+    public init() {}
+}
+
+/// A QUERY as the coordinator receives it, decoded by name.
+public enum QueryRequest: Sendable, Equatable {
+    case status(StatusQuery)
+    case job(JobQuery)
+    case jobs(JobsQuery)
+    case workers(WorkersQuery)
+
+    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name]
+
+    public init(name: String, body: [UInt8]) throws(RequestBodyError) {
+        switch name {
+        case StatusQuery.name: self = .status(try JSONBody.decode(StatusQuery.self, body))
+        case JobQuery.name: self = .job(try JSONBody.decode(JobQuery.self, body))
+        case JobsQuery.name: self = .jobs(try JSONBody.decode(JobsQuery.self, body))
+        case WorkersQuery.name: self = .workers(try JSONBody.decode(WorkersQuery.self, body))
+        default:
+            throw CommandRequest.names.contains(name)
+                ? .wrongMessage(name: name, expected: "COMMAND")
+                : .unknownName(name, message: "QUERY", known: Self.names)
+        }
+    }
+}
