@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C shims: only a module map and a header each.
@@ -23,7 +24,9 @@ let package = Package(
 
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
         .target(name: "DroverProtocol", swiftSettings: strict),
-        .target(name: "DroverCore", dependencies: ["DroverProtocol"], swiftSettings: strict),
+        .target(name: "DroverCore", dependencies: [
+            "DroverProtocol", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .target(name: "DroverStore", dependencies: [
             "DroverCore", "DroverProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -30,6 +30,7 @@ enum Samples {
             .started([lease, Lease(jobID: 1, attempt: 1, token: 1)]),
             .results(credit: 3, [result]),
             .results(credit: 0, []),
+            .results(credit: 1, [AttemptResult(lease: lease, outcome: .succeeded, outputs: ["model": "sha256:ab:12"]), result]),
             .results(credit: 1, [AttemptResult(lease: lease, outcome: .succeeded)]),
             .results(credit: 2, [.succeeded, .failed, .cancelled, .timedOut, .handedBack].map {
                 AttemptResult(lease: lease, outcome: $0, metrics: ["m": 1], message: "§", durationMicros: 5)

@@ -38,7 +38,8 @@ extension CoordinatorCore {
         return JobInfo(id: id, kind: job.spec.kind, state: job.state.name, priority: job.spec.priority.name,
                        params: job.spec.params, tags: job.spec.tags, attempt: job.attempt,
                        worker: workerName(job.workerName), metrics: job.metrics,
-                       message: job.message.isEmpty ? nil : job.message, history: history, reason: reason(for: job))
+                       message: job.message.isEmpty ? nil : job.message, history: history, reason: reason(for: job),
+                       outputs: job.outputs.isEmpty ? nil : job.outputs)
     }
 
     /// "Why is this job not running?" in one sentence.

@@ -101,6 +101,7 @@ extension CoordinatorCore {
             let job = jobs[i]
             switch result.outcome {
             case .succeeded:
+                if !result.outputs.isEmpty { record(.outputs(l.jobID, result.outputs)) }
                 record(.finished(l.jobID, attempt: l.attempt, state: .succeeded, metrics: result.metrics,
                                  message: "", atMs: now))
             case .failed:

@@ -153,6 +153,9 @@ public struct CoordinatorCore: Sendable {
             jobs[i].token = 0
             let cause: Cause = state == .succeeded ? .succeeded : state == .timedOut ? .timedOut : .failed
             setState(id, state, cause: cause, at: at)
+        case .outputs(let id, let outputs):
+            guard let i = index(id) else { return }
+            jobs[i].outputs = outputs
         case .requeued(let id, let cause, let readyAt, let message, let at):
             guard let i = index(id) else { return }
             if cause == .workerLost { jobs[i].workerLosses += 1 }

@@ -18,6 +18,8 @@ public struct JobRecord: Sendable {
     /// When a retry-wait ends, or when a running attempt's deadline passes (monotonic ms).
     public var timerMs: Int64
     public var metrics: [String: Double]
+    /// Artifacts the succeeded attempt produced (name → digest); empty for most kinds.
+    public var outputs: [String: String] = [:]
     public var message: String
     /// Index of the newest transition in the `TransitionLog`, -1 if none.
     public var lastTransition: Int32

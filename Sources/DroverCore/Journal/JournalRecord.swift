@@ -17,8 +17,11 @@ public enum JournalRecord: Sendable, Equatable {
     case held(JobID, cause: Cause, atMs: Int64)
     case released(JobID, atMs: Int64)
     case cancelled(JobID, atMs: Int64)
+    /// Artifacts a succeeded attempt produced (name → `sha256:` digest), written just before
+    /// its `finished` record in the same batch. Journals without it still replay.
+    case outputs(JobID, [String: String])
 
-    enum Tag: UInt8 { case epoch = 1, submitted, assigned, finished, requeued, held, released, cancelled }
+    enum Tag: UInt8 { case epoch = 1, submitted, assigned, finished, requeued, held, released, cancelled, outputs }
 
     public func encode(into w: inout ByteWriter) {
         switch self {
@@ -41,6 +44,8 @@ public enum JournalRecord: Sendable, Equatable {
             w.u8(Tag.released.rawValue); w.u64(id); w.i64(at)
         case .cancelled(let id, let at):
             w.u8(Tag.cancelled.rawValue); w.u64(id); w.i64(at)
+        case .outputs(let id, let outputs):
+            w.u8(Tag.outputs.rawValue); w.u64(id); w.stringMap(outputs)
         }
     }
 
@@ -85,6 +90,8 @@ public enum JournalRecord: Sendable, Equatable {
             return .released(try r.u64("job"), atMs: try r.i64("at"))
         case .cancelled:
             return .cancelled(try r.u64("job"), atMs: try r.i64("at"))
+        case .outputs:
+            return .outputs(try r.u64("job"), try r.stringMap("outputs"))
         }
     }
 
@@ -98,8 +105,8 @@ public enum JournalRecord: Sendable, Equatable {
 
     public static func decodeBatch(_ bytes: [UInt8]) throws(DecodeError) -> [JournalRecord] {
         var r = ByteReader(bytes)
-        // Every record takes at least 17 bytes (tag + two 8-byte fields): bounds what a count can reserve.
-        let n = try r.count("batch", limit: Int(Int32.max), minElementSize: 17)
+        // Every record takes at least 13 bytes (tag + an 8-byte field + a 4-byte count): bounds what a count can reserve.
+        let n = try r.count("batch", limit: Int(Int32.max), minElementSize: 13)
         var out: [JournalRecord] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try decode(from: &r)) }

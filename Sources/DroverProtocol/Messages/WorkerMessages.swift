@@ -35,6 +35,9 @@ public enum WorkerMessage: Sendable, Equatable {
 
     enum Code: UInt8 {
         case hello = 0x01, credit, started, results, heartbeat, bye
+        /// RESULTS where some result carries outputs: each result is followed by its outputs map.
+        /// Without outputs a worker sends plain RESULTS, byte-for-byte what earlier workers send.
+        case resultsWithOutputs
     }
 
     public func encode() -> [UInt8] {
@@ -59,10 +62,15 @@ public enum WorkerMessage: Sendable, Equatable {
             for l in leases { l.encode(into: &w) }
             return w.bytes
         case .results(let credit, let results):
-            var w = Envelope.writer(command: Code.results.rawValue, capacity: 16 + results.count * 40)
+            let withOutputs = results.contains { !$0.outputs.isEmpty }
+            var w = Envelope.writer(command: (withOutputs ? Code.resultsWithOutputs : Code.results).rawValue,
+                                    capacity: 16 + results.count * 40)
             w.u32(credit)
             w.count(results.count)
-            for r in results { r.encode(into: &w) }
+            for r in results {
+                r.encode(into: &w)
+                if withOutputs { w.stringMap(r.outputs) }
+            }
             return w.bytes
         case .heartbeat:
             return Envelope.writer(command: Code.heartbeat.rawValue).bytes
@@ -94,12 +102,16 @@ public enum WorkerMessage: Sendable, Equatable {
             message = .credit(try r.u32("credit.n"))
         case .started:
             message = .started(try decodeLeases(&r, field: "started.leases"))
-        case .results:
+        case .results, .resultsWithOutputs:
             let credit = try r.u32("results.credit")
             let n = try r.count("results.count", limit: WireLimits.maxBatch, minElementSize: 33)
             var results: [AttemptResult] = []
             results.reserveCapacity(n)
-            for _ in 0..<n { results.append(try AttemptResult.decode(from: &r)) }
+            for _ in 0..<n {
+                var result = try AttemptResult.decode(from: &r)
+                if code == .resultsWithOutputs { result.outputs = try r.stringMap("result.outputs") }
+                results.append(result)
+            }
             message = .results(credit: credit, results)
         case .heartbeat:
             message = .heartbeat

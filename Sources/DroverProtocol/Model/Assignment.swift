@@ -66,8 +66,14 @@ public struct AttemptResult: Sendable, Equatable {
     /// Error text for failures; empty on success.
     public var message: String
     public var durationMicros: UInt64
+    /// Artifacts the attempt produced (name → `sha256:` digest). On the wire they follow the
+    /// whole RESULTS list as an optional trailer (docs/protocol.md), so RESULTS without
+    /// outputs are byte-for-byte what earlier workers send.
+    public var outputs: [String: String]
 
-    public init(lease: Lease, outcome: Outcome, metrics: [String: Double] = [:], message: String = "", durationMicros: UInt64 = 0) {
+    public init(lease: Lease, outcome: Outcome, metrics: [String: Double] = [:], message: String = "", durationMicros: UInt64 = 0,
+                outputs: [String: String] = [:]) {
+        self.outputs = outputs
         self.lease = lease
         self.outcome = outcome
         self.metrics = metrics

@@ -68,6 +68,8 @@ public struct JobInfo: Codable, Sendable, Equatable {
     public var attempt: UInt32
     public var worker: String?
     public var metrics: [String: Double]
+    /// Artifacts the job produced (name → `sha256:` digest); absent when none.
+    public var outputs: [String: String]?
     public var message: String?
     public var history: [TransitionInfo]
     /// Why the job is where it is now, in one sentence.
@@ -75,7 +77,8 @@ public struct JobInfo: Codable, Sendable, Equatable {
 
     public init(id: JobID, kind: String, state: String, priority: String, params: [String: String], tags: [String],
                 attempt: UInt32, worker: String?, metrics: [String: Double], message: String?,
-                history: [TransitionInfo], reason: String) {
+                history: [TransitionInfo], reason: String, outputs: [String: String]? = nil) {
+        self.outputs = outputs
         self.id = id
         self.kind = kind
         self.state = state

@@ -46,7 +46,7 @@ public struct JournalAuditor {
             held.remove(id)
         case .requeued(_, let cause, _, _, _):
             requeues["\(cause)", default: 0] += 1
-        case .epoch:
+        case .epoch, .outputs:
             break
         }
     }

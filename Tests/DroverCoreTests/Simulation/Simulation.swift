@@ -240,6 +240,8 @@ struct Simulation {
             case .requeued(let id, _, _, _, _), .held(let id, _, _), .released(let id, _):
                 if let t = terminalRecord[id] { violations.append("job \(id) changed (\(r)) after \(t)") }
                 validLease[id] = nil
+            case .outputs(let id, _):
+                if let t = terminalRecord[id] { violations.append("job \(id) got outputs after \(t)") }
             case .epoch:
                 break
             }

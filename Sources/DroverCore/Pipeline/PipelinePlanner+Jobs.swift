@@ -1,0 +1,81 @@
+/// How each step type becomes jobs (docs/pipelines.md, "Jobs"). Jobs carry artifact digests
+/// and byte ranges, never data or paths.
+extension PipelinePlanner {
+    /// Holdout rows: row i when i % 5 == 4, the same rows in train and evaluate.
+    static let defaultHoldoutModulo = "5"
+
+    /// Parameters a step's jobs see: the pipeline's, then the step's own.
+    func parameters(_ name: String) -> [String: String] {
+        spec.params.merging(stepSpec(name).params) { _, step in step }
+    }
+
+    /// The artifacts a step reads, in order: a span (validate, features, train on a dataset),
+    /// the features shards (train), or the train step's inputs (evaluate).
+    func dataInputs(_ name: String) -> [String] {
+        let step = stepSpec(name)
+        let needs = step.needs.compactMap { steps[$0] }
+        switch step.type {
+        case .validate, .features:
+            return [inputs.spans[step.dataset ?? ""]?.digest ?? ""]
+        case .train:
+            if let features = needs.first(where: { $0.type == .features }) { return split(features.outputs["shards"]) }
+            return [inputs.spans[step.dataset ?? ""]?.digest ?? ""]
+        case .evaluate:
+            return needs.first { $0.type == .train }?.dataInputs ?? []
+        case .promote:
+            return []
+        }
+    }
+
+    /// Byte range of shard `i` of `n` over `size` bytes; workers align ranges to whole rows
+    /// (a row belongs to the shard where it starts), so the shards cover every row once.
+    static func byteRange(shard i: Int, of n: Int, size: Int64) -> String {
+        let start = size * Int64(i) / Int64(n), end = size * Int64(i + 1) / Int64(n)
+        return "\(start)-\(end)"
+    }
+
+    func plannedJobs(_ name: String) -> [PlannedJob] {
+        let step = stepSpec(name)
+        let params = parameters(name)
+        let key = { (shard: Int) in "\(inputs.runID)/\(name)/\(shard)" }
+        switch step.type {
+        case .validate, .features:
+            guard let span = inputs.spans[step.dataset ?? ""] else { return [] }
+            let n = max(1, min(spec.shards, Int(max(span.size, 1))))
+            let kind = step.type == .validate ? "stats" : "features"
+            return (0..<n).map { i in
+                var p = params
+                p["input"] = span.digest
+                p["range"] = Self.byteRange(shard: i, of: n, size: span.size)
+                return PlannedJob(key: key(i), step: name, shard: i, kind: kind, params: p)
+            }
+        case .train:
+            var p = params
+            p["inputs"] = dataInputs(name).joined(separator: ",")
+            p["holdout_modulo"] = p["holdout_modulo"] ?? Self.defaultHoldoutModulo
+            return [PlannedJob(key: key(0), step: name, shard: 0, kind: "train", params: p)]
+        case .evaluate:
+            let train = step.needs.compactMap { steps[$0] }.first { $0.type == .train }
+            var p = params
+            p["inputs"] = dataInputs(name).joined(separator: ",")
+            p["holdout_modulo"] = p["holdout_modulo"] ?? Self.defaultHoldoutModulo
+            p["candidate"] = train?.outputs["model"] ?? ""
+            if let champion = inputs.champion { p["baseline"] = champion.digest }
+            return [PlannedJob(key: key(0), step: name, shard: 0, kind: "evaluate", params: p)]
+        case .promote:
+            return []
+        }
+    }
+
+    /// Same key ⇒ same result: step type, code version, parameters, input digests and (for
+    /// evaluate) the champion compared against. Readable, so `runs show` can say why.
+    func cacheKey(_ name: String) -> String {
+        let step = stepSpec(name)
+        var parts = ["\(step.type.rawValue)", "code=\(inputs.codeVersion)"]
+        for job in plannedJobs(name) {
+            let p = job.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            parts.append("\(job.kind)[\(job.shard)]{\(p)}")
+        }
+        return parts.joined(separator: "|")
+    }
+}

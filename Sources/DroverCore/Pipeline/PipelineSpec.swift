@@ -1,0 +1,141 @@
+/// A pipeline as written in its YAML file (docs/pipelines.md), after syntax and semantic
+/// checks: every step's type is known, every dependency exists, the steps form a DAG, every
+/// dataset a step reads is declared and every gate names a metric the evaluation reports.
+public struct PipelineSpec: Sendable, Equatable, Codable {
+    /// The pipeline's name (`pipeline:`), shown in `drover runs list`.
+    public var name: String
+    /// The registry model this pipeline trains and promotes (`model:`).
+    public var model: String
+    /// Datasets by the name used in steps (`datasets:`).
+    public var datasets: [String: DatasetUse]
+    /// Run parameters (`params:`): every step sees them, a step's own `params:` win.
+    public var params: [String: String]
+    /// Row shards per sharded step (`shards:`, default 2).
+    public var shards: Int
+    /// Whether unchanged steps are served from earlier runs (`cache:`, default true).
+    public var cache: Bool
+    /// Steps in file order.
+    public var steps: [StepSpec]
+
+    public init(name: String, model: String, datasets: [String: DatasetUse], params: [String: String] = [:],
+                shards: Int = 2, cache: Bool = true, steps: [StepSpec]) {
+        self.name = name
+        self.model = model
+        self.datasets = datasets
+        self.params = params
+        self.shards = shards
+        self.cache = cache
+        self.steps = steps
+    }
+
+    public func step(named name: String) -> StepSpec? { steps.first { $0.name == name } }
+}
+
+/// Which span of a dataset a pipeline reads.
+public struct DatasetUse: Sendable, Equatable, Codable {
+    public enum Span: Sendable, Equatable, Codable {
+        case latest
+        case number(Int)
+    }
+
+    public var dataset: String
+    public var span: Span
+
+    public init(dataset: String, span: Span = .latest) {
+        self.dataset = dataset
+        self.span = span
+    }
+}
+
+/// The kinds of step a pipeline can use.
+public enum StepType: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Statistics per row shard on workers, merged on the coordinator, then the schema check
+    /// and drift against the training reference; a blocking anomaly stops the run.
+    case validate
+    /// Column transforms per row shard; the shards together are the features artifact.
+    case features
+    /// Fits a model on the features (or the span) and uploads it.
+    case train
+    /// Scores the candidate and the champion on the same holdout rows.
+    case evaluate
+    /// Checks the gates and moves `@champion` only when every check passes.
+    case promote
+}
+
+/// One step of a pipeline.
+public struct StepSpec: Sendable, Equatable, Codable {
+    public var name: String
+    public var type: StepType
+    /// Steps that must finish first.
+    public var needs: [String]
+    /// The dataset this step reads (validate, features; train and evaluate read their input step's output).
+    public var dataset: String?
+    /// Step parameters (strings, as jobs carry them), on top of the pipeline's.
+    public var params: [String: String]
+    /// Promotion checks (promote steps only).
+    public var gates: [Gate]
+    /// What `promote` does when there is no champion yet.
+    public var firstModel: FirstModelRule
+    /// Line of the step in its file, for messages about the run.
+    public var line: Int
+
+    public init(name: String, type: StepType, needs: [String] = [], dataset: String? = nil, params: [String: String] = [:],
+                gates: [Gate] = [], firstModel: FirstModelRule = .valueThresholds, line: Int = 0) {
+        self.name = name
+        self.type = type
+        self.needs = needs
+        self.dataset = dataset
+        self.params = params
+        self.gates = gates
+        self.firstModel = firstModel
+        self.line = line
+    }
+}
+
+/// Whether a bigger value of a metric is better.
+public enum GateDirection: String, Sendable, Equatable, Codable {
+    case higher, lower
+
+    /// The direction of the metrics the built-in models report (docs/pipelines.md).
+    public static func of(metric: String) -> GateDirection? {
+        switch metric {
+        case "accuracy", "precision", "recall", "f1", "roc_auc", "r2": .higher
+        case "log_loss", "rmse", "mae": .lower
+        default: nil
+        }
+    }
+
+    /// Every metric a gate may name.
+    public static let knownMetrics = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2"]
+}
+
+/// One promotion check, with TFX Evaluator semantics: value bounds are inclusive; a change
+/// threshold compares the candidate with the champion on the same holdout, in the metric's
+/// better direction (`change.absolute: 0` = at least as good; a positive value = better by
+/// that much; relative is a fraction of the champion's value).
+public struct Gate: Sendable, Equatable, Codable {
+    public var metric: String
+    public var direction: GateDirection
+    public var min: Double?
+    public var max: Double?
+    public var changeAbsolute: Double?
+    public var changeRelative: Double?
+
+    public init(metric: String, direction: GateDirection, min: Double? = nil, max: Double? = nil,
+                changeAbsolute: Double? = nil, changeRelative: Double? = nil) {
+        self.metric = metric
+        self.direction = direction
+        self.min = min
+        self.max = max
+        self.changeAbsolute = changeAbsolute
+        self.changeRelative = changeRelative
+    }
+}
+
+/// What a promote step does when the model has no champion yet.
+public enum FirstModelRule: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Value thresholds only; change thresholds are skipped (TFX's behaviour).
+    case valueThresholds = "value-thresholds"
+    /// Never promote automatically: a first model needs `drover models promote`.
+    case reject
+}

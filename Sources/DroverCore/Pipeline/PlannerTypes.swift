@@ -1,0 +1,151 @@
+import DroverProtocol
+
+/// What a run reads, resolved by the shell when the run starts and stored with it, so a
+/// resumed run sees exactly the same inputs.
+public struct RunInputs: Sendable, Equatable, Codable {
+    public var runID: String
+    /// Per dataset name used in the spec: the span artifact it resolved to.
+    public var spans: [String: SpanInput]
+    /// The model's `@champion` when the run started, or nil for a first model.
+    public var champion: ChampionInput?
+    /// Version of the executors' code: part of every cache key.
+    public var codeVersion: String
+
+    public init(runID: String, spans: [String: SpanInput], champion: ChampionInput?, codeVersion: String) {
+        self.runID = runID
+        self.spans = spans
+        self.champion = champion
+        self.codeVersion = codeVersion
+    }
+}
+
+/// One span of a dataset: a CSV artifact.
+public struct SpanInput: Sendable, Equatable, Codable {
+    public var dataset: String
+    public var span: Int
+    /// `sha256:<hex>` of the CSV bytes.
+    public var digest: String
+    public var size: Int64
+    /// Digest of the merged statistics of the champion's training span (drift reference), if any.
+    public var referenceStatistics: String?
+
+    public init(dataset: String, span: Int, digest: String, size: Int64, referenceStatistics: String? = nil) {
+        self.dataset = dataset
+        self.span = span
+        self.digest = digest
+        self.size = size
+        self.referenceStatistics = referenceStatistics
+    }
+}
+
+public struct ChampionInput: Sendable, Equatable, Codable {
+    public var version: Int
+    /// The champion's model artifact.
+    public var digest: String
+
+    public init(version: Int, digest: String) {
+        self.version = version
+        self.digest = digest
+    }
+}
+
+/// A job the planner wants on the cluster. `key` is unique within the run and becomes the
+/// job's idempotency key (with the run id), so submitting again after a restart returns the
+/// same job instead of running it twice.
+public struct PlannedJob: Sendable, Equatable, Codable {
+    public var key: String
+    public var step: String
+    public var shard: Int
+    public var kind: String
+    public var params: [String: String]
+
+    public init(key: String, step: String, shard: Int, kind: String, params: [String: String]) {
+        self.key = key
+        self.step = step
+        self.shard = shard
+        self.kind = kind
+        self.params = params
+    }
+}
+
+/// What happened, as the planner learns it. The shell stores each event with the run; the
+/// planner's state is a pure function of the spec, the inputs and these events.
+public enum PlannerEvent: Sendable, Equatable, Codable {
+    case jobSucceeded(key: String, metrics: [String: Double], outputs: [String: String])
+    case jobFailed(key: String, message: String)
+    /// The answer to `.lookUpCache`: the outputs of an earlier run with the same key, or nil.
+    case cacheAnswered(step: String, hit: CachedStep?)
+    /// The answer to `.checkStatistics`: merged statistics and the report of the checks.
+    case statisticsChecked(step: String, report: ValidationOutcome)
+    /// The answer to `.decide`: the shell recorded the decision (and the promotion, if any).
+    case decisionRecorded(step: String, version: Int?)
+}
+
+/// An earlier run's result for the same step inputs.
+public struct CachedStep: Sendable, Equatable, Codable {
+    public var runID: String
+    public var outputs: [String: String]
+    public var metrics: [String: Double]
+
+    public init(runID: String, outputs: [String: String], metrics: [String: Double]) {
+        self.runID = runID
+        self.outputs = outputs
+        self.metrics = metrics
+    }
+}
+
+/// The result of a validate step's checks on the merged statistics.
+public struct ValidationOutcome: Sendable, Equatable, Codable {
+    public var rows: Int
+    /// Digest of the merged statistics artifact.
+    public var statistics: String
+    /// Human-readable anomalies (`severity column: description`).
+    public var anomalies: [String]
+    /// Columns whose distribution drifted from the reference.
+    public var drifted: [String]
+    /// An error-severity anomaly or dataset drift: the run stops.
+    public var blocking: Bool
+
+    public init(rows: Int, statistics: String, anomalies: [String], drifted: [String], blocking: Bool) {
+        self.rows = rows
+        self.statistics = statistics
+        self.anomalies = anomalies
+        self.drifted = drifted
+        self.blocking = blocking
+    }
+}
+
+/// What the shell must do for the planner.
+public enum PlannerAction: Sendable, Equatable {
+    case submit([PlannedJob])
+    /// Look up `key` in the step cache; answer with `.cacheAnswered`.
+    case lookUpCache(step: String, key: String)
+    /// Merge the shards' statistics artifacts, check schema and drift; answer with `.statisticsChecked`.
+    case checkStatistics(step: String, dataset: String, shardStatistics: [String])
+    /// Record the verdict and, if it passes, register and promote the model — once per run:
+    /// a repeat after a restart must find the earlier record. Answer with `.decisionRecorded`.
+    case decide(step: String, verdict: GateVerdict, model: String)
+    /// Remember the step's result under its cache key.
+    case storeCache(step: String, key: String, result: CachedStep)
+    case finished(RunOutcome)
+}
+
+/// How a run ended. Exit codes: promoted/succeeded 0, rejected/blocked 3, failed 1.
+public enum RunOutcome: String, Sendable, Equatable, Codable {
+    case succeeded, promoted, rejected, blocked, failed
+
+    public var exitCode: Int32 {
+        switch self {
+        case .succeeded, .promoted: 0
+        case .rejected, .blocked: 3
+        case .failed: 1
+        }
+    }
+}
+
+/// Where a step is.
+public enum StepStatus: String, Sendable, Equatable, Codable {
+    case waiting, lookingUp, running, checking, deciding, succeeded, cached, blocked, failed, skipped
+
+    public var isFinal: Bool { [.succeeded, .cached, .blocked, .failed, .skipped].contains(self) }
+}
