@@ -35,6 +35,9 @@ struct CoordinatorFlags: ParsableArguments {
     @Option(name: .long, help: "Finished jobs kept in memory with their history; older ones keep only their final state (the journal keeps everything).")
     var retainFinished: Int = 200_000
 
+    @Option(name: .long, help: "Journal records between two snapshots (journal compaction: a restart replays the snapshot and the records after it); 0 = never.")
+    var compactEvery: Int = 500_000
+
     @Option(name: .long, help: ArgumentHelp("The coordinator's CURVE secret key (NAME.key, mode 0600): encrypts and authenticates both sockets. Needs --allow-workers and --allow-clients.", valueName: "file"))
     var curveSecret: String?
 
@@ -60,6 +63,7 @@ struct CoordinatorFlags: ParsableArguments {
         }
         guard maxQueued > 0 else { throw ValidationError("--max-queued must be positive") }
         guard retainFinished >= 1 else { throw ValidationError("--retain-finished must be at least 1") }
+        guard compactEvery >= 0 else { throw ValidationError("--compact-every must be 0 (never) or a number of journal records") }
         try checkExposure()
     }
 
@@ -93,8 +97,10 @@ struct CoordinatorFlags: ParsableArguments {
         config.maxQueued = maxQueued
         config.retainFinished = retainFinished
         config.backoff = Backoff(baseMs: retryBackoffMs, capMs: max(retryBackoffMs, 600_000))
-        return CoordinatorOptions(workerEndpoint: bind, clientEndpoint: clientBind, dataDirectory: dataDir,
-                                  durability: SQLiteJournal.Durability(rawValue: sync) ?? .process, core: config)
+        var options = CoordinatorOptions(workerEndpoint: bind, clientEndpoint: clientBind, dataDirectory: dataDir,
+                                         durability: SQLiteJournal.Durability(rawValue: sync) ?? .process, core: config)
+        options.compactEvery = compactEvery
+        return options
     }
 }
 

@@ -60,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
                     if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
                     report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
                 }
-            } catch let error as CLIError where error.message.contains("already in use") {
+            } catch let error as CLIError where (error.cause as? CoordinatorError)?.isAddressInUse == true {
                 throw CLIError("port \(port) or \(port + 1) is taken (is `drover up` running?)", hint: "drover demo --port \(port + 1000)")
             }
         }

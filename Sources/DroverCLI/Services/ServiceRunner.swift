@@ -26,7 +26,7 @@ enum ServiceRunner {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError("\(error)", cause: error)
         }
     }
 }

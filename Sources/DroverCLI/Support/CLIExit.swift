@@ -16,11 +16,14 @@ public struct CLIError: Error, CustomStringConvertible {
     public var message: String
     public var hint: String?
     public var exitCode: ExitCode
+    /// The error this one reports, when it wraps one (e.g. a `CoordinatorError`).
+    public var cause: (any Error)?
 
-    public init(_ message: String, hint: String? = nil, exitCode: ExitCode = DroverExit.failure) {
+    public init(_ message: String, hint: String? = nil, exitCode: ExitCode = DroverExit.failure, cause: (any Error)? = nil) {
         self.message = message
         self.hint = hint
         self.exitCode = exitCode
+        self.cause = cause
     }
 
     /// Bad input from the user (file, flag, value): exit code 2.

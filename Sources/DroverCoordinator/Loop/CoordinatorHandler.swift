@@ -15,7 +15,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     let clients: ZMQSocket
     /// Checks every CURVE handshake against the allow-lists (only with `options.security`).
     private(set) var zap: ZAPHandler?
-    let journal: SQLiteJournal
+    let storage: CoordinatorStorage
+    var journal: SQLiteJournal { storage.journal }
     var core: CoordinatorCore
     let clock = CoordinatorClock()
     let options: CoordinatorOptions
@@ -26,10 +27,19 @@ final class CoordinatorHandler: SocketLoopHandler {
     private var commits = 0
     private var commitTime: Duration = .zero
     private var failpoint = Failpoint()
+    /// Closed worker connections (socket monitor) and the workers they belonged to.
+    let disconnectMonitor: ZMQMonitor
+    var disconnects: DisconnectWatch
+    /// Background journal snapshots and the records committed since the last one started.
+    var compactor: JournalCompactor
+    var recordsSinceSnapshot = 0
+    /// Set when a group commit failed: from then on nothing leaves the coordinator (fail-stop).
+    private(set) var commitFailure: CoordinatorError?
 
-    init(loop: SocketLoop, options: CoordinatorOptions, journal: SQLiteJournal, logger: Logger) throws {
+    init(loop: SocketLoop, options: CoordinatorOptions, storage: CoordinatorStorage, logger: Logger) throws {
         self.options = options
-        self.journal = journal
+        self.storage = storage
+        compactor = Self.makeCompactor(journal: storage.journal, options: options, failpoint: Failpoint())
         self.logger = logger
         let common: [SocketOption] = [
             .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
@@ -44,6 +54,8 @@ final class CoordinatorHandler: SocketLoopHandler {
                                                                                 .sendHighWaterMark(0), .receiveHighWaterMark(0)])
         clients = try loop.makeSocket(.router, options: common + clientCurve + [.routerMandatory(true),
                                                                                 .sendHighWaterMark(100_000)])
+        disconnectMonitor = try Self.monitorDisconnects(of: workers, loop: loop)
+        disconnects = DisconnectWatch(graceMs: options.disconnectGraceMs)
         if let security {
             // Bound before the ROUTERs so no handshake can happen without it.
             let zap = try ZAPHandler(context: loop.context, authorize: security.authorizer(logger: logger))
@@ -52,7 +64,11 @@ final class CoordinatorHandler: SocketLoopHandler {
             self.zap = zap
         }
         var core = CoordinatorCore(config: options.core, seed: UInt64.random(in: 1...UInt64.max))
-        try core.recover(from: journal, now: clock.nowMs)
+        do {
+            try core.recover(from: storage.journal, now: clock.nowMs)
+        } catch {
+            throw CoordinatorError.journalUnavailable(path: storage.journal.path, cause: error)
+        }
         self.core = core
         try commitAndSend()
         try Self.bind(workers, options.workerEndpoint, role: "worker", flag: "--bind")
@@ -66,16 +82,22 @@ final class CoordinatorHandler: SocketLoopHandler {
             try zap.handleAll()
             return
         }
+        if socket === disconnectMonitor.socket {
+            try onDisconnectEvents()
+            return
+        }
         let isWorkerSocket = socket === workers
         let now = clock.nowMs
         var handled = 0
         let readUserId = isWorkerSocket && zap != nil
-        while handled < options.batchBudget, try socket.receive(into: &frame, dontWait: true, readUserId: readUserId) {
+        while handled < options.batchBudget,
+              try socket.receive(into: &frame, dontWait: true, readUserId: readUserId, readSourceFD: isWorkerSocket) {
             handled += 1
             guard frame.count == 2 else {
                 core.rejectedFramesFromShell(1)
                 continue
             }
+            if let fd = frame.sourceFD { disconnects.heard(frame[0], on: fd) }
             let peer = Array(frame[0])
             let body = Array(frame[1])
             if isWorkerSocket {
@@ -120,20 +142,36 @@ final class CoordinatorHandler: SocketLoopHandler {
     }
 
     func onTick(now: ContinuousClock.Instant, loop: SocketLoop) throws {
-        core.tick(now: clock.nowMs)
+        let nowMs = clock.nowMs
+        checkDisconnects(now: nowMs)
+        if commitFailure == nil { tendCompaction() }
+        core.tick(now: nowMs)
         try commitAndSend()
     }
 
     /// Journal first (one transaction for the whole batch), then every message.
+    ///
+    /// A failed commit is fail-stop: memory is now ahead of disk, so the batch's messages are
+    /// dropped, nothing is sent ever after (`commitFailure` guards every later call, including
+    /// `onStop`) and the error ends the loop; the service exits non-zero with it.
     func commitAndSend() throws {
+        if let commitFailure { throw commitFailure }
         let effects = core.flush(now: clock.nowMs)
         if !effects.journal.isEmpty {
-            // A failed commit is fail-stop: memory is ahead of disk, so nothing may be acknowledged.
             let began = ContinuousClock.now
-            try journal.append(effects.journal)
+            do {
+                try failpoint.beforeCommit(path: journal.path)
+                try journal.append(effects.journal)
+            } catch {
+                let failure = CoordinatorError.journalCommitFailed(cause: error)
+                commitFailure = failure
+                logger.critical("coordinator.journal.commit_failed", metadata: ["error": "\(error)"])
+                throw failure
+            }
             commitTime += ContinuousClock.now - began
             commits += 1
             failpoint.afterCommit()
+            noteCommitted(records: effects.journal.count)
         }
         // Latency order: work first (ASSIGN starts jobs), then answers to clients (SUBMITTED, DONE),
         // then the rest for workers (acks, heartbeats), which nobody waits on.
@@ -158,6 +196,8 @@ final class CoordinatorHandler: SocketLoopHandler {
             "commits": "\(commits)", "commit.avg": "\(avg)", "undeliverable": "\(undeliverable)",
             "rejected_frames": "\(core.rejectedFrames)", "discarded_results": "\(core.discardedResults)",
         ])
+        // After a failed commit nothing more may be written or sent: the journal is left as it is.
+        guard commitFailure == nil else { return }
         do {
             try commitAndSend()
             try journal.checkpoint()
@@ -180,10 +220,9 @@ extension CoordinatorHandler {
         do {
             _ = try socket.bind(endpoint)
         } catch where error.code == EADDRINUSE {
-            throw CoordinatorStartError(message: "cannot listen for \(role)s on \(endpoint): the address is already in use "
-                + "(another coordinator or program holds it); stop it or choose another port with \(flag)")
+            throw CoordinatorError.addressInUse(role: role, endpoint: endpoint, flag: flag)
         } catch {
-            throw CoordinatorStartError(message: "cannot listen for \(role)s on \(endpoint): \(error.message); check \(flag)")
+            throw CoordinatorError.cannotBind(role: role, endpoint: endpoint, flag: flag, cause: error)
         }
     }
 }

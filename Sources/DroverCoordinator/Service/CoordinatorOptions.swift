@@ -19,6 +19,11 @@ public struct CoordinatorOptions: Sendable {
     public var security: CoordinatorSecurity?
     /// Bind a non-loopback address without keys anyway (`--insecure`).
     public var insecure: Bool
+    /// How long after a worker's connection closed its routing id is probed; if gone, its jobs
+    /// are re-queued then instead of at lease expiry (a reconnect within the grace keeps them).
+    public var disconnectGraceMs: Int64
+    /// Journal records committed between two snapshots (journal compaction); 0 = never compact.
+    public var compactEvery: Int
 
     public init(workerEndpoint: String = "tcp://127.0.0.1:5555", clientEndpoint: String? = nil,
                 dataDirectory: String = ".drover", durability: SQLiteJournal.Durability = .process,
@@ -33,5 +38,7 @@ public struct CoordinatorOptions: Sendable {
         self.insecure = insecure
         tickMs = max(5, min(50, core.heartbeatMs / 4))
         batchBudget = 4_096
+        disconnectGraceMs = 500
+        compactEvery = 500_000
     }
 }

@@ -3,13 +3,13 @@ import Logging
 import ServiceLifecycle
 import ZeroMQ
 
-/// The coordinator as a `Service`: opens and locks the data directory, replays the journal,
-/// binds both sockets on its own socket thread, and runs until graceful shutdown, when it
+/// The coordinator as a `Service`: on its own socket thread it opens and locks the data directory,
+/// replays the journal and binds both sockets, and runs until graceful shutdown, when it
 /// commits what is pending, checkpoints the journal and closes its sockets.
 public final class CoordinatorService: Service {
     public let options: CoordinatorOptions
     let logger: Logger
-    let ready = OneShot<Result<String, CoordinatorStartError>>()
+    let ready = OneShot<Result<String, CoordinatorError>>()
 
     public init(options: CoordinatorOptions, logger: Logger) {
         self.options = options
@@ -23,34 +23,28 @@ public final class CoordinatorService: Service {
 
     public func run() async throws {
         if let refusal = BindExposure.refusal(for: options) {
-            ready.resolve(.failure(CoordinatorStartError(message: refusal)))
-            throw CoordinatorStartError(message: refusal)
-        }
-        let dir: DataDirectory
-        let journal: SQLiteJournal
-        do {
-            dir = try DataDirectory(path: options.dataDirectory)
-            try dir.lock()
-            journal = try SQLiteJournal(path: dir.journalPath, durability: options.durability)
-        } catch {
-            ready.resolve(.failure(CoordinatorStartError(message: "\(error)")))
-            throw CoordinatorStartError(message: "\(error)")
+            ready.resolve(.failure(.exposed(refusal: refusal)))
+            throw CoordinatorError.exposed(refusal: refusal)
         }
         let context = try ZMQContext()
         let options = self.options
         let logger = self.logger
         let ready = self.ready
-        let box = JournalBox(journal)
         let thread = try SocketThread<CoordinatorHandler>(
             context: context,
             configuration: .init(queueCapacity: 1024, tickInterval: .milliseconds(options.tickMs))
         ) { loop in
+            // On the socket thread: the data directory, SQLite and the replay never run on the cooperative pool.
             do {
-                let handler = try CoordinatorHandler(loop: loop, options: options, journal: box.take(), logger: logger)
+                let storage = try CoordinatorStorage(options: options)
+                let handler = try CoordinatorHandler(loop: loop, options: options, storage: storage, logger: logger)
                 ready.resolve(.success("workers \(options.workerEndpoint), clients \(options.clientEndpoint)"))
                 return handler
+            } catch let error as CoordinatorError {
+                ready.resolve(.failure(error))
+                throw error
             } catch {
-                ready.resolve(.failure(CoordinatorStartError(message: "\(error)")))
+                ready.resolve(.failure(.loopFailed(cause: error)))
                 throw error
             }
         }
@@ -75,25 +69,8 @@ public final class CoordinatorService: Service {
         // Sockets are closed by now; terminating the context off the cooperative pool cannot hang.
         await context.terminateOffPool()
         if let failure {
-            throw CoordinatorStartError(message: "coordinator loop ended: \(failure)")
+            throw (failure as? CoordinatorError) ?? .loopFailed(cause: failure)
         }
-        withExtendedLifetime(dir) {}
         logger.info("coordinator.stopped")
-    }
-}
-
-public struct CoordinatorStartError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
-/// Hands the journal (a non-Sendable, single-owner object) to the socket thread exactly once.
-/// `@unchecked Sendable`: the only access after init is `take()`, called once on that thread.
-final class JournalBox: @unchecked Sendable {
-    private var journal: SQLiteJournal?
-    init(_ journal: SQLiteJournal) { self.journal = journal }
-    func take() -> SQLiteJournal {
-        defer { journal = nil }
-        return journal!
     }
 }

@@ -9,6 +9,11 @@ public struct CoordinatorConfig: Sendable, Equatable {
     /// service can restart; Ray 15 s). Also how long a restarted coordinator waits for
     /// workers to reclaim the attempts they hold.
     public var leaseMs: Int64 = 10_000
+    /// A worker whose connection closed is declared dead at once (not at lease expiry) only if it
+    /// was heard from within this long before the close; a longer silence means the transport
+    /// timed the connection out (partition, stopped process) and the lease decides. Must stay
+    /// below the ZMTP heartbeat timeout (3 s), which closes silent connections.
+    public var disconnectSilenceMs: Int64 = 2_000
     /// Most jobs waiting (queued, retry-wait or held) before SUBMIT answers BUSY.
     public var maxQueued: Int = 1_000_000
     /// Worker deaths a running job may be present at before it is held as poison (Dask: 3).

@@ -44,12 +44,7 @@ extension CoordinatorCore {
             }
         }
         // Sorted: dictionary order varies per process (seeded hashing); journal order must not.
-        for peer in dead.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let entry = workers.removeValue(forKey: peer)!
-            for (id, token) in entry.outstanding.sorted(by: { $0.key < $1.key }) {
-                requeueLost(id, token: token, cause: nil, now: now)
-            }
-        }
+        for peer in dead.sorted(by: { $0.lexicographicallyPrecedes($1) }) { removeDeadWorker(peer, now: now) }
     }
 
     /// Sends CANCEL for an attempt to whichever worker holds it.

@@ -187,6 +187,18 @@ public struct CoordinatorCore: Sendable {
             jobs[i].token = 0
             unclaimed.remove(id)
             setState(id, .cancelled, cause: .cancelledByClient, at: at)
+        case .compactedJobs(let first, let runs):
+            // A snapshot starts with these: the jobs land as evicted ones, one byte each.
+            guard first == nextJobID, jobs.isEmpty else { return }
+            for run in runs {
+                evictedStates.append(contentsOf: repeatElement(run.state.rawValue, count: Int(run.count)))
+                evictedCount += Int(run.count)
+                stateCounts[Int(run.state.rawValue)] += Int(run.count)
+            }
+        case .idempotencyKeys(let keys):
+            for k in keys { idempotency[k.key] = k.job }
+        case .tally:
+            break // for the journal audit only
         }
     }
 

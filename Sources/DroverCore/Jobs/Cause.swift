@@ -29,7 +29,7 @@ public enum Cause: UInt8, Sendable, Codable, CaseIterable {
         case .succeeded: "the worker reported success"
         case .failed: "the job failed and its retry budget is spent"
         case .retryAfterFailure: "the job failed; waiting to retry (exponential backoff)"
-        case .workerLost: "its worker was lost (lease expired); re-queued with a new attempt"
+        case .workerLost: "its worker was lost (its connection closed or its lease expired); re-queued with a new attempt"
         case .handedBack: "its worker shut down and handed it back"
         case .cancelledByClient: "cancelled on request"
         case .timedOut: "ran past its timeout"

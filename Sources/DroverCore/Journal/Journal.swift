@@ -20,4 +20,13 @@ public final class MemoryJournal: Journal {
         for b in batches { for r in b { try body(r) } }
     }
     public var summary: String { "memory" }
+
+    /// Replaces everything with a snapshot (`JournalFold`), as `drover coordinator`'s journal
+    /// compaction does on disk: tests check that a core recovered from it behaves the same.
+    public func compact(retainFinished: Int) {
+        var fold = JournalFold(retainFinished: retainFinished)
+        for b in batches { for r in b { fold.add(r) } }
+        fold.compact()
+        batches = fold.records()
+    }
 }

@@ -20,8 +20,18 @@ public enum JournalRecord: Sendable, Equatable {
     /// Artifacts a succeeded attempt produced (name → `sha256:` digest), written just before
     /// its `finished` record in the same batch. Journals without it still replay.
     case outputs(JobID, [String: String])
+    /// Snapshot only: jobs `first`, `first + 1`, … ended in the runs' states; their details were
+    /// compacted away (the coordinator keeps one byte per job, as for jobs evicted from memory).
+    case compactedJobs(first: JobID, runs: [StateRun])
+    /// Snapshot only: idempotency keys of compacted jobs.
+    case idempotencyKeys([KeyedJob])
+    /// Snapshot only: what the compacted records held that the journal audit counts.
+    case tally(JournalTally)
 
-    enum Tag: UInt8 { case epoch = 1, submitted, assigned, finished, requeued, held, released, cancelled, outputs }
+    enum Tag: UInt8 {
+        case epoch = 1, submitted, assigned, finished, requeued, held, released, cancelled, outputs
+        case compactedJobs, idempotencyKeys, tally
+    }
 
     public func encode(into w: inout ByteWriter) {
         switch self {
@@ -46,6 +56,14 @@ public enum JournalRecord: Sendable, Equatable {
             w.u8(Tag.cancelled.rawValue); w.u64(id); w.i64(at)
         case .outputs(let id, let outputs):
             w.u8(Tag.outputs.rawValue); w.u64(id); w.stringMap(outputs)
+        case .compactedJobs(let first, let runs):
+            w.u8(Tag.compactedJobs.rawValue); w.u64(first); w.count(runs.count)
+            for run in runs { w.u8(run.state.rawValue); w.u32(run.count) }
+        case .idempotencyKeys(let keys):
+            w.u8(Tag.idempotencyKeys.rawValue); w.count(keys.count)
+            for k in keys { w.string(k.key); w.u64(k.job) }
+        case .tally(let tally):
+            w.u8(Tag.tally.rawValue); tally.encode(into: &w)
         }
     }
 
@@ -92,6 +110,25 @@ public enum JournalRecord: Sendable, Equatable {
             return .cancelled(try r.u64("job"), atMs: try r.i64("at"))
         case .outputs:
             return .outputs(try r.u64("job"), try r.stringMap("outputs"))
+        case .compactedJobs:
+            let first = try r.u64("first")
+            let n = try r.count("runs", limit: Int(Int32.max), minElementSize: 5)
+            var runs: [StateRun] = []
+            runs.reserveCapacity(n)
+            for _ in 0..<n {
+                let s = try r.u8("run.state")
+                guard let state = JobState(rawValue: s), state.isTerminal else { throw .invalidValue(field: "run.state", value: Int(s)) }
+                runs.append(StateRun(state: state, count: try r.u32("run.count")))
+            }
+            return .compactedJobs(first: first, runs: runs)
+        case .idempotencyKeys:
+            let n = try r.count("keys", limit: Int(Int32.max), minElementSize: 12)
+            var keys: [KeyedJob] = []
+            keys.reserveCapacity(n)
+            for _ in 0..<n { keys.append(KeyedJob(key: try r.string("key"), job: try r.u64("key.job"))) }
+            return .idempotencyKeys(keys)
+        case .tally:
+            return .tally(try JournalTally.decode(from: &r))
         }
     }
 
@@ -105,8 +142,8 @@ public enum JournalRecord: Sendable, Equatable {
 
     public static func decodeBatch(_ bytes: [UInt8]) throws(DecodeError) -> [JournalRecord] {
         var r = ByteReader(bytes)
-        // Every record takes at least 13 bytes (tag + an 8-byte field + a 4-byte count): bounds what a count can reserve.
-        let n = try r.count("batch", limit: Int(Int32.max), minElementSize: 13)
+        // Every record takes at least 5 bytes (tag + a count): bounds what a count can reserve.
+        let n = try r.count("batch", limit: Int(Int32.max), minElementSize: 5)
         var out: [JournalRecord] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try decode(from: &r)) }

@@ -14,6 +14,11 @@ public struct JournalAuditor {
     private var attempts = 0
     private var requeues: [String: Int] = [:]
     private var batches = 0
+    /// Jobs 1…compacted come from a snapshot: accepted and ended, final states counted here.
+    private var compacted: JobID = 0
+    private var compactedByState: [JobState: Int] = [:]
+    /// What compaction dropped (attempts, re-queues, violations it saw).
+    private var tally = JournalTally()
 
     /// Replays the journal of the data directory `dataDir`.
     public init(dataDir: String) throws {
@@ -48,6 +53,14 @@ public struct JournalAuditor {
             requeues["\(cause)", default: 0] += 1
         case .epoch, .outputs:
             break
+        case .compactedJobs(let first, let runs):
+            guard first == compacted + 1 else { break }
+            for run in runs { compactedByState[run.state, default: 0] += Int(run.count) }
+            compacted += runs.reduce(0) { $0 + JobID($1.count) }
+        case .idempotencyKeys(let list):
+            for k in list { keys[k.key, default: 0] += 1 }
+        case .tally(let t):
+            tally.add(t)
         }
     }
 
@@ -81,17 +94,24 @@ public struct JournalAuditor {
     }
 
     public var report: Report {
-        let duplicates = results.filter { $0.value > 1 }.map(\.key).sorted()
+        // A result for a compacted job (it had ended) is a duplicate; nothing else can name one.
+        let duplicates = results.filter { $0.value > 1 || $0.key <= compacted }.map(\.key).sorted()
         let unfinished = submitted.filter { finalState[$0] == nil && !held.contains($0) }.sorted()
-        let orphans = Set(results.keys).union(cancelled).subtracting(submitted).sorted()
+        let orphans = Set(results.keys).union(cancelled).subtracting(submitted).filter { $0 > compacted }.sorted()
         let dupKeys = keys.values.filter { $0 > 1 }.count
         var byState: [String: Int] = [:]
         for s in finalState.values { byState[s.name, default: 0] += 1 }
-        let ok = duplicates.isEmpty && unfinished.isEmpty && orphans.isEmpty && dupKeys == 0
-        return Report(submitted: submitted.count, finished: finalState.count, byState: byState, held: held.count,
-                      heldJobs: held.sorted(), unfinished: unfinished.count, duplicates: duplicates.count,
-                      orphans: orphans.count, duplicateKeys: dupKeys, attempts: attempts,
-                      requeues: requeues.values.reduce(0, +), requeuesByCause: requeues,
-                      examples: Array((duplicates + unfinished + orphans).prefix(10)), ok: ok)
+        for (s, n) in compactedByState { byState[s.name, default: 0] += n }
+        var requeuesByCause = requeues
+        for (cause, n) in tally.requeues { requeuesByCause["\(cause)", default: 0] += Int(n) }
+        let duplicateCount = duplicates.count + Int(tally.duplicates)
+        let orphanCount = orphans.count + Int(tally.orphans)
+        let ok = duplicateCount == 0 && unfinished.isEmpty && orphanCount == 0 && dupKeys == 0
+        return Report(submitted: submitted.count + Int(compacted), finished: finalState.count + Int(compacted),
+                      byState: byState, held: held.count, heldJobs: held.sorted(), unfinished: unfinished.count,
+                      duplicates: duplicateCount, orphans: orphanCount, duplicateKeys: dupKeys,
+                      attempts: attempts + Int(tally.attempts), requeues: requeuesByCause.values.reduce(0, +),
+                      requeuesByCause: requeuesByCause,
+                      examples: Array((tally.examples + duplicates + unfinished + orphans).prefix(10)), ok: ok)
     }
 }

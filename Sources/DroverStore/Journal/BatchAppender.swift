@@ -1,4 +1,7 @@
 import GRDBSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The journal's hot path: one prepared INSERT inside BEGIN IMMEDIATE … COMMIT on a raw
 /// SQLite connection of its own.
@@ -13,11 +16,25 @@ final class BatchAppender {
     private var insert: OpaquePointer?
     private var commit: OpaquePointer?
     private var rollback: OpaquePointer?
+    private var truncate: OpaquePointer?
     let path: String
+    /// The newest row (rowid); rows are numbered max + 1, so the newest row is never deleted.
+    private(set) var lastSeq: Int64 = 0
+    /// Rows up to here are gone; rows up to `truncateTarget` may go (a snapshot covers them).
+    private(set) var truncatedThrough: Int64 = 0
+    var truncateTarget: Int64 = 0
+    /// Rows deleted per transaction: small, so a commit that also truncates stays fast.
+    static let truncateChunk: Int64 = 8
+    /// The journal file's identity when opened: in WAL mode SQLite keeps writing to a file that
+    /// was deleted or replaced, so every commit first checks the path still names it.
+    private let identity: (device: UInt64, inode: UInt64)?
 
     init(path: String, fsync: Bool) throws {
         self.path = path
+        identity = Self.identity(of: path) // the schema migration created the file
         try check(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil), "open")
+        // Extended codes tell a full disk, an I/O error and a deleted file apart (JournalError.WriteKind).
+        sqlite3_extended_result_codes(db, 1)
         try exec("PRAGMA journal_mode = WAL")
         try exec(fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
         // The coordinator is the only writer; wait briefly rather than fail if a reader holds a lock.
@@ -26,15 +43,19 @@ final class BatchAppender {
         insert = try prepare("INSERT INTO journal (records, batch) VALUES (?, ?)")
         commit = try prepare("COMMIT")
         rollback = try prepare("ROLLBACK")
+        truncate = try prepare("DELETE FROM journal WHERE seq > ?1 AND seq <= ?2")
+        lastSeq = try scalar("SELECT coalesce(max(seq), 0) FROM journal")
+        truncatedThrough = max(try scalar("SELECT coalesce(min(seq), 1) FROM journal") - 1, 0)
     }
 
     deinit {
-        for s in [begin, insert, commit, rollback] { sqlite3_finalize(s) }
+        for s in [begin, insert, commit, rollback, truncate] { sqlite3_finalize(s) }
         sqlite3_close_v2(db)
     }
 
     /// Appends one batch as one transaction; returns once SQLite has committed it.
     func append(records: Int, batch: [UInt8]) throws {
+        try checkFileIsPresent()
         try step(begin, "BEGIN")
         do {
             sqlite3_bind_int64(insert, 1, Int64(records))
@@ -45,13 +66,64 @@ final class BatchAppender {
             try check(rc, "bind")
             try step(insert, "INSERT")
             sqlite3_clear_bindings(insert)
+            let inserted = sqlite3_last_insert_rowid(db)
+            let truncated = try truncateChunk()
             try step(commit, "COMMIT")
+            lastSeq = inserted
+            truncatedThrough = truncated
         } catch {
             sqlite3_clear_bindings(insert)
             _ = sqlite3_step(rollback)
             sqlite3_reset(rollback)
             throw error
         }
+    }
+
+    /// Deletes one chunk of rows a snapshot covers, inside the caller's transaction; returns the
+    /// new `truncatedThrough` (unchanged when there is nothing to delete).
+    private func truncateChunk() throws -> Int64 {
+        let upTo = min(truncateTarget, truncatedThrough + Self.truncateChunk, lastSeq - 1)
+        guard upTo > truncatedThrough else { return truncatedThrough }
+        sqlite3_bind_int64(truncate, 1, truncatedThrough)
+        sqlite3_bind_int64(truncate, 2, upTo)
+        try step(truncate, "DELETE")
+        return upTo
+    }
+
+    /// One truncation chunk in a transaction of its own (when no commit carries it).
+    func truncateStep() throws {
+        guard min(truncateTarget, lastSeq - 1) > truncatedThrough else { return }
+        try step(begin, "BEGIN")
+        do {
+            let truncated = try truncateChunk()
+            try step(commit, "COMMIT")
+            truncatedThrough = truncated
+        } catch {
+            _ = sqlite3_step(rollback)
+            sqlite3_reset(rollback)
+            throw error
+        }
+    }
+
+    private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
+    /// Fails like a write would if the journal file was deleted, moved or replaced (one stat call).
+    private func checkFileIsPresent() throws {
+        guard let identity else { return }
+        if let now = Self.identity(of: path), now == identity { return }
+        throw JournalError.write(path: path, operation: "commit", failure: JournalError.WriteFailure(
+            kind: .fileRemoved, code: SQLITE_READONLY | (4 << 8), message: "the journal file is no longer at its path"))
+    }
+
+    private func scalar(_ sql: String) throws -> Int64 {
+        let s = try prepare(sql)
+        defer { sqlite3_finalize(s) }
+        guard sqlite3_step(s) == SQLITE_ROW else { throw failure(sqlite3_errcode(db), sql) }
+        return sqlite3_column_int64(s, 0)
     }
 
     /// Copies the WAL into the database file and truncates it (graceful shutdown).
@@ -72,15 +144,17 @@ final class BatchAppender {
     private func step(_ statement: OpaquePointer?, _ what: String) throws {
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
-        guard rc == SQLITE_DONE else { throw JournalError.write(path: path, operation: what, reason: message(rc)) }
+        guard rc == SQLITE_DONE else { throw failure(rc, what) }
     }
 
     private func check(_ rc: Int32, _ what: String) throws {
-        guard rc == SQLITE_OK else { throw JournalError.write(path: path, operation: what, reason: message(rc)) }
+        guard rc == SQLITE_OK else { throw failure(rc, what) }
     }
 
-    private func message(_ rc: Int32) -> String {
-        if let db, let m = sqlite3_errmsg(db) { return "\(String(cString: m)) (code \(rc))" }
-        return "SQLite error \(rc)"
+    private func failure(_ rc: Int32, _ operation: String) -> JournalError {
+        // sqlite3_step returns the extended code once extended codes are on; errcode covers the rest.
+        let code = db.map { sqlite3_extended_errcode($0) } ?? rc
+        let text = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(rc)"
+        return .write(path: path, operation: operation, failure: JournalError.WriteFailure(code: code == 0 ? rc : code, message: text))
     }
 }

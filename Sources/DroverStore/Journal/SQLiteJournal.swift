@@ -25,6 +25,11 @@ public final class SQLiteJournal: Journal {
     public let path: String
     public let durability: Durability
     public private(set) var batchesWritten = 0
+    /// The snapshot beside the journal (`journal.sqlite.snapshot`): it replaces rows up to its
+    /// covered row, which are deleted a few at a time after it is safely on disk.
+    public var snapshotPath: String { Self.snapshotPath(for: path) }
+    /// Journal rows the snapshot on disk covers (0: no snapshot yet).
+    public private(set) var coveredSeq: Int64 = 0
 
     public init(path: String, durability: Durability = .process) throws {
         self.path = path
@@ -61,9 +66,22 @@ public final class SQLiteJournal: Journal {
         batchesWritten += 1
     }
 
+    /// The snapshot's records (if any), then every row it does not cover.
     public func replay(_ body: (JournalRecord) throws -> Void) throws {
+        if let snapshot = try SnapshotFile.read(snapshotPath) {
+            coveredSeq = snapshot.coveredSeq
+            for batch in snapshot.batches { for r in batch { try body(r) } }
+        }
+        try Self.readRows(db, path: path, after: coveredSeq, through: .max) { for r in $0 { try body(r) } }
+        appender.truncateTarget = coveredSeq
+    }
+
+    /// Decodes the rows `after` < seq ≤ `through`, in order.
+    static func readRows(_ db: DatabaseQueue, path: String, after: Int64, through: Int64,
+                         _ body: ([JournalRecord]) throws -> Void) throws {
         try db.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, batch FROM journal ORDER BY seq")
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, batch FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                           arguments: [after, through])
             while let row = try rows.next() {
                 let seq: Int64 = row[0]
                 let data: Data = row[1]
@@ -73,29 +91,35 @@ public final class SQLiteJournal: Journal {
                 } catch {
                     throw JournalError.corrupt(path: path, batch: seq, reason: "\(error)")
                 }
-                for r in records { try body(r) }
+                try body(records)
             }
         }
     }
+
+    /// The newest journal row: a compaction started now covers everything up to it.
+    public var lastSeq: Int64 { appender.lastSeq }
+
+    /// A snapshot covering rows up to `seq` is on disk: those rows may now be deleted (a few per
+    /// commit, see `truncateStep`).
+    public func snapshotWritten(coveredSeq seq: Int64) {
+        coveredSeq = max(coveredSeq, seq)
+        appender.truncateTarget = coveredSeq
+    }
+
+    /// Deletes a few covered rows in a transaction of its own; a no-op when none are left.
+    public func truncateStep() throws {
+        try appender.truncateStep()
+    }
+
+    /// Rows not yet deleted although a snapshot covers them.
+    public var rowsAwaitingTruncation: Int64 { max(0, min(appender.truncateTarget, appender.lastSeq - 1) - appender.truncatedThrough) }
+
+    static func snapshotPath(for journalPath: String) -> String { journalPath + ".snapshot" }
 
     public var summary: String { "sqlite \(path) (WAL, \(durability == .fsync ? "fsync per commit" : "crash-safe per commit"))" }
 
     /// Truncates the WAL into the main file; called on graceful shutdown.
     public func checkpoint() throws {
         try appender.checkpoint()
-    }
-}
-
-public enum JournalError: Error, CustomStringConvertible {
-    case corrupt(path: String, batch: Int64, reason: String)
-    case write(path: String, operation: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .corrupt(let path, let batch, let reason):
-            "journal \(path) is corrupt at batch \(batch): \(reason). Restore the data directory from a backup."
-        case .write(let path, let operation, let reason):
-            "cannot write the journal \(path) (\(operation)): \(reason). Check free disk space and permissions."
-        }
     }
 }

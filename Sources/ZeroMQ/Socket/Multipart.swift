@@ -8,6 +8,8 @@ public struct Multipart: Sendable, Equatable {
     private var ends: [Int] = []
     /// The sender's ZAP user id (`User-Id` property), when received with `readUserId: true`.
     public var userId: String?
+    /// The file descriptor of the connection it arrived on, when received with `readSourceFD: true`.
+    public var sourceFD: Int32?
 
     public init() {}
 
@@ -45,6 +47,7 @@ public struct Multipart: Sendable, Equatable {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         userId = nil
+        sourceFD = nil
     }
 
     /// Calls `body` with each frame's index and bytes, in order, while it returns `true`.

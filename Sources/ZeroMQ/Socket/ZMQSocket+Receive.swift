@@ -28,16 +28,26 @@ extension ZMQSocket {
     ///
     /// - Parameter readUserId: also read the `User-Id` message property (set by a ZAP handler's 200
     ///   reply) into ``Multipart/userId``. Off by default: it costs a lookup and a string per message.
+    /// - Parameter readSourceFD: also read the file descriptor of the connection the message came in
+    ///   on (`ZMQ_SRCFD`) into ``Multipart/sourceFD``, to match it with a ``ZMQMonitor``'s
+    ///   `disconnected` event. One `zmq_msg_get` per message.
     /// - Returns: `false` if nothing is waiting (`EAGAIN`); `message` is then empty.
-    public func receive(into message: inout Multipart, dontWait: Bool = false, readUserId: Bool = false) throws(ZMQError) -> Bool {
+    public func receive(into message: inout Multipart, dontWait: Bool = false, readUserId: Bool = false,
+                        readSourceFD: Bool = false) throws(ZMQError) -> Bool {
         message.removeAll()
         var userId: String?
+        var sourceFD: Int32?
         let got = try receiveParts(dontWait: dontWait) { raw in message.appendRaw(raw) } last: { msg in
             if readUserId, let p = zmq_msg_gets(msg, "User-Id") {
                 userId = String(validatingCString: p)
             }
+            if readSourceFD {
+                let fd = zmq_msg_get(msg, ZMQ_SRCFD)
+                if fd >= 0 { sourceFD = fd }
+            }
         }
         message.userId = userId
+        message.sourceFD = sourceFD
         return got
     }
 

@@ -32,6 +32,7 @@ struct SimulationTests {
             total.executions += sim.stats.executions
             total.steps += sim.stats.steps
             total.clockJumps += sim.stats.clockJumps
+            total.compactions += sim.stats.compactions
         }
         // The faults really happened (otherwise the run proves little).
         #expect(total.crashes > 0)
@@ -41,6 +42,7 @@ struct SimulationTests {
         #expect(total.discarded > 0)
         #expect(total.leaves > 0)
         #expect(total.clockJumps > 0)
+        #expect(total.compactions > 0)
         #expect(total.dropped > 0)
         #expect(total.duplicated > 0)
         #expect(total.accepted > Self.seedsPerGroup * 100)

@@ -1,0 +1,136 @@
+import DroverCore
+import DroverProtocol
+@testable import DroverStore
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Journal compaction on disk: snapshot file, truncation, crash safety")
+struct CompactionTests {
+    /// `jobs` jobs, each submitted, assigned and finished in its own batch of three records.
+    static func fill(_ journal: SQLiteJournal, jobs: ClosedRange<JobID>) throws {
+        for id in jobs {
+            try journal.append([
+                .submitted(id, JobSpec(kind: "noop", idempotencyKey: "k\(id)"), atMs: Int64(id)),
+                .assigned(worker: "w", leases: [Lease(jobID: id, attempt: 1, token: id)], atMs: Int64(id)),
+                .finished(id, attempt: 1, state: id % 7 == 0 ? .failed : .succeeded, metrics: [:], message: "", atMs: Int64(id)),
+            ])
+        }
+    }
+
+    static func rowCount(_ path: String) throws -> Int {
+        try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM journal") ?? 0 }
+    }
+
+    static func fold(_ records: [JournalRecord], retain: Int) -> [[JournalRecord]] {
+        var fold = JournalFold(retainFinished: retain)
+        for r in records { fold.add(r) }
+        fold.compact()
+        return fold.records()
+    }
+
+    @Test("a compaction writes a snapshot; replay gives the snapshot then the rows after it; covered rows are deleted")
+    func compactReplayTruncate() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try journal.append([.epoch(1, atMs: 0)])
+        try Self.fill(journal, jobs: 1...100)
+        let everything = try replayAll(journal)
+        let covered = journal.lastSeq
+
+        let outcome = try JournalCompaction.run(journalPath: dir.journalPath, through: covered, retainFinished: 10)
+        #expect(outcome.coveredSeq == covered)
+        #expect(outcome.compactedJobs == 90)
+        #expect(outcome.keptJobs == 10)
+        try Self.fill(journal, jobs: 101...105) // committed while the compaction ran
+        journal.snapshotWritten(coveredSeq: covered)
+        while journal.rowsAwaitingTruncation > 0 { try journal.truncateStep() }
+        // Every covered row is gone (the newest row never is, so rowids keep growing).
+        #expect(try Self.rowCount(dir.journalPath) == 5)
+
+        let reopened = try SQLiteJournal(path: dir.journalPath)
+        let replayed = try replayAll(reopened)
+        let tail = try tailRecords(reopened, after: covered)
+        #expect(tail.count == 5 * 3)
+        #expect(replayed == Self.fold(everything, retain: 10).flatMap { $0 } + tail)
+        // New rows continue after the covered ones.
+        try reopened.append([.epoch(2, atMs: 1)])
+        #expect(reopened.lastSeq > covered + 5)
+    }
+
+    private func tailRecords(_ journal: SQLiteJournal, after seq: Int64) throws -> [JournalRecord] {
+        let db = try DatabaseQueue(path: journal.path)
+        return try db.read { db in
+            try Data.fetchAll(db, sql: "SELECT batch FROM journal WHERE seq > ? ORDER BY seq", arguments: [seq])
+                .flatMap { try JournalRecord.decodeBatch([UInt8]($0)) }
+        }
+    }
+
+    @Test("a second compaction folds the first snapshot and the newer rows into one")
+    func successiveCompactions() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try Self.fill(journal, jobs: 1...50)
+        _ = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 5)
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        try Self.fill(journal, jobs: 51...80)
+        let expected = try replayAll(try SQLiteJournal(path: dir.journalPath))
+        let second = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 5)
+        #expect(second.compactedJobs == 75)
+        let snapshot = try #require(try SnapshotFile.read(journal.snapshotPath))
+        #expect(snapshot.batches.flatMap { $0 } == Self.fold(expected, retain: 5).flatMap { $0 })
+    }
+
+    @Test("at each step of a compaction, what a crash would leave on disk replays to the same state")
+    func crashWindows() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try Self.fill(journal, jobs: 1...20)
+        _ = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 3)
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        try Self.fill(journal, jobs: 21...40)
+        let state = Self.fold(try replayAll(try SQLiteJournal(path: dir.journalPath)), retain: 0)
+        var seen: [JournalCompaction.Step] = []
+        _ = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 3) { step in
+            // A process started now (after a kill -9 at this step) replays to the same jobs.
+            seen.append(step)
+            let replayed = (try? replayAll(try SQLiteJournal(path: dir.journalPath))) ?? []
+            #expect(Self.fold(replayed, retain: 0) == state, "after step \(step)")
+        }
+        #expect(seen == [.written, .renamed])
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        while journal.rowsAwaitingTruncation > 0 {
+            try journal.truncateStep()
+            #expect(Self.fold(try replayAll(try SQLiteJournal(path: dir.journalPath)), retain: 0) == state)
+        }
+    }
+
+    @Test("a damaged snapshot is refused with an error naming it")
+    func corruptSnapshot() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try Self.fill(journal, jobs: 1...5)
+        _ = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 0)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journal.snapshotPath)))
+        bytes[40] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: journal.snapshotPath))
+        let error = try #require(throws: SnapshotError.self) { try replayAll(try SQLiteJournal(path: dir.journalPath)) }
+        #expect(error.description.contains("journal.sqlite.snapshot is corrupt"))
+    }
+
+    @Test("a journal file deleted under a running coordinator is reported as removed, with what to do")
+    func removedFileIsClassified() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try journal.append([.epoch(1, atMs: 0)])
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.journalPath + suffix) }
+        let error = try #require(throws: JournalError.self) { try journal.append([.epoch(2, atMs: 1)]) }
+        #expect(error.writeFailure?.kind == .fileRemoved, "\(error)")
+        #expect(error.description.contains("deleted or moved"))
+    }
+}
