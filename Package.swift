@@ -22,7 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "NativeThreads", swiftSettings: strict),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "NativeThreads"], swiftSettings: strict),
         .target(name: "DroverProtocol", swiftSettings: strict),
         .target(name: "DroverCore", dependencies: [
             "DroverProtocol", .product(name: "Yams", package: "Yams"),
@@ -40,18 +41,18 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "DroverClient", dependencies: ["DroverProtocol", "ZeroMQ"], swiftSettings: strict),
         .target(name: "DroverWorker", dependencies: [
-            "DroverML", "DroverProtocol", "ZeroMQ",
+            "DroverCore", "DroverML", "DroverProtocol", "NativeThreads", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "ZeroMQ",
+            "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .executableTarget(name: "drover", dependencies: ["DroverCLI"], swiftSettings: strict),
-        .executableTarget(name: "zmq-bench", dependencies: ["ZeroMQ"], path: "Sources/ZeroMQBench", swiftSettings: strict),
+        .executableTarget(name: "zmq-bench", dependencies: ["NativeThreads", "ZeroMQ"], path: "Sources/ZeroMQBench", swiftSettings: strict),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "DroverProtocolTests", dependencies: ["DroverProtocol"], swiftSettings: strict),
@@ -60,7 +61,7 @@ let package = Package(
         .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
-            "drover", "DroverProtocol", "DroverCore", "DroverStore", "ZeroMQ",
+            "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
         ], swiftSettings: strict),
     ]
 )

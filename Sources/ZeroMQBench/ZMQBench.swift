@@ -1,3 +1,4 @@
+import NativeThreads
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -63,7 +63,7 @@ struct TestbedTests {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let stdout = Reader(out.fileHandleForReading), stderr = Reader(err.fileHandleForReading)
+        let stdout = try Reader(out.fileHandleForReading), stderr = try Reader(err.fileHandleForReading)
         let deadline = ContinuousClock.now + limit
         while p.isRunning, ContinuousClock.now < deadline { usleep(50_000) }
         if p.isRunning {

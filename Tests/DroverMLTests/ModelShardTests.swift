@@ -76,13 +76,13 @@ struct ModelShardTests {
         #expect(Self.close(byColumn.values, single.values, tolerance: 1e-12))
     }
 
-    @Test func gbdtWithOneOrThreeShardsPredictsTheSame() {
+    @Test func gbdtWithOneOrThreeShardsPredictsTheSame() throws {
         var trainer = GBDTTrainer()
         trainer.trees = 10
         trainer.shards = 1
-        let one = trainer.fit(x, targets: labels, objective: .binaryLogLoss)
+        let one = try trainer.fit(x, targets: labels, objective: .binaryLogLoss)
         trainer.shards = 3
-        let three = trainer.fit(x, targets: labels, objective: .binaryLogLoss)
+        let three = try trainer.fit(x, targets: labels, objective: .binaryLogLoss)
         #expect(Self.close(one.rawScores(x), three.rawScores(x), tolerance: 1e-9))
     }
 

@@ -73,8 +73,7 @@ struct LoadBench: ParsableCommand {
             defer { context.terminate() }
             let (count, credit) = (workers, self.credit)
             let thread = try SocketThread<SimulatedWorkers>(context: context, configuration: .init(tickInterval: .milliseconds(100))) { loop in
-                try SimulatedWorkers(loop: loop, endpoint: endpoint, count: count, credit: credit,
-                                     heartbeat: .milliseconds(500), stats: stats)
+                try SimulatedWorkers(loop: loop, endpoint: endpoint, count: count, credit: credit, stats: stats)
             }
             try thread.start()
             defer { thread.requestStop(); _ = thread.join() }

@@ -1,3 +1,4 @@
+import DroverCore
 import DroverProtocol
 import Synchronization
 import ZeroMQ
@@ -11,82 +12,96 @@ final class SimulatedWorkerStats: Sendable {
     var snapshot: (welcomed: Int, completed: Int, assignMessages: Int) { state.withLock { $0 } }
 }
 
-/// Many protocol-speaking workers in one process: one DEALER per simulated worker, all on one
-/// socket thread. Each answers every ASSIGN at once with RESULTS (succeeded) that return the
-/// credit, heartbeats when idle, and says HELLO again on DISCONNECT or a new coordinator epoch.
+/// Many workers in one process, each the real `WorkerSession` (the protocol logic of
+/// `drover worker`) on a DEALER of its own, all on one socket thread. Their only kind, `noop`,
+/// finishes at once, so the coordinator is what the bench measures.
 final class SimulatedWorkers: SocketLoopHandler {
     typealias Message = Never
 
     struct Worker {
-        var name: String
+        var session: WorkerSession
         var socket: ZMQSocket
-        var welcomed = false
-        var lastSent = ContinuousClock.now
+        var connection = 0
     }
 
     private var workers: [Worker] = []
     private var index: [ObjectIdentifier: Int] = [:]
-    private let credit: UInt32
-    private let heartbeat: Duration
+    private let endpoint: String
     private let stats: SimulatedWorkerStats
+    private let start = ContinuousClock.now
     private var frame = Multipart()
 
-    init(loop: SocketLoop, endpoint: String, count: Int, credit: Int, heartbeat: Duration,
-         stats: SimulatedWorkerStats) throws {
-        self.credit = UInt32(credit)
-        self.heartbeat = heartbeat
+    init(loop: SocketLoop, endpoint: String, count: Int, credit: Int, stats: SimulatedWorkerStats) throws {
+        self.endpoint = endpoint
         self.stats = stats
         for i in 0..<count {
-            let id: [UInt8] = [0x53] + Array("sim-\(i)-\(UInt32.random(in: 1...UInt32.max))".utf8)
-            let s = try loop.makeSocket(.dealer, options: [
-                .routingId(id), .linger(.milliseconds(100)), .immediate(true), .receiveHighWaterMark(0),
-                .sendHighWaterMark(0), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
-            ])
-            try s.connect(endpoint)
-            try loop.watch(s)
-            index[ObjectIdentifier(s)] = workers.count
-            workers.append(Worker(name: "sim-\(i)", socket: s))
-            hello(i)
+            let config = WorkerSession.Config(name: "sim-\(i)", slots: credit, prefetch: 0, kinds: ["noop"],
+                                              immediateKinds: ["noop"])
+            let session = WorkerSession(config: config, seed: UInt64.random(in: 0...UInt64.max))
+            workers.append(Worker(session: session, socket: try open(loop: loop, worker: i, connection: 0)))
+            index[ObjectIdentifier(workers[i].socket)] = i
+            try perform(i, workers[i].session.connected(now: nowMs), loop: loop)
         }
     }
 
-    private func hello(_ i: Int) {
-        workers[i].welcomed = false
-        send(i, .hello(.init(name: workers[i].name, slots: credit, credit: credit, tags: [], kinds: ["noop"], held: [])))
+    private var nowMs: Int64 {
+        let d = ContinuousClock.now - start
+        return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 
-    private func send(_ i: Int, _ message: WorkerMessage) {
-        workers[i].lastSent = ContinuousClock.now
-        _ = try? workers[i].socket.send([message.encode()], dontWait: true)
+    private func open(loop: SocketLoop, worker i: Int, connection: Int) throws -> ZMQSocket {
+        let id: [UInt8] = [0x53] + Array("sim-\(i)-\(connection)-\(UInt32.random(in: 1...UInt32.max))".utf8)
+        let s = try loop.makeSocket(.dealer, options: [
+            .routingId(id), .linger(.milliseconds(100)), .receiveHighWaterMark(0),
+            .sendHighWaterMark(0), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
+        ])
+        try s.connect(endpoint)
+        try loop.watch(s)
+        return s
+    }
+
+    private func perform(_ i: Int, _ effects: [WorkerSession.Effect], loop: SocketLoop) throws {
+        var pending = effects
+        while !pending.isEmpty {
+            var finished: [AttemptResult] = []
+            for effect in pending {
+                switch effect {
+                case .send(let message):
+                    _ = try? workers[i].socket.send([message.encode()], dontWait: true)
+                case .start(let a):
+                    finished.append(AttemptResult(lease: a.lease, outcome: .succeeded))
+                case .reconnect:
+                    let old = workers[i].socket
+                    index[ObjectIdentifier(old)] = nil
+                    loop.unwatch(old)
+                    try? old.set(.linger(.zero))
+                    old.close()
+                    workers[i].connection += 1
+                    workers[i].socket = try open(loop: loop, worker: i, connection: workers[i].connection)
+                    index[ObjectIdentifier(workers[i].socket)] = i
+                    try perform(i, workers[i].session.connected(now: nowMs), loop: loop)
+                case .cancel, .stop:
+                    break
+                }
+            }
+            if !finished.isEmpty { stats.completed(finished.count) }
+            pending = finished.isEmpty ? [] : workers[i].session.executorsReturned(finished, now: nowMs)
+        }
     }
 
     func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {
         guard let i = index[ObjectIdentifier(socket)] else { return }
         var handled = 0
-        while handled < 1_024, try socket.receive(into: &frame, dontWait: true) {
+        while handled < 1_024, workers[i].socket === socket, try socket.receive(into: &frame, dontWait: true) {
             handled += 1
             guard frame.count == 1, let message = try? CoordinatorMessage.decode(Array(frame[0])) else { continue }
-            switch message {
-            case .welcome:
-                if !workers[i].welcomed { stats.welcomed() }
-                workers[i].welcomed = true
-            case .assign(let list):
-                let results = list.map { AttemptResult(lease: $0.lease, outcome: .succeeded) }
-                send(i, .results(credit: UInt32(list.count), results))
-                stats.completed(list.count)
-            case .cancel(let leases):
-                send(i, .results(credit: UInt32(leases.count), leases.map { AttemptResult(lease: $0, outcome: .cancelled) }))
-            case .disconnect:
-                hello(i)
-            case .resultAck, .heartbeat, .error:
-                break
-            }
+            if case .welcome = message, !workers[i].session.welcomed { stats.welcomed() }
+            try perform(i, workers[i].session.received(message, now: nowMs), loop: loop)
         }
     }
 
-    func onTick(now: ContinuousClock.Instant, loop: SocketLoop) throws {
-        for i in workers.indices where now - workers[i].lastSent >= heartbeat {
-            if workers[i].welcomed { send(i, .heartbeat) } else { hello(i) }
-        }
+    func onTick(now _: ContinuousClock.Instant, loop: SocketLoop) throws {
+        let now = nowMs
+        for i in workers.indices { try perform(i, workers[i].session.tick(now: now), loop: loop) }
     }
 }

@@ -5,6 +5,7 @@ import DroverProtocol
 import DroverWorker
 import Foundation
 import Logging
+import NativeThreads
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
                 try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
                     let endpoints = try await coordinator.waitUntilReady()
                     if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
-                    report.value = try await onDedicatedThread { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
+                    report.value = try await runOffPool { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
                 }
             } catch let error as CLIError where (error.cause as? CoordinatorError)?.isAddressInUse == true {
                 throw CLIError("port \(port) or \(port + 1) is taken (is `drover up` running?)", hint: "drover demo --port \(port + 1000)")

@@ -57,14 +57,3 @@ struct UpCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Runs blocking client code on a dedicated thread (never on the cooperative pool).
-func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try body() })
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-}

@@ -13,6 +13,9 @@ public struct CSVOptions: Sendable {
     /// When true, `columnTypes` entries for columns the file lacks are ignored instead of being
     /// an error (used when the types come from a schema that may list more columns).
     public var ignoresUnknownColumnTypes = false
+    /// Checked between parsing phases and every 65,536 rows; when tripped, reading stops with
+    /// `DataError.Code.cancelled`.
+    public var cancellation: CancellationToken? = nil
 
     public init(delimiter: UInt8 = UInt8(ascii: ","), rowRange: Range<Int>? = nil,
                 columnTypes: [String: ColumnType] = [:], threads: Int = 0,

@@ -10,12 +10,17 @@ struct CSVParser {
     /// Rows per parallel chunk below which parsing stays on one thread.
     static let parallelThreshold = 20_000
 
+    /// Rows between two looks at `options.cancellation` (a power of two: the check is a mask).
+    static let cancellationStride = 1 << 16
+
     func parse() throws(DataError) -> Table {
         guard let base = bytes.baseAddress, bytes.contains(where: { !Self.isSpace($0) }) else {
             throw DataError(.emptyFile, "the file is empty", source: source,
                             hint: "a CSV needs a header row and at least one data row")
         }
+        try checkCancelled()
         let rows = try CSVRows.split(bytes, source: source)
+        try checkCancelled()
         let names = try header(base, rows)
         let dataCount = rows.count - 1
         if dataCount == 0 {
@@ -36,13 +41,23 @@ struct CSVParser {
             forced[j] = type
         }
         let numeric = try numericPass(base, rows, records, names, forced)
+        try checkCancelled()
         var columns = numeric.columns
         let textIndices = names.indices.filter { numeric.isText[$0] }
         let encoded = textPass(textIndices, base, rows, records)
+        try checkCancelled()
         for (k, j) in textIndices.enumerated() {
             columns[j] = try textColumn(encoded[k], base, rows, records, names[j], forced[j])
         }
         return Table(columns: columns, rowCount: records.count)
+    }
+
+    private func checkCancelled() throws(DataError) {
+        if options.cancellation?.isCancelled == true { throw Self.cancelled(source) }
+    }
+
+    private static func cancelled(_ source: String) -> DataError {
+        DataError(.cancelled, "reading stopped: the attempt was cancelled", source: source)
     }
 
     private static func isSpace(_ c: UInt8) -> Bool {
@@ -95,6 +110,7 @@ struct CSVParser {
         let delimiter = options.delimiter, source = self.source
         let bytesCount = bytes.count
         let quoted = rows.hasQuotes
+        let cancellation = options.cancellation
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lo = records.lowerBound + n * chunk / chunks
             let hi = records.lowerBound + n * (chunk + 1) / chunks
@@ -102,7 +118,8 @@ struct CSVParser {
             Self.parseChunk(UnsafePointer(shared.bytes.base), bytesCount: bytesCount, starts: starts, ends: ends,
                             records: lo..<hi, firstRecord: records.lowerBound, rowCount: n, width: width,
                             delimiter: delimiter, candidate: candidate, forced: forced, names: names,
-                            source: source, quoted: quoted, out: shared.out.base, result: &result)
+                            source: source, quoted: quoted, out: shared.out.base, cancellation: cancellation,
+                            result: &result)
             shared.results.base[chunk] = result
         }
         var isText = candidate.map { !$0 }
@@ -123,7 +140,7 @@ struct CSVParser {
                                    records: Range<Int>, firstRecord: Int, rowCount n: Int, width: Int,
                                    delimiter: UInt8, candidate: [Bool], forced: [ColumnType?], names: [String],
                                    source: String, quoted: Bool, out: UnsafeMutablePointer<Double>,
-                                   result: inout ChunkResult) {
+                                   cancellation: CancellationToken?, result: inout ChunkResult) {
         var isText = result.isText
         let space = UInt8(ascii: " ")
         /// Parses one field the careful way (trim, missing tokens, quotes); false = stop (error set).
@@ -149,6 +166,10 @@ struct CSVParser {
             return true
         }
         for r in records {
+            if r & (cancellationStride - 1) == 0, cancellation?.isCancelled == true {
+                result.error = cancelled(source)
+                return
+            }
             let row = r - firstRecord
             let end = ends[r]
             var j = 0
@@ -204,6 +225,7 @@ struct CSVParser {
         for k in codes.indices { codes[k].reserveCapacity(records.count) }
         var unescaped: [UInt8] = []
         for r in records {
+            if r & (Self.cancellationStride - 1) == 0, options.cancellation?.isCancelled == true { break }
             var cursor = CSVFieldCursor(base: base, start: rows.starts[r], end: rows.ends[r], delimiter: options.delimiter)
             var j = 0
             while j <= last, let f = cursor.next() {

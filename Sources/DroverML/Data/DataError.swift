@@ -6,6 +6,8 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case fileUnreadable, emptyFile, noDataRows, raggedRow, unterminatedQuote
         case duplicateColumn, unknownColumn, notNumeric, notBoolean
         case invalidSchema, invalidArgument
+        /// Reading stopped because the caller's `CSVOptions.cancellation` was tripped.
+        case cancelled
     }
 
     public var code: Code

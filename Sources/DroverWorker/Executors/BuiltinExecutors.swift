@@ -28,7 +28,8 @@ public struct FailExecutor: JobExecutor {
     }
 }
 
-/// `sleep`: waits `ms` milliseconds (cancellable), then succeeds with metric `slept_ms`.
+/// `sleep`: waits `ms` milliseconds, then succeeds with metric `slept_ms`. Cancellable: it looks at
+/// the attempt's token at least every 50 ms and ends at once on task cancellation.
 public struct SleepExecutor: JobExecutor {
     public init() {}
     public var kind: String { "sleep" }
@@ -36,7 +37,12 @@ public struct SleepExecutor: JobExecutor {
         guard let ms = Int(try job.require("ms")), ms >= 0 else {
             throw JobFailure("sleep: parameter 'ms' must be a whole number of milliseconds ≥ 0")
         }
-        try await Task.sleep(for: .milliseconds(ms))
+        let end = ContinuousClock.now + .milliseconds(ms)
+        while ContinuousClock.now < end {
+            try job.cancellation.check()
+            try await Task.sleep(for: min(end - ContinuousClock.now, .milliseconds(50)))
+        }
+        try job.cancellation.check()
         return ["slept_ms": Double(ms)]
     }
 }

@@ -18,4 +18,7 @@ public struct ExecutorRegistry: Sendable {
     public func executor(for kind: String) -> (any JobExecutor)? { byKind[kind] }
 
     public var kinds: [String] { byKind.keys.sorted() }
+
+    /// Kinds whose executor finishes at once on the socket thread (`isImmediate`).
+    public var immediateKinds: Set<String> { Set(byKind.values.filter(\.isImmediate).map(\.kind)) }
 }

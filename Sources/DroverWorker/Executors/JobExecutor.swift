@@ -1,17 +1,24 @@
+import DroverML
 import DroverProtocol
 
-/// What an executor gets: the attempt's identity and its parameters.
+/// What an executor gets: the attempt's identity, its parameters and its cancellation token.
 public struct JobContext: Sendable {
     public var jobID: JobID
     public var attempt: UInt32
     public var kind: String
     public var params: [String: String]
+    /// Tripped when the attempt is cancelled, times out or is handed back on shutdown. Work on a
+    /// thread of its own must check it (task cancellation does not reach it): the attempt's slot
+    /// stays taken until the executor returns.
+    public var cancellation: CancellationToken
 
-    public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String]) {
+    public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String],
+                cancellation: CancellationToken = CancellationToken()) {
         self.jobID = jobID
         self.attempt = attempt
         self.kind = kind
         self.params = params
+        self.cancellation = cancellation
     }
 
     /// A required parameter, or an error naming it.
@@ -35,7 +42,8 @@ public protocol JobExecutor: Sendable {
     /// True for trivial kinds that finish at once (`noop`, `echo`, `fail`): they run on the
     /// worker's socket thread via `runImmediately`, without a task hop, and must never block.
     var isImmediate: Bool { get }
-    /// Runs the job; honours task cancellation (CANCEL from the coordinator, timeouts).
+    /// Runs the job; honours `job.cancellation` and task cancellation (CANCEL from the
+    /// coordinator, timeouts, shutdown) by returning soon, with an error.
     /// Returns the metrics to report (name → number).
     func run(_ job: JobContext) async throws -> [String: Double]
     func runImmediately(_ job: JobContext) throws -> [String: Double]

@@ -1,12 +1,14 @@
 import DroverML
 import Foundation
+import NativeThreads
 
 /// `train`: fits a built-in model on a CSV and writes the model file.
 ///
 /// Parameters: `data` (CSV path), `label`, `model` (gbdt, logistic, linear, ridge; default gbdt),
-/// `out` (model path), optional `holdout_modulo`, `exclude` (comma list), `seed`, `trees`,
+/// `out` (model path, written only when the attempt succeeds: see `AttemptOutput`), optional `holdout_modulo`, `exclude` (comma list), `seed`, `trees`,
 /// `learning_rate`. Metrics: the holdout metrics (accuracy, roc_auc, rmse, …), `train_rows`,
-/// `holdout_rows`, `seconds`.
+/// `holdout_rows`, `seconds`. Cancellation is checked between CSV chunks, boosting rounds and
+/// L-BFGS iterations.
 public struct TrainExecutor: JobExecutor {
     public init() {}
     public var kind: String { "train" }
@@ -27,10 +29,14 @@ public struct TrainExecutor: JobExecutor {
         if let t = job.params["trees"], let v = Int(t) { options.trees = v }
         if let lr = job.params["learning_rate"], let v = Double(lr) { options.learningRate = v }
         let settings = options
-        let trained = try await BlockingWork.run {
-            let table = try CSVReader.read(path: data)
-            let model = try ModelTrainer.train(table, source: data, options: settings)
-            try model.write(to: out)
+        let cancellation = job.cancellation
+        let output = AttemptOutput(path: out, jobID: job.jobID, attempt: job.attempt)
+        let trained = try await runOffPool {
+            var csv = CSVOptions()
+            csv.cancellation = cancellation
+            let table = try CSVReader.read(path: data, options: csv)
+            let model = try ModelTrainer.train(table, source: data, options: settings, cancellation: cancellation)
+            try output.write(cancellation: cancellation) { try model.write(to: $0) }
             return model
         }
         var metrics: [String: Double] = [

@@ -1,3 +1,4 @@
+import DroverCore
 import Foundation
 import ZeroMQ
 
@@ -16,9 +17,11 @@ public struct WorkerOptions: Sendable {
     public var tags: [String]
     /// How long a draining worker lets running jobs finish before handing them back.
     public var drainGraceMs: Int64
-    /// First HELLO retry delay; doubles to `reconnectMaxMs` with jitter (Paranoid Pirate starts at
-    /// 1 s; we start at 10 ms so a worker started with its coordinator is ready at once).
-    public var reconnectMinMs: Int64 = 10
+    /// How long a HELLO may go unanswered before the worker tries a new connection; doubles to
+    /// `reconnectMaxMs` with jitter (Paranoid Pirate starts at 1 s). Startup does not wait for it:
+    /// HELLO is queued until TCP connects. 250 ms is well above a loaded loopback round trip, so a
+    /// slow WELCOME is not mistaken for a lost one.
+    public var reconnectMinMs: Int64 = 250
     public var reconnectMaxMs: Int64 = 32_000
     /// CURVE keys (this worker's pair and the coordinator's public key); `nil` = plaintext.
     public var curve: CurveClientKeys?
@@ -35,4 +38,14 @@ public struct WorkerOptions: Sendable {
     }
 
     public var capacity: Int { slots + prefetch }
+
+    /// The protocol session's settings for a worker running `registry`'s kinds.
+    func sessionConfig(registry: ExecutorRegistry) -> WorkerSession.Config {
+        var c = WorkerSession.Config(name: name, slots: slots, prefetch: prefetch, tags: tags,
+                                     kinds: registry.kinds, immediateKinds: registry.immediateKinds)
+        c.reconnectMinMs = reconnectMinMs
+        c.reconnectMaxMs = reconnectMaxMs
+        c.drainGraceMs = drainGraceMs
+        return c
+    }
 }

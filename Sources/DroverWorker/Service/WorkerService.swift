@@ -16,20 +16,22 @@ public final class WorkerService: Service {
     }
 
     public func run() async throws {
-        let context = try ZMQContext()
+        let context: ZMQContext
+        do { context = try ZMQContext() } catch { throw WorkerError.startFailed(cause: error) }
         let options = self.options, registry = self.registry, logger = self.logger
-        let thread = try SocketThread<WorkerHandler>(
-            context: context, configuration: .init(queueCapacity: 64, tickInterval: .milliseconds(20))
-        ) { loop in
-            let inbox = try CompletionInbox()
-            loop.watch(fd: inbox.fileDescriptor)
-            return try WorkerHandler(loop: loop, options: options, registry: registry, inbox: inbox, logger: logger)
-        }
+        let thread: SocketThread<WorkerHandler>
         do {
+            thread = try SocketThread<WorkerHandler>(
+                context: context, configuration: .init(queueCapacity: 64, tickInterval: .milliseconds(20))
+            ) { loop in
+                let inbox = try CompletionInbox()
+                loop.watch(fd: inbox.fileDescriptor)
+                return try WorkerHandler(loop: loop, options: options, registry: registry, inbox: inbox, logger: logger)
+            }
             try thread.start()
         } catch {
             await context.terminateOffPool()
-            throw error
+            throw WorkerError.startFailed(cause: error)
         }
         logger.info("worker.started", metadata: ["coordinator": "\(options.coordinator)", "slots": "\(options.slots)"])
         await withTaskCancellationHandler {
@@ -45,12 +47,7 @@ public final class WorkerService: Service {
         // Sockets are closed by now; terminating the context off the cooperative pool cannot hang.
         await context.terminateOffPool()
         if let failure {
-            throw WorkerError(message: "worker loop ended: \(failure)")
+            throw WorkerError.loopFailed(cause: failure)
         }
     }
-}
-
-public struct WorkerError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }

@@ -1,4 +1,5 @@
 import CZeroMQ
+import NativeThreads
 import Synchronization
 
 /// One libzmq context per process (`inproc://` endpoints, including the ZAP handler, only connect
@@ -55,18 +56,11 @@ public final class ZMQContext: @unchecked Sendable {
     /// ``terminate()`` on a dedicated thread, so async code (a `Service.run()`) can await it without
     /// parking a cooperative thread for the linger period.
     public func terminateOffPool() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            do {
-                let thread = try NativeThread.start {
-                    self.terminate()
-                    c.resume()
-                }
-                thread.detach()
-            } catch {
-                // No thread available: terminate here rather than leak the context.
-                terminate()
-                c.resume()
-            }
+        do {
+            try await runOffPool { self.terminate() }
+        } catch {
+            // No thread available: terminate here rather than leak the context.
+            terminate()
         }
     }
 

@@ -1,3 +1,4 @@
+import NativeThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -100,7 +101,7 @@ public final class SocketThread<Handler: SocketLoopHandler>: Sendable {
             state.withLock { $0.thread = thread }
         } catch {
             state.withLock { $0.phase = .stopped }
-            throw error
+            throw ZMQError(code: error.code, operation: "pthread_create")
         }
     }
 

@@ -97,7 +97,8 @@ struct Simulation {
         remaining = params.jobs
         core = CoordinatorCore(config: c, seed: params.seed)
         for i in 0..<params.workers {
-            workers.append(SimWorker(name: "w\(i)", slots: 1 + i % 4, tags: i < 2 ? ["gpu"] : []))
+            workers.append(SimWorker(name: "w\(i)", slots: 1 + i % 4, tags: i < 2 ? ["gpu"] : [],
+                                     seed: params.seed &* 31 &+ UInt64(i)))
         }
         startCoordinator()
     }
@@ -144,9 +145,7 @@ struct Simulation {
                 guard let i = workers.firstIndex(where: { $0.peer == peer }) else { continue }
                 switch workers[i].status {
                 case .up:
-                    let specs = journaledSpecs
-                    workers[i].receive(m, now: now, jobSpec: { Int($0) <= specs.count ? specs[Int($0) - 1] : nil },
-                                       net: &net, rng: &rng)
+                    workers[i].receive(m, now: now, net: &net, rng: &rng)
                 case .paused(let until):
                     net.schedule(p.packet, at: until) // buffered in the socket until it resumes
                 case .down:
@@ -301,7 +300,7 @@ struct Simulation {
         }
         if chaos {
             // A poison pill: a job that takes its worker down with it now and then.
-            let pill = workers[i].running.keys.contains { l in
+            let pill = workers[i].runningLeases.contains { l in
                 Int(l.jobID) <= journaledSpecs.count && journaledSpecs[Int(l.jobID) - 1].params["crash"] == "1"
             }
             if rng.chance(0.0015) || (pill && rng.chance(0.15)) {
@@ -326,7 +325,7 @@ struct Simulation {
             }
         }
         var conn = nextConn
-        workers[i].step(now: now, heartbeatMs: config.heartbeatMs, connID: { conn += 1; return conn }, net: &net, rng: &rng)
+        workers[i].step(now: now, connID: { conn += 1; return conn }, net: &net, rng: &rng)
         nextConn = conn
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NativeThreads
 import Synchronization
 import Testing
 
@@ -80,7 +81,7 @@ func drover(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> 
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let outData = Reader(out.fileHandleForReading), errData = Reader(err.fileHandleForReading)
+    let outData = try Reader(out.fileHandleForReading), errData = try Reader(err.fileHandleForReading)
     let deadline = ContinuousClock.now + timeout
     while process.isRunning, ContinuousClock.now < deadline { usleep(2_000) }
     if process.isRunning {
@@ -98,11 +99,11 @@ final class Reader: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
+    init(_ handle: FileHandle) throws {
+        try NativeThread.start { [self] in
             data = handle.readDataToEndOfFile()
             done.signal()
-        }
+        }.detach()
     }
 
     func text() -> String {

@@ -17,9 +17,10 @@ public struct GBDTTrainer: Sendable {
     public init() {}
 
     /// Fits on `x` with targets `y` (0/1 for `.binaryLogLoss`). `initial` warm-starts: its
-    /// trees are kept and `trees` more are added on top of its scores.
+    /// trees are kept and `trees` more are added on top of its scores. `cancellation` is checked
+    /// before each boosting round.
     public func fit(_ x: FeatureMatrix, targets y: [Double], objective: GBDTObjective,
-                    initial: GBDTModel? = nil) -> GBDTModel {
+                    initial: GBDTModel? = nil, cancellation: CancellationToken? = nil) throws(Cancelled) -> GBDTModel {
         let n = x.rowCount
         let data = BinnedData(x, maxBins: maxBins, threads: threads)
         let shardList = Shard.partition(rowCount: n, count: shards)
@@ -44,6 +45,7 @@ public struct GBDTTrainer: Sendable {
                                 finder: SplitFinder(lambda: l2, minDataInLeaf: max(1, minDataInLeaf)),
                                 learningRate: learningRate, threads: threads)
         for t in 0..<trees {
+            try cancellation?.check()
             ParallelShards.forEach(shardList.count, threads: grower.threads(for: n)) { s in
                 y.withUnsafeBufferPointer { yv in
                     for r in shardList[s].rows {

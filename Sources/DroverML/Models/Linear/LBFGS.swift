@@ -23,14 +23,17 @@ public struct LBFGS: Sendable {
         public var converged: Bool
     }
 
-    /// Minimises `f` (returning value and gradient) from `x0`.
-    public func minimize(_ x0: [Double], _ f: ([Double]) -> (Double, [Double])) -> Result {
+    /// Minimises `f` (returning value and gradient) from `x0`; `cancellation` is checked before
+    /// each iteration.
+    public func minimize(_ x0: [Double], cancellation: CancellationToken? = nil,
+                         _ f: ([Double]) -> (Double, [Double])) throws(Cancelled) -> Result {
         var x = x0
         var (fx, g) = f(x)
         var evaluations = 1
         var s: [[Double]] = [], y: [[Double]] = [], rho: [Double] = []
         var iteration = 0
         while iteration < maxIterations {
+            try cancellation?.check()
             if maxAbs(g) <= gradientTolerance {
                 return Result(x: x, value: fx, iterations: iteration, evaluations: evaluations, converged: true)
             }

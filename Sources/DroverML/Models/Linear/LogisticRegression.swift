@@ -28,9 +28,9 @@ public struct LogisticRegressionTrainer: Sendable {
     }
 
     /// Fits on `x` with class-index `labels` (0..<classCount). `initial` warm-starts from an
-    /// earlier model of the same shape.
-    public func fit(_ x: FeatureMatrix, labels: [Double], classCount: Int,
-                    initial: LinearWeights? = nil) -> (LinearWeights, LBFGS.Result) {
+    /// earlier model of the same shape. `cancellation` is checked before each L-BFGS iteration.
+    public func fit(_ x: FeatureMatrix, labels: [Double], classCount: Int, initial: LinearWeights? = nil,
+                    cancellation: CancellationToken? = nil) throws(Cancelled) -> (LinearWeights, LBFGS.Result) {
         BLAS.useSingleThread()
         let d = x.featureCount
         let k = classCount <= 2 ? 1 : classCount
@@ -41,7 +41,7 @@ public struct LogisticRegressionTrainer: Sendable {
         let l2 = self.l2
         var optimizer = LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)
         optimizer.memory = 10
-        let result = optimizer.minimize(start.flat) { flat in
+        let result = try optimizer.minimize(start.flat, cancellation: cancellation) { flat in
             let w = LinearWeights(flat: flat, featureCount: d, outputs: k)
             let p = gradient(x, labels: labels, weights: w, shards: list)
             var value = p.loss

@@ -1,9 +1,12 @@
 import Foundation
 
 /// Trains a model on a table: checks the columns, splits off the holdout, fits the feature
-/// transform on the training rows, fits the model and scores the holdout.
+/// transform on the training rows, fits the model and scores the holdout. `cancellation` is checked
+/// between the steps and inside the fits (boosting rounds, L-BFGS iterations); when tripped,
+/// training stops with `Cancelled`.
 public enum ModelTrainer {
-    public static func train(_ table: Table, source: String, options o: TrainingOptions) throws -> ModelFile {
+    public static func train(_ table: Table, source: String, options o: TrainingOptions,
+                             cancellation: CancellationToken? = nil) throws -> ModelFile {
         let started = Date()
         let names = table.columnNames
         guard let labelColumn = table.column(named: o.label) else {
@@ -50,7 +53,9 @@ public enum ModelTrainer {
         let transform = try warm?.transform ?? FeatureTransform.fit(
             table, columns: featureNames, rows: trainRows,
             options: o.kind == .gbdt ? .trees : .linear, source: source)
+        try cancellation?.check()
         let x = transform.apply(table, rows: trainRows)
+        try cancellation?.check()
 
         var params = TrainingParameters(seed: o.seed, holdoutModulo: o.holdoutModulo, excluded: o.exclude)
         var linear: LinearWeights?
@@ -67,7 +72,8 @@ public enum ModelTrainer {
             params.maxIterations = o.maxIterations
             let trainer = LogisticRegressionTrainer(l2: o.l2 ?? 1.0, maxIterations: o.maxIterations,
                                                     tolerance: o.tolerance, shards: o.shards, threads: o.threads)
-            let (w, result) = trainer.fit(x, labels: targets, classCount: label.classes.count, initial: warm?.linear)
+            let (w, result) = try trainer.fit(x, labels: targets, classCount: label.classes.count, initial: warm?.linear,
+                                              cancellation: cancellation)
             linear = w
             iterations = result.iterations
             converged = result.converged
@@ -85,10 +91,11 @@ public enum ModelTrainer {
             (params.trees, params.leaves, params.learningRate) = (o.trees, o.leaves, o.learningRate)
             (params.maxBins, params.minDataInLeaf, params.l2) = (o.maxBins, o.minDataInLeaf, trainer.l2)
             params.warmStartTrees = warm?.gbdt?.trees.count
-            gbdt = trainer.fit(x, targets: targets, objective: label.task == .regression ? .squaredError : .binaryLogLoss,
-                               initial: warm?.gbdt)
+            gbdt = try trainer.fit(x, targets: targets, objective: label.task == .regression ? .squaredError : .binaryLogLoss,
+                                   initial: warm?.gbdt, cancellation: cancellation)
         }
 
+        try cancellation?.check()
         let info = TrainingInfo(
             source: source, trainingRows: trainRows.count, holdoutRows: holdoutRows.count,
             droppedRowsMissingLabel: dropped,
