@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
         .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
+        .testTarget(name: "DroverWorkerTests", dependencies: ["DroverWorker", "DroverCore", "DroverML", "DroverProtocol"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
         ], swiftSettings: strict),
