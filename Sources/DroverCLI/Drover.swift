@@ -23,6 +23,8 @@ public struct Drover: AsyncParsableCommand {
             // ML (one step at a time)
             DataCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+            // MLOps records
+            RunsCommand.self, ModelsCommand.self, LineageCommand.self,
         ]
     )
 

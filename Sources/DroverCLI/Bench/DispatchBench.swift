@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
           drover bench load --jobs 100000        # 200 simulated workers, bounded queue, journal audit
         """,
         subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self,
-                      BenchMLModels.self])
+                      BenchMLModels.self, TrackingBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

@@ -1,0 +1,101 @@
+import GRDB
+
+/// The metadata store's schema: append-only, named migrations (STYLE.md #13). Never edit a
+/// registered migration; add a new one. `PRAGMA user_version`-style versioning is GRDB's
+/// `grdb_migrations` table, read by `MetadataStore.schemaVersion`.
+enum MetadataSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-tracking") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY,
+                    pipeline TEXT NOT NULL,
+                    status TEXT NOT NULL,            -- running | succeeded | failed | rejected | cancelled
+                    started_at REAL NOT NULL,        -- unix seconds
+                    finished_at REAL,
+                    code_version TEXT,
+                    spec_digest TEXT,
+                    message TEXT
+                );
+                CREATE INDEX runs_by_pipeline ON runs(pipeline, started_at);
+
+                CREATE TABLE steps (
+                    run_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,              -- validate | features | train | evaluate | promote | …
+                    status TEXT NOT NULL,            -- running | succeeded | failed | skipped | cached
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    cache_hit INTEGER NOT NULL DEFAULT 0,
+                    cache_key TEXT,
+                    cache_reason TEXT,
+                    message TEXT,
+                    PRIMARY KEY (run_id, name)
+                );
+
+                CREATE TABLE job_attempts (
+                    run_id TEXT NOT NULL,
+                    step TEXT NOT NULL,
+                    job_id INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    shard INTEGER,
+                    worker TEXT,
+                    status TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    message TEXT,
+                    PRIMARY KEY (job_id, attempt)
+                );
+                CREATE INDEX job_attempts_by_step ON job_attempts(run_id, step);
+
+                CREATE TABLE params (
+                    run_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (run_id, key)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE metrics (
+                    run_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    step INTEGER NOT NULL DEFAULT 0,
+                    timestamp REAL NOT NULL,
+                    source TEXT NOT NULL DEFAULT ''   -- which step (or model) produced it
+                );
+                CREATE INDEX metrics_by_run ON metrics(run_id, key, step);
+
+                CREATE TABLE artifacts (
+                    digest TEXT PRIMARY KEY,         -- sha256:<64 hex>
+                    size INTEGER NOT NULL,
+                    kind TEXT NOT NULL,              -- span | features | model | statistics | report | …
+                    name TEXT NOT NULL DEFAULT '',
+                    created_at REAL NOT NULL
+                );
+
+                CREATE TABLE lineage (
+                    run_id TEXT NOT NULL,
+                    step TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    direction TEXT NOT NULL,         -- read | wrote
+                    at REAL NOT NULL,
+                    PRIMARY KEY (run_id, step, digest, direction)
+                ) WITHOUT ROWID;
+                CREATE INDEX lineage_by_digest ON lineage(digest, direction);
+
+                CREATE TABLE dataset_spans (
+                    dataset TEXT NOT NULL,
+                    span INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    rows INTEGER NOT NULL,
+                    schema_digest TEXT,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (dataset, span)
+                );
+                """)
+        }
+        RegistrySchema.register(in: &m)
+        return m
+    }
+}
