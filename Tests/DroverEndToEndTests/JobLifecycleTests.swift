@@ -96,7 +96,7 @@ struct JobLifecycleTests {
     @Test("every command has --help with an example")
     func helpHasExamples() throws {
         let commands = ["demo", "up", "coordinator", "worker", "submit", "status", "jobs", "workers", "cancel", "release",
-                        "bench", "keys", "data", "train", "evaluate", "predict"]
+                        "bench", "keys", "data", "train", "evaluate", "predict", "models", "runs", "lineage"]
         for command in commands {
             let r = try drover([command, "--help"])
             #expect(r.status == 0)
