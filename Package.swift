@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C shims: only a module map and a header each.
@@ -34,6 +35,8 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
+        .target(name: "DroverArtifacts", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         .target(name: "DroverCoordinator", dependencies: [
             "DroverCore", "DroverStore", "DroverProtocol", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
@@ -41,12 +44,12 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "DroverClient", dependencies: ["DroverProtocol", "ZeroMQ"], swiftSettings: strict),
         .target(name: "DroverWorker", dependencies: [
-            "DroverCore", "DroverML", "DroverProtocol", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverCore", "DroverML", "DroverProtocol", "NativeThreads", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
         .testTarget(name: "DroverWorkerTests", dependencies: ["DroverWorker", "DroverCore", "DroverML", "DroverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
         ], swiftSettings: strict),

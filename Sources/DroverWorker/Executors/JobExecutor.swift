@@ -1,7 +1,8 @@
+import DroverArtifacts
 import DroverML
 import DroverProtocol
 
-/// What an executor gets: the attempt's identity, its parameters and its cancellation token.
+/// What an executor gets: the attempt's identity, its parameters, its cancellation token and the artifacts.
 public struct JobContext: Sendable {
     public var jobID: JobID
     public var attempt: UInt32
@@ -11,14 +12,27 @@ public struct JobContext: Sendable {
     /// thread of its own must check it (task cancellation does not reach it): the attempt's slot
     /// stays taken until the executor returns.
     public var cancellation: CancellationToken
+    /// Inputs by digest and outputs as uploads (the coordinator's artifact server through this
+    /// worker's cache; `UnavailableArtifacts` when none is configured).
+    public var artifacts: any ArtifactAccess
 
     public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String],
-                cancellation: CancellationToken = CancellationToken()) {
+                cancellation: CancellationToken = CancellationToken(),
+                artifacts: any ArtifactAccess = UnavailableArtifacts()) {
         self.jobID = jobID
         self.attempt = attempt
         self.kind = kind
         self.params = params
         self.cancellation = cancellation
+        self.artifacts = artifacts
+    }
+
+    /// A required parameter naming an artifact (`sha256:<64 hex>:<size>`), or an error naming it.
+    public func requireArtifact(_ name: String) throws -> ArtifactRef {
+        let text = try require(name)
+        do { return try ArtifactRef(parsing: text) } catch {
+            throw JobFailure("job parameter '\(name)' (kind \(kind)): \(error)")
+        }
     }
 
     /// A required parameter, or an error naming it.

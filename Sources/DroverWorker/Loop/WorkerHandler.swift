@@ -130,7 +130,7 @@ final class WorkerHandler: SocketLoopHandler {
         }
         let cancellation = CancellationToken()
         let context = JobContext(jobID: a.jobID, attempt: a.attempt, kind: a.kind, params: a.params,
-                                 cancellation: cancellation)
+                                 cancellation: cancellation, artifacts: options.artifacts)
         if executor.isImmediate {
             do {
                 return AttemptResult(lease: a.lease, outcome: .succeeded, metrics: try executor.runImmediately(context))

@@ -1,3 +1,4 @@
+import DroverArtifacts
 import DroverCore
 import Foundation
 import ZeroMQ
@@ -25,6 +26,8 @@ public struct WorkerOptions: Sendable {
     public var reconnectMaxMs: Int64 = 32_000
     /// CURVE keys (this worker's pair and the coordinator's public key); `nil` = plaintext.
     public var curve: CurveClientKeys?
+    /// How jobs reach artifacts (`JobContext.artifacts`); the CLI sets the HTTP-backed cache.
+    public var artifacts: any ArtifactAccess = UnavailableArtifacts()
 
     public init(coordinator: String, name: String? = nil, slots: Int = 4, prefetch: Int? = nil, tags: [String] = [],
                 drainGraceMs: Int64 = 10_000, curve: CurveClientKeys? = nil) {
