@@ -2,20 +2,6 @@ import Foundation
 import Testing
 @testable import DroverML
 
-/// The shared datasets live next to the repository: `<repo>/../shared/data` in CI; a git
-/// worktree under `<root>/wt/<name>` finds them at `<root>/shared/data`.
-enum SharedData {
-    static let directory: String = {
-        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3) // DataCSVTests.swift, DroverMLTests, Tests
-        let repo = parts.joined(separator: "/")
-        let candidates = [repo + "/../shared/data", repo + "/../../shared/data"]
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/taxi.csv") } ?? candidates[0]
-    }()
-
-    static func path(_ name: String) -> String { directory + "/" + name }
-}
-
 func csv(_ text: String, _ options: CSVOptions = .init()) throws -> Table {
     try CSVReader.read(data: Array(text.utf8), source: "test.csv", options: options)
 }
@@ -105,8 +91,8 @@ private func dataError(_ body: () throws -> Table) -> DataError? {
     }
 }
 
-@Test func readsTheSharedTaxiData() throws {
-    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+@Test func readsTheTaxiFixture() throws {
+    let table = try CSVReader.read(path: Fixtures.path("taxi.csv"))
     #expect(table.rowCount == 10_000)
     #expect(table.columnNames == ["distance", "company", "local", "dow", "month", "hour", "tip"])
     #expect(table.columns.map(\.type) == [.numeric, .categorical, .boolean, .categorical, .categorical, .numeric, .boolean])

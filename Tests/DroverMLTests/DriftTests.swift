@@ -110,7 +110,7 @@ private let currentSample = (0..<120).map { Double(($0 * 53) % 89) * 0.12 + 0.5 
 }
 
 @Test func taxiDriftBetweenJanuaryAndAprilIsMeasured() throws {
-    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+    let table = try CSVReader.read(path: Fixtures.path("taxi.csv"))
     let (january, april) = (try monthRows(table, month: "Jan"), try monthRows(table, month: "Apr"))
     var options = DriftOptions()
     options.excluded = ["month"]

@@ -1,23 +1,12 @@
 import Foundation
 @testable import DroverML
 
-/// Shared datasets and small in-memory tables for model tests.
+/// The fixture datasets and small in-memory tables for model tests.
 enum ModelTestData {
-    /// `<repo>/../shared/data` in CI; a git worktree under `<root>/wt/<name>` finds them at
-    /// `<root>/shared/data`.
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/DroverMLTests/<file> → repo
-        let candidates = [url.path + "/../shared/data", url.path + "/../../shared/data"]
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
-    }()
-
-    static func path(_ name: String) -> String { directory + "/" + name }
-
     static func table(_ name: String, label: String? = nil) throws -> Table {
         var options = CSVOptions()
         if let label { options.columnTypes = [label: .categorical] }
-        return try CSVReader.read(path: path(name), options: options)
+        return try CSVReader.read(path: Fixtures.path(name), options: options)
     }
 
     /// A small mixed table: numeric with a missing value, categorical, and a 0/1 label.

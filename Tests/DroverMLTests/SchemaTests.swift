@@ -7,7 +7,7 @@ private func schemaError(_ json: String) -> DataError? {
 }
 
 @Test func schemaInferredFromJanuaryFlagsNothingOnJanuary() throws {
-    let january = try monthRows(CSVReader.read(path: SharedData.path("taxi.csv")), month: "Jan")
+    let january = try monthRows(CSVReader.read(path: Fixtures.path("taxi.csv")), month: "Jan")
     let stats = DatasetStatistics.compute(january)
     let schema = Schema.infer(from: stats)
     #expect(DataValidator.validate(stats, schema: schema).isEmpty)
@@ -19,7 +19,7 @@ private func schemaError(_ json: String) -> DataError? {
 }
 
 @Test func schemaFromJanuaryFlagsAprilMonthAsUnexpected() throws {
-    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+    let table = try CSVReader.read(path: Fixtures.path("taxi.csv"))
     let schema = Schema.infer(from: DatasetStatistics.compute(try monthRows(table, month: "Jan")))
     let anomalies = DataValidator.validate(DatasetStatistics.compute(try monthRows(table, month: "Apr")), schema: schema)
     let month = anomalies.first { $0.column == "month" }

@@ -7,7 +7,7 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
 }
 
 @Test func shardedStatisticsEqualSinglePassOnDiamonds() throws {
-    let table = try CSVReader.read(path: SharedData.path("diamonds.csv"))
+    let table = try CSVReader.read(path: Fixtures.path("diamonds.csv"))
     let n = table.rowCount
     let whole = DatasetStatistics.compute(table)
     let cuts = [0, n / 3, 2 * n / 3, n]
@@ -41,7 +41,7 @@ private func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool
 }
 
 @Test func statisticsRoundTripThroughJSON() throws {
-    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+    let table = try CSVReader.read(path: Fixtures.path("taxi.csv"))
     let stats = DatasetStatistics.compute(table)
     let data = try JSONEncoder().encode(stats)
     let decoded = try JSONDecoder().decode(DatasetStatistics.self, from: data)
@@ -135,7 +135,7 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
 }
 
 @Test func shardsReadWithRowRangesMergeToTheWholeFile() throws {
-    let path = SharedData.path("taxi.csv")
+    let path = Fixtures.path("taxi.csv")
     let whole = try CSVReader.read(path: path)
     let types = Dictionary(uniqueKeysWithValues: whole.columns.map { ($0.name, $0.type) })
     let cuts = [0, 3333, 6666, 10_000]
@@ -154,7 +154,7 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
 }
 
 @Test func statisticsEncodeToTheSameBytesEveryTime() throws {
-    let table = try CSVReader.read(path: SharedData.path("taxi.csv"))
+    let table = try CSVReader.read(path: Fixtures.path("taxi.csv"))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let a = try encoder.encode(DatasetStatistics.compute(table))

@@ -1,7 +1,7 @@
 import Testing
 @testable import DroverML
 
-/// Quality on the shared datasets with the anchor holdout split (row i is test iff i % 5 == 4).
+/// Quality on the fixture datasets with the anchor holdout split (row i is test iff i % 5 == 4).
 struct TrainQualityTests {
     @Test func logisticRegressionOnBreastCancerReaches98PercentAccuracy() throws {
         let table = try ModelTestData.table("breast_cancer.csv", label: "is_benign")
