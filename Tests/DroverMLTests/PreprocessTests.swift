@@ -55,7 +55,7 @@ struct PreprocessTests {
             try FeatureTransform.fit(t, columns: ["empty"], options: .linear, source: "d.csv")
         } throws: { error in
             let m = (error as? ModelError)?.description ?? ""
-            return m.contains("'empty'") && m.contains("d.csv") && m.contains("--exclude empty")
+            return m.contains("'empty'") && m.contains("d.csv") && m.contains("exclude=empty")
         }
     }
 }

@@ -23,7 +23,7 @@ struct TrainErrorTests {
         var o = TrainingOptions(kind: .ridge, label: "z")
         o.exclude = ["nope"]
         let m = message(o)
-        #expect(m.contains("--exclude") && m.contains("'nope'"))
+        #expect(m.contains("exclude") && m.contains("'nope'"))
     }
 
     @Test func labelWithOneClassIsAnError() {

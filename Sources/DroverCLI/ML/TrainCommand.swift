@@ -25,41 +25,44 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The column to predict.")
     var label: String
 
-    @Option(help: "logistic | linear | ridge | gbdt.")
-    var model: String = "gbdt"
+    @Option(help: "logistic | linear | ridge | gbdt (default gbdt).")
+    var model: String?
 
     @Option(help: "Where to write the model file.")
     var out: String
 
     @Option(help: "Hold out rows with index i % K == K-1 and report metrics on them.")
-    var holdoutModulo: Int?
+    var holdoutModulo: String?
 
     @Option(help: "Comma-separated columns not to use as features (e.g. id,notes).")
     var exclude: String?
 
-    @Option(help: "Random seed (recorded in the model; training is deterministic).")
-    var seed: UInt64 = 0
+    @Option(help: "Random seed (recorded in the model; training is deterministic; default 0).")
+    var seed: String?
 
-    @Option(help: "GBDT: number of trees.")
-    var trees: Int = 100
+    @Option(help: "GBDT: number of trees (default 100).")
+    var trees: String?
 
-    @Option(help: "GBDT: maximum leaves per tree.")
-    var leaves: Int = 31
+    @Option(help: "GBDT: maximum leaves per tree (default 31).")
+    var leaves: String?
 
-    @Option(help: "GBDT: learning rate (shrinkage).")
-    var learningRate: Double = 0.1
+    @Option(help: "GBDT: learning rate (shrinkage; default 0.1).")
+    var learningRate: String?
 
-    @Option(help: "GBDT: maximum bins per feature (2...256).")
-    var maxBins: Int = 255
+    @Option(help: "GBDT: maximum bins per feature (2...256; default 255).")
+    var maxBins: String?
 
-    @Option(help: "GBDT: minimum rows per leaf.")
-    var minDataInLeaf: Int = 20
+    @Option(help: "GBDT: minimum rows per leaf (default 20).")
+    var minDataInLeaf: String?
 
     @Option(help: "L2 penalty: logistic 1/C (default 1), ridge alpha (default 1), gbdt leaf lambda (default 0).")
-    var l2: Double?
+    var l2: String?
 
-    @Option(help: "Logistic regression: maximum L-BFGS iterations.")
-    var maxIterations: Int = 100
+    @Option(help: "Logistic regression: maximum L-BFGS iterations (default 100).")
+    var maxIterations: String?
+
+    @Option(help: "Threads to train with (default: one per core of this machine).")
+    var threads: String?
 
     @Option(help: "Continue from an earlier model of the same kind (gbdt adds trees; linear starts from its weights).")
     var warmStart: String?
@@ -67,46 +70,31 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
-    /// Option checks, thrown as `CLIError.input` so bad values exit 2 like all bad input.
-    func checkOptions() throws {
-        guard ModelKind(rawValue: model) != nil else {
-            throw CLIError.input("unknown --model '\(model)'", hint: "use one of: logistic, linear, ridge, gbdt")
-        }
-        if let k = holdoutModulo, k < 2 { throw CLIError.input("--holdout-modulo must be at least 2 (got \(k))") }
-        if trees < 1 || leaves < 2 { throw CLIError.input("--trees must be at least 1 and --leaves at least 2") }
-        if !(learningRate > 0) { throw CLIError.input("--learning-rate must be positive (got \(learningRate))") }
-        if let l2, !(l2 >= 0) { throw CLIError.input("--l2 must not be negative (got \(l2))") }
-        if maxBins < 2 || maxBins > 256 { throw CLIError.input("--max-bins must be in 2...256 (got \(maxBins))") }
-        if minDataInLeaf < 1 || maxIterations < 1 {
-            throw CLIError.input("--min-data-in-leaf and --max-iterations must be at least 1")
-        }
+    /// The flags as `train` job parameters: one parser (`TrainingOptions(params:)`) checks both.
+    var parameters: [String: String] {
+        let given: [(String, String?)] = [
+            ("label", label), ("model", model), ("holdout_modulo", holdoutModulo), ("exclude", exclude),
+            ("seed", seed), ("trees", trees), ("leaves", leaves), ("learning_rate", learningRate),
+            ("max_bins", maxBins), ("min_data_in_leaf", minDataInLeaf), ("l2", l2),
+            ("max_iterations", maxIterations), ("threads", threads),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } })
     }
 
     func run() async throws {
         try await TrainSupport.run {
-            try checkOptions()
-            var options = TrainingOptions(kind: ModelKind(rawValue: model)!, label: label)
-            options.exclude = TrainSupport.parseList(exclude)
-            options.holdoutModulo = holdoutModulo
-            options.seed = seed
-            options.l2 = l2
-            options.trees = trees
-            options.leaves = leaves
-            options.learningRate = learningRate
-            options.maxBins = maxBins
-            options.minDataInLeaf = minDataInLeaf
-            options.maxIterations = maxIterations
+            var options = try TrainingOptions(params: parameters, spelling: .cliFlag)
             options.progress = TrainProgress.reporter(enabled: !json)
             if let warmStart { options.warmStart = try ModelFile.read(path: warmStart) }
 
             let table = try TrainSupport.readTable(data, label: label, labelRequired: true)
             let trained = try ModelTrainer.train(table, source: data, options: options)
             try trained.write(to: out)
-            try report(trained)
+            try report(trained, holdoutModulo: options.holdoutModulo)
         }
     }
 
-    private func report(_ m: ModelFile) throws {
+    private func report(_ m: ModelFile, holdoutModulo: Int?) throws {
         if json {
             struct Result: Encodable {
                 var model: String, kind: String, task: String, classes: [String]

@@ -115,7 +115,8 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
     /// Throws when a column has no values at all in those rows.
     public static func fit(
         _ table: Table, columns: [String], rows: [Int]? = nil,
-        options: FeatureTransformOptions, source: String = "the training data"
+        options: FeatureTransformOptions, source: String = "the training data",
+        spelling: OptionSpelling = .jobParameter
     ) throws -> FeatureTransform {
         let rowList = rows ?? Array(0..<table.rowCount)
         var steps: [Step] = []
@@ -126,26 +127,26 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
             }
             switch column.type {
             case .numeric, .boolean:
-                steps.append(.numeric(try fitNumeric(column, rows: rowList, options: options, source: source)))
+                steps.append(.numeric(try fitNumeric(column, rows: rowList, options: options, source: source, spelling: spelling)))
             case .categorical:
-                steps.append(.categorical(try fitCategorical(column, rows: rowList, options: options, source: source)))
+                steps.append(.categorical(try fitCategorical(column, rows: rowList, options: options, source: source, spelling: spelling)))
             }
         }
         return FeatureTransform(steps: steps, options: options)
     }
 
-    private static func allMissing(_ name: String, _ n: Int, _ source: String) -> ModelError {
+    private static func allMissing(_ name: String, _ n: Int, _ source: String, _ spelling: OptionSpelling) -> ModelError {
         .input("column '\(name)' in \(source) has no values: all \(n) training rows are missing",
-               hint: "drop it with --exclude \(name)")
+               hint: "drop it with \(spelling.setting("exclude", name))")
     }
 
     private static func fitNumeric(_ c: Column, rows: [Int], options: FeatureTransformOptions,
-                                   source: String) throws -> NumericStep {
+                                   source: String, spelling: OptionSpelling) throws -> NumericStep {
         var sum = 0.0, count = 0
         c.numbers.withUnsafeBufferPointer { v in
             for r in rows where !v[r].isNaN { sum += v[r]; count += 1 }
         }
-        guard count > 0 else { throw allMissing(c.name, rows.count, source) }
+        guard count > 0 else { throw allMissing(c.name, rows.count, source, spelling) }
         let mean = sum / Double(count)
         var fill = mean
         if options.numericImputation == .median {
@@ -170,14 +171,14 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
     }
 
     private static func fitCategorical(_ c: Column, rows: [Int], options: FeatureTransformOptions,
-                                       source: String) throws -> CategoricalStep {
+                                       source: String, spelling: OptionSpelling) throws -> CategoricalStep {
         var counts = [Int](repeating: 0, count: c.categories.count)
         var missing = 0
         for r in rows {
             let code = Int(c.codes[r])
             if code < 0 { missing += 1 } else { counts[code] += 1 }
         }
-        guard missing < rows.count else { throw allMissing(c.name, rows.count, source) }
+        guard missing < rows.count else { throw allMissing(c.name, rows.count, source, spelling) }
         // Levels: the categories present in the training rows, sorted for a stable order.
         var levels = c.categories.indices.filter { counts[$0] > 0 }.map { c.categories[$0] }.sorted()
         let fill: Int

@@ -4,30 +4,31 @@ import NativeThreads
 
 /// `train`: fits a built-in model on a CSV and writes the model file.
 ///
-/// Parameters: `data` (CSV path), `label`, `model` (gbdt, logistic, linear, ridge; default gbdt),
-/// `out` (model path, written only when the attempt succeeds: see `AttemptOutput`), optional `holdout_modulo`, `exclude` (comma list), `seed`, `trees`,
-/// `learning_rate`. Metrics: the holdout metrics (accuracy, roc_auc, rmse, …), `train_rows`,
-/// `holdout_rows`, `seconds`. Cancellation is checked between CSV chunks, boosting rounds and
-/// L-BFGS iterations.
+/// Parameters: `data` (CSV path), `out` (model path), and the training options of
+/// `TrainingOptions(params:)` (`label`, `model`, `holdout_modulo`, `exclude`, `seed`, `trees`,
+/// `leaves`, `learning_rate`, `max_bins`, `min_data_in_leaf`, `l2`, `max_iterations`, `threads`).
+/// A bad or unknown parameter fails the job with a message naming it. `out` is written only when
+/// the attempt succeeds (see `AttemptOutput`). Metrics: the holdout metrics (accuracy, roc_auc,
+/// rmse, …), `train_rows`, `holdout_rows`, `seconds`. Cancellation is checked between CSV chunks,
+/// boosting rounds and L-BFGS iterations.
 public struct TrainExecutor: JobExecutor {
     public init() {}
     public var kind: String { "train" }
 
+    /// Every parameter a `train` job may carry.
+    public static let parameterNames = ["data", "out"] + TrainingOptions.parameterNames
+
     public func run(_ job: JobContext) async throws -> [String: Double] {
-        let data = try job.require("data"), label = try job.require("label"), out = try job.require("out")
-        let modelName = job.params["model"] ?? "gbdt"
-        guard let model = ModelKind(rawValue: modelName) else {
-            throw JobFailure("train: model '\(modelName)' is unknown; use one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        let data = try job.require("data"), out = try job.require("out")
+        if let unknown = job.params.keys.sorted().first(where: { !Self.parameterNames.contains($0) }) {
+            throw JobFailure("train: job parameter '\(unknown)' is not a train parameter; known: \(Self.parameterNames.joined(separator: ", "))")
         }
-        var options = TrainingOptions(kind: model, label: label)
-        if let k = job.params["holdout_modulo"] {
-            guard let v = Int(k), v >= 2 else { throw JobFailure("train: holdout_modulo must be an integer ≥ 2, got '\(k)'") }
-            options.holdoutModulo = v
+        let options: TrainingOptions
+        do {
+            options = try TrainingOptions(params: job.params, spelling: .jobParameter)
+        } catch let error as ModelError {
+            throw JobFailure("train: \(error)")
         }
-        if let ex = job.params["exclude"], !ex.isEmpty { options.exclude = ex.split(separator: ",").map(String.init) }
-        if let s = job.params["seed"] { options.seed = UInt64(s) ?? 0 }
-        if let t = job.params["trees"], let v = Int(t) { options.trees = v }
-        if let lr = job.params["learning_rate"], let v = Double(lr) { options.learningRate = v }
         let settings = options
         let cancellation = job.cancellation
         let output = AttemptOutput(path: out, jobID: job.jobID, attempt: job.attempt)

@@ -21,7 +21,7 @@ public struct LinearRegressionTrainer: Sendable {
         }.merged()!
     }
 
-    public func fit(_ x: FeatureMatrix, targets: [Double]) throws -> LinearWeights {
+    public func fit(_ x: FeatureMatrix, targets: [Double], spelling: OptionSpelling = .jobParameter) throws -> LinearWeights {
         BLAS.useSingleThread()
         let d = x.featureCount
         let list = Shard.partition(rowCount: x.rowCount, count: shards)
@@ -44,7 +44,7 @@ public struct LinearRegressionTrainer: Sendable {
         for i in 0..<d { a[i + i * d] += jitter }
         guard let w = d == 0 ? [] : Cholesky.solve(a, b, n: d) else {
             throw ModelError(.trainingFailed, "the normal equations are singular",
-                             hint: "use --model ridge, or exclude constant/duplicate columns")
+                             hint: "use \(spelling.setting("model", "ridge")), or exclude constant/duplicate columns")
         }
         var intercept = ybar
         for i in 0..<d { intercept -= mean[i] * w[i] }

@@ -1,9 +1,10 @@
 import Dispatch
+import Foundation
 
 /// Runs one closure per shard on up to `threads` threads and returns the results in shard order.
 public enum ParallelShards {
-    /// Threads used for local shard work by default (the build machine has 2 cores).
-    public static let defaultThreads = 2
+    /// Threads used for local shard work by default: one per active core of this machine.
+    public static let defaultThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     public static func map<T: Sendable>(
         _ count: Int, threads: Int = defaultThreads, _ body: @Sendable (Int) -> T

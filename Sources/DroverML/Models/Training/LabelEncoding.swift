@@ -19,7 +19,7 @@ enum LabelEncoding {
     }
 
     /// The label as a number, or nil when missing; throws when a categorical value is not a number.
-    static func number(_ c: Column, _ row: Int, source: String) throws -> Double? {
+    static func number(_ c: Column, _ row: Int, source: String, spelling: OptionSpelling = .jobParameter) throws -> Double? {
         switch c.type {
         case .numeric, .boolean:
             let v = c.numbers[row]
@@ -29,7 +29,7 @@ enum LabelEncoding {
             guard let v = Double(s.trimmingCharacters(in: .whitespaces)) else {
                 throw ModelError.input(
                     "label '\(c.name)' in \(source) has the non-numeric value '\(s)' (data row \(row)), but the model does regression",
-                    hint: "use --model logistic or --model gbdt to classify text labels")
+                    hint: "use \(spelling.setting("model", "logistic")) or \(spelling.setting("model", "gbdt")) to classify text labels")
             }
             return v
         }

@@ -14,11 +14,11 @@ public enum ModelTrainer {
                                    hint: "the file has columns: \(names.joined(separator: ", "))")
         }
         for name in o.exclude where table.column(named: name) == nil {
-            throw ModelError.input("--exclude names column '\(name)', which is not in \(source)",
+            throw ModelError.input("\(o.spelling.name("exclude")) names column '\(name)', which is not in \(source)",
                                    hint: "the file has columns: \(names.joined(separator: ", "))")
         }
         if let k = o.holdoutModulo, k < 2 {
-            throw ModelError.input("--holdout-modulo must be at least 2 (got \(k))")
+            throw ModelError.input("\(o.spelling.name("holdout_modulo")) must be at least 2 (got \(k))")
         }
         let featureNames = names.filter { $0 != o.label && !o.exclude.contains($0) }
         guard !featureNames.isEmpty else {
@@ -44,15 +44,15 @@ public enum ModelTrainer {
             }
             try warm.signature.check(table, source: source)
         }
-        let label = try warm?.label ?? labelInfo(labelColumn, rows: trainRows, kind: o.kind, source: source)
-        let targets = try encodeTargets(labelColumn, rows: trainRows, label: label, source: source)
+        let label = try warm?.label ?? labelInfo(labelColumn, rows: trainRows, kind: o.kind, source: source, spelling: o.spelling)
+        let targets = try encodeTargets(labelColumn, rows: trainRows, label: label, source: source, spelling: o.spelling)
 
         let signature = warm?.signature ?? InputSignature(columns: featureNames.map {
             ColumnSpec(name: $0, type: table.column(named: $0)!.type)
         })
         let transform = try warm?.transform ?? FeatureTransform.fit(
             table, columns: featureNames, rows: trainRows,
-            options: o.kind == .gbdt ? .trees : .linear, source: source)
+            options: o.kind == .gbdt ? .trees : .linear, source: source, spelling: o.spelling)
         try cancellation?.check()
         let x = transform.apply(table, rows: trainRows)
         try cancellation?.check()
@@ -66,7 +66,7 @@ public enum ModelTrainer {
             let alpha = o.kind == .ridge ? (o.l2 ?? 1.0) : 0
             params.alpha = alpha
             linear = try LinearRegressionTrainer(alpha: alpha, shards: o.shards, threads: o.threads)
-                .fit(x, targets: targets)
+                .fit(x, targets: targets, spelling: o.spelling)
         case .logistic:
             params.l2 = o.l2 ?? 1.0
             params.maxIterations = o.maxIterations
@@ -106,13 +106,14 @@ public enum ModelTrainer {
         model.training.seconds = Date().timeIntervalSince(started)
         if !holdoutRows.isEmpty {
             let xh = transform.apply(table, rows: holdoutRows)
-            let yh = try encodeTargets(labelColumn, rows: holdoutRows, label: label, source: source)
+            let yh = try encodeTargets(labelColumn, rows: holdoutRows, label: label, source: source, spelling: o.spelling)
             model.training.holdoutMetrics = model.metrics(model.predict(features: xh, threads: o.threads), targets: yh)
         }
         return model
     }
 
-    static func labelInfo(_ c: Column, rows: [Int], kind: ModelKind, source: String) throws -> LabelInfo {
+    static func labelInfo(_ c: Column, rows: [Int], kind: ModelKind, source: String,
+                          spelling: OptionSpelling) throws -> LabelInfo {
         switch kind {
         case .linear, .ridge:
             return LabelInfo(name: c.name, task: .regression, classes: [])
@@ -123,7 +124,7 @@ public enum ModelTrainer {
                 guard numeric else {
                     throw ModelError.input(
                         "label '\(c.name)' in \(source) has \(classes.count) classes; gbdt supports binary classification and regression",
-                        hint: "use --model logistic for more than two classes")
+                        hint: "use \(spelling.setting("model", "logistic")) for more than two classes")
                 }
                 return LabelInfo(name: c.name, task: .regression, classes: [])
             }
@@ -136,9 +137,10 @@ public enum ModelTrainer {
         }
     }
 
-    static func encodeTargets(_ c: Column, rows: [Int], label: LabelInfo, source: String) throws -> [Double] {
+    static func encodeTargets(_ c: Column, rows: [Int], label: LabelInfo, source: String,
+                              spelling: OptionSpelling = .jobParameter) throws -> [Double] {
         if label.task == .regression {
-            return try rows.map { try LabelEncoding.number(c, $0, source: source) ?? .nan }
+            return try rows.map { try LabelEncoding.number(c, $0, source: source, spelling: spelling) ?? .nan }
         }
         return try LabelEncoding.classIndices(c, rows: rows, classes: label.classes, source: source)
     }

@@ -15,8 +15,11 @@ public struct TrainingOptions: Sendable {
     public var learningRate = 0.1
     public var maxBins = 255
     public var minDataInLeaf = 20
+    /// Row shards per learner step and the threads that work on them (default: one per core).
     public var shards = ParallelShards.defaultThreads
     public var threads = ParallelShards.defaultThreads
+    /// How errors name options: `--trees` for `drover train`, `job parameter 'trees'` for a job.
+    public var spelling = OptionSpelling.jobParameter
     /// An earlier model to continue from (same kind and inputs).
     public var warmStart: ModelFile?
     /// Called with (step, total) as training progresses (GBDT: trees).
