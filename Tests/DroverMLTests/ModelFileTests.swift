@@ -57,11 +57,31 @@ struct ModelFileTests {
 
     @Test func modelFileRecordsSignatureLabelAndTrainingMetadata() throws {
         let (model, _) = try trained(.logistic)
-        #expect(model.format == "drover-model" && model.formatVersion == 1)
+        #expect(model.format == "drover-model" && model.formatVersion == 2)
         #expect(model.signature.columns.map(\.name) == ["x", "z", "color"])
         #expect(model.signature.columns.map(\.type) == [.numeric, .numeric, .categorical])
         #expect(model.label.name == "label")
         #expect(model.training.trainingRows == 300)
         #expect(model.training.parameters.l2 == 1.0)
+    }
+
+    /// Metric names are snake_case in the model file as in the text report and job metrics;
+    /// a version-1 file (camelCase `rocAUC`, `logLoss`) still reads with the same values.
+    @Test func metricNamesAreSnakeCaseAndOldFilesStillRead() throws {
+        var o = TrainingOptions(kind: .logistic, label: "label")
+        o.holdoutModulo = 5
+        let model = try ModelTrainer.train(ModelTestData.small(rows: 300), source: "memory", options: o)
+        let text = String(decoding: try model.encoded(), as: UTF8.self)
+        #expect(text.contains("\"roc_auc\"") && text.contains("\"log_loss\""))
+        #expect(!text.contains("rocAUC") && !text.contains("logLoss"))
+        #expect(model.training.holdoutMetrics?.items.map(\.0) == ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"])
+
+        let old = text.replacingOccurrences(of: "\"roc_auc\"", with: "\"rocAUC\"")
+            .replacingOccurrences(of: "\"log_loss\"", with: "\"logLoss\"")
+            .replacingOccurrences(of: "\"formatVersion\" : 2", with: "\"formatVersion\" : 1")
+        #expect(old.contains("\"formatVersion\" : 1") && old.contains("rocAUC"))
+        let loaded = try ModelFile.decode(Data(old.utf8), source: "v1.drover")
+        #expect(loaded.training.holdoutMetrics == model.training.holdoutMetrics)
+        #expect(loaded.training.holdoutMetrics?.classification?.rocAUC != nil)
     }
 }

@@ -71,7 +71,7 @@ for _ in range(args.runs):
 for name, key in [("drover logistic", "logistic"), ("drover gbdt", "gbdt")]:
     c = runs[-1][key]["metrics"]["classification"]
     results[name] = (statistics.median(r[key]["trainSeconds"] for r in runs),
-                     statistics.median(r[key]["cpuSeconds"] for r in runs), c["accuracy"], c["rocAUC"])
+                     statistics.median(r[key]["cpuSeconds"] for r in runs), c["accuracy"], c["roc_auc"])
 
 print(f"load average before/after: {load0} / {os.getloadavg()}")
 print(f"{'model':32s} {'fit s':>8s} {'cpu s':>8s} {'accuracy':>9s} {'AUC':>8s}")

@@ -40,6 +40,34 @@ public struct ClassificationMetrics: Codable, Sendable, Equatable {
     }
 }
 
+/// Metric names are snake_case everywhere (text, JSON, job metrics, model files): `roc_auc`,
+/// `log_loss`. Model files written before that used `rocAUC` and `logLoss`; both still read.
+extension ClassificationMetrics {
+    enum CodingKeys: String, CodingKey {
+        case rows, accuracy, precision, recall, f1
+        case rocAUC = "roc_auc", logLoss = "log_loss"
+    }
+
+    private enum LegacyKeys: String, CodingKey { case rocAUC, logLoss }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        rows = try c.decode(Int.self, forKey: .rows)
+        accuracy = try c.decode(Double.self, forKey: .accuracy)
+        precision = try c.decode(Double.self, forKey: .precision)
+        recall = try c.decode(Double.self, forKey: .recall)
+        f1 = try c.decode(Double.self, forKey: .f1)
+        rocAUC = try c.decodeIfPresent(Double.self, forKey: .rocAUC)
+            ?? legacy.decodeIfPresent(Double.self, forKey: .rocAUC)
+        if let v = try c.decodeIfPresent(Double.self, forKey: .logLoss) {
+            logLoss = v
+        } else {
+            logLoss = try legacy.decode(Double.self, forKey: .logLoss)
+        }
+    }
+}
+
 /// Regression quality.
 public struct RegressionMetrics: Codable, Sendable, Equatable {
     public var rows: Int

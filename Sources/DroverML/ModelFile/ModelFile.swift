@@ -55,7 +55,8 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
 /// predict, plus how it was trained. Serialised as one JSON document (docs/model-format.md).
 public struct ModelFile: Codable, Sendable, Equatable {
     public static let formatName = "drover-model"
-    public static let currentVersion = 1
+    /// 2: metric names in snake_case (`roc_auc`, `log_loss`); version 1 files still read.
+    public static let currentVersion = 2
 
     public var format: String
     public var formatVersion: Int
