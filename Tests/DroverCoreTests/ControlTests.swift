@@ -68,13 +68,24 @@ struct ControlTests {
         #expect(e.messages(to: "w1") == [.error(.malformed, "message truncated while reading hello.name")])
     }
 
-    @Test("a malformed client frame is counted and answered with ERROR")
+    @Test("a client frame of another protocol version is counted and answered ERROR unsupportedVersion")
     func malformedClientFrame() {
         var h = Harness()
         h.core.rejectClientFrame(from: client, .unsupportedVersion(9))
         let e = h.flush()
         #expect(h.core.rejectedFrames == 1)
-        guard case .error(0, .malformed, let text) = e.toClients.first?.reply else { Issue.record("expected ERROR"); return }
+        guard case .error(0, .unsupportedVersion, let text) = e.toClients.first?.reply else { Issue.record("expected ERROR 2"); return }
         #expect(text.contains("version 9"))
+    }
+
+    @Test("an unknown command is answered ERROR unknownCommand on either socket")
+    func unknownCommandFrame() {
+        var h = Harness()
+        h.core.rejectWorkerFrame(from: peer("w1"), .unknownCommand(0x81))
+        h.core.rejectClientFrame(from: client, .unknownCommand(0x01))
+        let e = h.flush()
+        #expect(h.core.rejectedFrames == 2)
+        #expect(e.messages(to: "w1") == [.error(.unknownCommand, "unknown command 0x81")])
+        guard case .error(0, .unknownCommand, _) = e.toClients.first?.reply else { Issue.record("expected ERROR 3"); return }
     }
 }

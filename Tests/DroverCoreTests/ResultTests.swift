@@ -49,7 +49,9 @@ struct ResultTests {
         let e = h.result("w1", a.lease, .succeeded)
         #expect(e.journal.isEmpty)
         #expect(e.acks(to: "w1") == [a.lease])
+        #expect(e.messages(to: "w1").contains(.error(.unknownWorker, "no session for this connection; send HELLO")))
         #expect(e.messages(to: "w1").contains(.disconnect(reason: "unknown worker; send HELLO")))
+        #expect(h.core.rejectedFrames == 1)
         #expect(h.state(a.jobID) == .assigned)
         _ = h.result("w2", b.lease, .succeeded)
         #expect(h.finishedRecords(a.jobID).count == 1)
@@ -104,6 +106,7 @@ struct ResultTests {
         let e = h.result("w1", a.lease, .succeeded)
         #expect(h.state(a.jobID) == .succeeded)
         #expect(e.acks(to: "w1") == [a.lease])
+        #expect(e.messages(to: "w1").contains(.error(.unknownWorker, "no session for this connection; send HELLO")))
         #expect(e.messages(to: "w1").contains(.disconnect(reason: "unknown worker; send HELLO")))
     }
 

@@ -38,13 +38,15 @@ struct HostileInputTests {
             Issue.record("expected ERROR for a count larger than the frame")
             return
         }
-        // 4. Garbage, a wrong protocol version and an unknown command.
-        for frame in [[UInt8]("GET / HTTP/1.1\r\n\r\n".utf8), [0x44, 0x52, 9, 0x81], header(0xEE)] {
+        // 4. Garbage, a wrong protocol version and an unknown command, each with its own code.
+        let cases: [([UInt8], ErrorCode)] = [([UInt8]("GET / HTTP/1.1\r\n\r\n".utf8), .malformed),
+                                              ([0x44, 0x52, 9, 0x81], .unsupportedVersion), (header(0xEE), .unknownCommand)]
+        for (frame, expected) in cases {
             guard case .error(_, let code, _) = try request(frame, on: dealer) else {
                 Issue.record("expected ERROR for \(frame.prefix(8))")
                 continue
             }
-            #expect(code == .malformed)
+            #expect(code == expected, "\(frame.prefix(8))")
         }
         // 5. A string map claiming a huge entry count.
         let map = header(0x81) + le64(9) + [0] + le32(1) + le32(4) + Array("noop".utf8) + le32(.max)

@@ -22,14 +22,17 @@ struct RejectionTests {
         let error = try #require(throws: DecodeError.self) { try WorkerMessage.decode(f) }
         #expect(error.description.contains("protocol version 2 is not supported"))
         #expect(error.description.contains("speaks 1"))
+        #expect(error == .unsupportedVersion(2) && error.code == .unsupportedVersion)
     }
 
-    @Test("an unknown command is rejected as an invalid command value")
+    @Test("an unknown command is rejected as unknownCommand (ERROR code 3), other failures as malformed (1)")
     func unknownCommand() {
-        #expect(throws: DecodeError.invalidValue(field: "command", value: 0x7F)) { try WorkerMessage.decode(frame(command: 0x7F)) }
-        #expect(throws: DecodeError.invalidValue(field: "command", value: 0x01)) { try CoordinatorMessage.decode(frame(command: 0x01)) }
-        #expect(throws: DecodeError.invalidValue(field: "command", value: 0x41)) { try ClientRequest.decode(frame(command: 0x41)) }
-        #expect(throws: DecodeError.invalidValue(field: "command", value: 0x00)) { try ClientReply.decode(frame(command: 0x00)) }
+        #expect(throws: DecodeError.unknownCommand(0x7F)) { try WorkerMessage.decode(frame(command: 0x7F)) }
+        #expect(throws: DecodeError.unknownCommand(0x01)) { try CoordinatorMessage.decode(frame(command: 0x01)) }
+        #expect(throws: DecodeError.unknownCommand(0x41)) { try ClientRequest.decode(frame(command: 0x41)) }
+        #expect(throws: DecodeError.unknownCommand(0x00)) { try ClientReply.decode(frame(command: 0x00)) }
+        #expect(DecodeError.unknownCommand(0x7F).code == .unknownCommand)
+        #expect(DecodeError.trailingBytes(1).code == .malformed && DecodeError.badFrames("x").code == .malformed)
     }
 
     @Test("every strict prefix of every valid frame is rejected")

@@ -41,7 +41,7 @@ struct StatusCommand: ParsableCommand {
         let counts = order.map { "\($0) \(s.jobs[$0] ?? 0)" }.joined(separator: "  ")
         Output.line("jobs: \(counts)")
         if s.rejectedFrames + s.discardedResults > 0 {
-            Output.line("protocol: \(s.rejectedFrames) malformed frames rejected, \(s.discardedResults) superseded results discarded")
+            Output.line("protocol: \(s.rejectedFrames) frames rejected (malformed or without a session), \(s.discardedResults) superseded results discarded")
         }
     }
 

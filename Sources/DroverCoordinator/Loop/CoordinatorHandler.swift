@@ -173,11 +173,12 @@ final class CoordinatorHandler: SocketLoopHandler {
             failpoint.afterCommit()
             noteCommitted(records: effects.journal.count)
         }
-        // Latency order: work first (ASSIGN starts jobs), then answers to clients (SUBMITTED, DONE),
-        // then the rest for workers (acks, heartbeats), which nobody waits on.
-        for (peer, message) in effects.toWorkers where message.isAssign { send(message.encode(), to: peer, on: workers) }
+        // Latency order: work first (WELCOME and ASSIGN, in that order, so a session's WELCOME
+        // always precedes its first ASSIGN), then answers to clients (SUBMITTED, DONE), then the
+        // rest for workers (acks, heartbeats), which nobody waits on.
+        for (peer, message) in effects.toWorkers where message.startsWork { send(message.encode(), to: peer, on: workers) }
         for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }
-        for (peer, message) in effects.toWorkers where !message.isAssign { send(message.encode(), to: peer, on: workers) }
+        for (peer, message) in effects.toWorkers where !message.startsWork { send(message.encode(), to: peer, on: workers) }
     }
 
     private func send(_ body: [UInt8], to peer: [UInt8], on socket: ZMQSocket) {
@@ -208,9 +209,12 @@ final class CoordinatorHandler: SocketLoopHandler {
 }
 
 extension CoordinatorMessage {
-    var isAssign: Bool {
-        if case .assign = self { return true }
-        return false
+    /// WELCOME and ASSIGN: sent before everything else of a batch.
+    var startsWork: Bool {
+        switch self {
+        case .welcome, .assign: return true
+        default: return false
+        }
     }
 }
 

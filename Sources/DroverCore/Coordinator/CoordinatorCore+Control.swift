@@ -30,16 +30,17 @@ extension CoordinatorCore {
         return .done(.queued)
     }
 
-    /// Counts a frame that could not be decoded and answers ERROR on the worker socket.
+    /// Counts a frame that could not be decoded and answers ERROR on the worker socket, with the
+    /// code of the failure (unsupported version 2, unknown command 3, anything else malformed 1).
     public mutating func rejectWorkerFrame(from peer: [UInt8], _ error: DecodeError) {
         rejectedFrames += 1
-        effects.toWorkers.append((peer, .error(.malformed, error.description)))
+        effects.toWorkers.append((peer, .error(error.code, error.description)))
     }
 
     /// Counts a frame that could not be decoded and answers ERROR on the client socket.
     public mutating func rejectClientFrame(from peer: [UInt8], _ error: DecodeError) {
         rejectedFrames += 1
-        effects.toClients.append((peer, .error(requestID: 0, .malformed, error.description)))
+        effects.toClients.append((peer, .error(requestID: 0, error.code, error.description)))
     }
 }
 

@@ -8,9 +8,12 @@ extension CoordinatorCore {
             return
         }
         guard workers[peer] != nil else {
-            // Unknown worker (declared dead, or a coordinator restart): results are still
-            // judged by their lease tokens, then the worker must HELLO again.
+            // No session (never said HELLO, declared dead, said BYE, or a coordinator restart):
+            // counted and answered ERROR unknownWorker, then DISCONNECT so the worker says HELLO
+            // again. Its results are still judged by their lease tokens (and acknowledged).
+            rejectedFrames += 1
             if case .results(_, let results) = message { onResults(peer, results, now: now) }
+            effects.toWorkers.append((peer, .error(.unknownWorker, "no session for this connection; send HELLO")))
             effects.toWorkers.append((peer, .disconnect(reason: "unknown worker; send HELLO")))
             return
         }

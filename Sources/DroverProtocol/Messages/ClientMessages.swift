@@ -54,7 +54,7 @@ public enum ClientRequest: Sendable, Equatable {
 
     public static func decode(_ frame: [UInt8]) throws(DecodeError) -> ClientRequest {
         var (command, r) = try Envelope.open(frame)
-        guard let code = Code(rawValue: command) else { throw .invalidValue(field: "command", value: Int(command)) }
+        guard let code = Code(rawValue: command) else { throw .unknownCommand(command) }
         let request: ClientRequest
         switch code {
         case .submit:
@@ -148,7 +148,7 @@ public enum ClientReply: Sendable, Equatable {
 
     public static func decode(_ frame: [UInt8]) throws(DecodeError) -> ClientReply {
         var (command, r) = try Envelope.open(frame)
-        guard let code = Code(rawValue: command) else { throw .invalidValue(field: "command", value: Int(command)) }
+        guard let code = Code(rawValue: command) else { throw .unknownCommand(command) }
         let reply: ClientReply
         switch code {
         case .submitted:

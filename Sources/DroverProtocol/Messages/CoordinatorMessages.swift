@@ -71,7 +71,7 @@ public enum CoordinatorMessage: Sendable, Equatable {
 
     public static func decode(_ frame: [UInt8]) throws(DecodeError) -> CoordinatorMessage {
         var (command, r) = try Envelope.open(frame)
-        guard let code = Code(rawValue: command) else { throw .invalidValue(field: "command", value: Int(command)) }
+        guard let code = Code(rawValue: command) else { throw .unknownCommand(command) }
         let message: CoordinatorMessage
         switch code {
         case .welcome:

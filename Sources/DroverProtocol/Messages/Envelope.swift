@@ -31,13 +31,6 @@ public enum Envelope {
     }
 }
 
-extension DecodeError {
-    /// A frame from a peer speaking another protocol version.
-    public static func unsupportedVersion(_ v: Int) -> DecodeError {
-        .badFrames("protocol version \(v) is not supported (this side speaks \(Envelope.version))")
-    }
-}
-
 /// Error codes carried by ERROR messages and query replies.
 public enum ErrorCode: UInt16, Sendable, Codable {
     case malformed = 1

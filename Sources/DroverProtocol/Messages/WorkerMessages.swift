@@ -84,7 +84,7 @@ public enum WorkerMessage: Sendable, Equatable {
 
     public static func decode(_ frame: [UInt8]) throws(DecodeError) -> WorkerMessage {
         var (command, r) = try Envelope.open(frame)
-        guard let code = Code(rawValue: command) else { throw .invalidValue(field: "command", value: Int(command)) }
+        guard let code = Code(rawValue: command) else { throw .unknownCommand(command) }
         let message: WorkerMessage
         switch code {
         case .hello:

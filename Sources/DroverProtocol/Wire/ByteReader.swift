@@ -7,6 +7,10 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidUTF8(field: String)
     case trailingBytes(Int)
     case badFrames(String)
+    /// The header names a protocol version this side does not speak.
+    case unsupportedVersion(Int)
+    /// The header names a command this decoder does not know.
+    case unknownCommand(UInt8)
 
     public var description: String {
         switch self {
@@ -16,6 +20,8 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidUTF8(let f): "\(f) is not valid UTF-8"
         case .trailingBytes(let n): "\(n) unexpected bytes after the message"
         case .badFrames(let why): why
+        case .unsupportedVersion(let v): "protocol version \(v) is not supported (this side speaks \(Envelope.version))"
+        case .unknownCommand(let c): "unknown command 0x\(String(c, radix: 16, uppercase: true))"
         }
     }
 }
@@ -119,5 +125,16 @@ public struct ByteReader {
         }
         offset += size
         return T(littleEndian: v)
+    }
+}
+
+extension DecodeError {
+    /// The ERROR code that answers this failure (docs/protocol.md, "Errors and versioning").
+    public var code: ErrorCode {
+        switch self {
+        case .unsupportedVersion: .unsupportedVersion
+        case .unknownCommand: .unknownCommand
+        case .truncated, .tooLarge, .invalidValue, .invalidUTF8, .trailingBytes, .badFrames: .malformed
+        }
     }
 }
