@@ -4,7 +4,7 @@ import Testing
 import ZeroMQ
 
 /// The rules of `docs/protocol.md` that a second implementation depends on, checked on the wire:
-/// a raw DEALER (`RawWorker`) speaks to the real `drover coordinator`; jobs are submitted and
+/// a raw DEALER (`ProtocolPeer`) speaks to the real `drover coordinator`; jobs are submitted and
 /// inspected with the real CLI.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ProtocolConformanceTests {
@@ -27,8 +27,8 @@ struct ProtocolConformanceTests {
             cluster.cleanUp()
         }
 
-        func worker(routingId: [UInt8]? = nil) throws -> RawWorker {
-            try RawWorker(context, endpoint: cluster.endpoint, routingId: routingId)
+        func worker(routingId: [UInt8]? = nil) throws -> ProtocolPeer {
+            try ProtocolPeer(context, endpoint: cluster.endpoint, routingId: routingId)
         }
 
         func submit(_ arguments: [String]) throws {

@@ -4,8 +4,9 @@ import ZeroMQ
 
 /// A worker written from `docs/protocol.md` alone: a bare DEALER on the coordinator's worker
 /// socket that sends the frames a test chooses and reads every reply, for conformance tests.
-/// Used from one test thread only (libzmq sockets have one owner).
-final class RawWorker {
+/// Used from one test thread only (libzmq sockets have one owner). (FailStopTests has a simpler
+/// `RawWorker` that only records.)
+final class ProtocolPeer {
     let socket: ZMQSocket
     /// Once welcomed, `next` sends HEARTBEAT while it waits so the session stays alive.
     var keepAlive = false
