@@ -52,7 +52,7 @@ struct SimulationTests {
     @Test("poison pills are held, released by the operator, and still end")
     func poisonPills() {
         var held = 0
-        for seed in UInt64(1_000)..<1_010 {
+        for seed in UInt64(1_000)..<1_030 {
             var params = Simulation.Params(seed: seed)
             params.pillRate = 0.3
             params.jobs = 60
