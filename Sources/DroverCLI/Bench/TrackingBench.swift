@@ -25,6 +25,8 @@ struct TrackingBench: AsyncParsableCommand {
     var params: Int = 100
     @Option(name: .long, help: "Runs of each side; medians are reported.")
     var runs: Int = 3
+    @Option(name: .long, help: "Metric values for MLflow's batch run (default: --metrics; its rate is per value).")
+    var mlflowMetrics: Int?
     @Option(name: .long, help: "Metric values for MLflow's one-call-per-value run (slow; its rate is per value).")
     var mlflowPerCallMetrics: Int = 5_000
     @Option(name: .long, help: "The MLflow side's script.")
@@ -77,8 +79,10 @@ struct TrackingBench: AsyncParsableCommand {
                                 perCallRatio: m.map { d.perCallValuesPerSecond / $0.perCallValuesPerSecond },
                                 batchRatio: m.map { d.batchValuesPerSecond / $0.batchValuesPerSecond }, loadAverage: load)
             if output.json { return try Output.json(report) }
-            Output.line("medians of \(runs) runs, \(metrics) metrics + \(params) params per run (load average \(load))"
-                        + (report.mlflowVersion.map { ", MLflow \($0) on SQLite" } ?? ""))
+            Output.line("medians of \(runs) runs, \(metrics) metrics + \(params) params per drover run (load average \(load))")
+            if let v = report.mlflowVersion {
+                Output.line("MLflow \(v) on SQLite: \(mlflowMetrics ?? metrics) metrics + \(params) params batched, \(mlflowPerCallMetrics) one call each")
+            }
             Output.line(columns(["values/s", "drover", "mlflow", "ratio"], [
                 ["one call per value", String(format: "%.0f", d.perCallValuesPerSecond),
                  m.map { String(format: "%.0f", $0.perCallValuesPerSecond) } ?? "-", report.perCallRatio.map { String(format: "%.0fx", $0) } ?? "-"],
@@ -129,7 +133,7 @@ struct TrackingBench: AsyncParsableCommand {
     func mlflowRun() throws -> (TrackingBench.Side, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", mlflowScript, "--metrics", "\(metrics)", "--params", "\(params)",
+        p.arguments = ["python3", mlflowScript, "--metrics", "\(mlflowMetrics ?? metrics)", "--params", "\(params)",
                        "--per-call-metrics", "\(mlflowPerCallMetrics)"]
         let out = Pipe()
         p.standardOutput = out
