@@ -35,11 +35,21 @@ import Testing
     @Test func aBusyBatchIsResentAfterTheAdvisedDelayAndHoldsBackFreshOnes() throws {
         var p = pipeline(total: 30, window: 1)
         let a = try next(&p, now: t0)
-        try p.handle(.busy(requestID: a.requestID, retryAfterMs: 50, queued: 9, limit: 9), now: t0)
+        try p.handle(.busy(requestID: a.requestID, retryAfterMs: 50, queued: 1_000, limit: 1_000), now: t0)
         #expect(p.nextBatch(now: t0 + .milliseconds(49)) == nil)
         let again = try next(&p, now: t0 + .milliseconds(50))
         #expect(again.range == a.range && again.requestID != a.requestID)
         #expect(p.busyReplies == 1)
+    }
+
+    @Test func aBatchLargerThanTheQueueBoundIsSplitIntoPiecesThatFit() throws {
+        var p = pipeline(total: 100, batch: 100, window: 4)
+        let a = try next(&p, now: t0)
+        try p.handle(.busy(requestID: a.requestID, retryAfterMs: 10, queued: 0, limit: 40), now: t0)
+        #expect(p.batchSize == 10)
+        let later = t0 + .milliseconds(10)
+        let pieces = try (0..<4).map { _ in try next(&p, now: later).range }
+        #expect(pieces == [0..<10, 10..<20, 20..<30, 30..<40])
     }
 
     @Test func aQueueFullPastThePatienceIsAnError() throws {

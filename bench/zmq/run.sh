@@ -22,8 +22,12 @@ results="$out/results.txt"
 
 cc -O2 -Wall -Wextra -o "$out/raw_rtt" "$here/raw_rtt.c" -lzmq
 if [[ "$swift" != 1 ]]; then
+  # NativeThreads (which ZeroMQ imports) as a module of its own, then the wrapper and the driver as one.
+  swiftc -O -wmo -parse-as-library -swift-version 6 -module-name NativeThreads \
+    -emit-module -emit-module-path "$out/NativeThreads.swiftmodule" -emit-library -static \
+    $(find "$root/Sources/NativeThreads" -name '*.swift' | sort) -o "$out/libNativeThreads.a"
   swiftc -O -wmo -parse-as-library -swift-version 6 -module-name ZMQSwiftBench \
-    -I "$root/Sources/CZeroMQ" \
+    -I "$root/Sources/CZeroMQ" -I "$out" -L "$out" -lNativeThreads \
     $(find "$root/Sources/ZeroMQ" "$root/Sources/ZeroMQBench" -name '*.swift' | sort) \
     -o "$out/swift_bench"
 fi

@@ -13,7 +13,8 @@ public struct SubmitPipeline {
     }
 
     public let total: Int
-    public let batchSize: Int
+    /// Jobs per SUBMIT; shrinks when the queue bound is smaller (a SUBMIT is all-or-nothing).
+    public private(set) var batchSize: Int
     public let window: Int
     public let watch: Bool
     /// How long the queue may stay full (nothing accepted while batches wait for BUSY retries).
@@ -103,7 +104,15 @@ public struct SubmitPipeline {
             busyReplies += 1
             lastBusy = (queued, limit)
             // At least 5 ms, so a coordinator advising 0 is not hammered.
-            retries.append((now + .milliseconds(Int(max(retryAfterMs, 5))), range))
+            let at = now + .milliseconds(Int(max(retryAfterMs, 5)))
+            // A batch larger than the whole queue bound could never be accepted: send quarters of
+            // the bound instead, so pieces fit while the queue drains.
+            if limit > 0, UInt64(range.count) > limit / 2 {
+                batchSize = min(batchSize, max(1, Int(limit / 4)))
+            }
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: batchSize) {
+                retries.append((at, start..<min(start + batchSize, range.upperBound)))
+            }
         case .done(let jobs):
             guard watch else { return }
             for job in jobs { end(job.jobID, job.state) }
