@@ -118,6 +118,7 @@ class Cluster:
         self.data = self.dir / "data"
         self.slots, self.prefetch = slots, prefetch
         self.lease_ms = 1500
+        self.coordinator_extra: list[str] = []  # extra `drover coordinator` flags of a scenario
         self.coordinators: list[Proc] = []
         self.workers: dict[str, Proc] = {}
         self.restarts: dict[str, int] = {}
@@ -135,7 +136,7 @@ class Cluster:
             "--heartbeat-ms", "100", "--lease-ms", str(self.lease_ms), "--retry-backoff-ms", "10",
             "--max-queued", str(max_queued), "--log-level", "info",
             # The testbed is a private network inside namespaces we created: plaintext on purpose.
-            "--insecure",
+            "--insecure", *self.coordinator_extra,
         ], self.dir / f"coordinator-{n}.log", env={"DROVER_FAILPOINT": failpoint} if failpoint else {})
         self.coordinators.append(p.start())
         wait_for("the coordinator to answer", lambda: self.status(timeout_ms=500) is not None or not p.alive(), 30)

@@ -13,8 +13,8 @@ struct BenchCommand: ParsableCommand {
           drover bench dispatch                  # no-op jobs/s and round trip, 2 worker processes
           drover bench load --jobs 100000        # 200 simulated workers, bounded queue, journal audit
         """,
-        subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, BenchMLData.self,
-                      BenchMLModels.self, TrackingBench.self])
+        subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
+                      BenchMLData.self, BenchMLModels.self, TrackingBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

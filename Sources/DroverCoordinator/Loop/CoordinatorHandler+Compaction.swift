@@ -15,11 +15,15 @@ extension CoordinatorHandler {
     func noteCommitted(records: Int) {
         recordsSinceSnapshot += records
         guard options.compactEvery > 0, recordsSinceSnapshot >= options.compactEvery, !compactor.isRunning else { return }
+        let began = ContinuousClock.now
         if compactor.start(through: journal.lastSeq) { recordsSinceSnapshot = 0 }
+        compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
     }
 
     /// On every tick: take a finished compaction's outcome and delete covered rows when idle.
     func tendCompaction() {
+        let began = ContinuousClock.now
+        defer { compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began) }
         switch compactor.takeFinished() {
         case .success(let outcome)?:
             journal.snapshotWritten(coveredSeq: outcome.coveredSeq)

@@ -26,6 +26,10 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// Group commits made and the time they took (reported at shutdown).
     private var commits = 0
     private var commitTime: Duration = .zero
+    /// The longest commit, and the longest the loop spent on compaction outside commits
+    /// (starting one, taking its outcome, deleting covered rows): what compaction can stall.
+    private var commitMax: Duration = .zero
+    var compactionLoopMax: Duration = .zero
     private var failpoint = Failpoint()
     /// Closed worker connections (socket monitor) and the workers they belonged to.
     let disconnectMonitor: ZMQMonitor
@@ -168,7 +172,9 @@ final class CoordinatorHandler: SocketLoopHandler {
                 logger.critical("coordinator.journal.commit_failed", metadata: ["error": "\(error)"])
                 throw failure
             }
-            commitTime += ContinuousClock.now - began
+            let took = ContinuousClock.now - began
+            commitTime += took
+            commitMax = max(commitMax, took)
             commits += 1
             failpoint.afterCommit()
             noteCommitted(records: effects.journal.count)
@@ -194,7 +200,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     func onStop(loop: SocketLoop) {
         let avg = commits > 0 ? commitTime / commits : .zero
         logger.info("coordinator.journal.stats", metadata: [
-            "commits": "\(commits)", "commit.avg": "\(avg)", "undeliverable": "\(undeliverable)",
+            "commits": "\(commits)", "commit.avg": "\(avg)", "commit.max": "\(commitMax)",
+            "compaction.loop.max": "\(compactionLoopMax)", "undeliverable": "\(undeliverable)",
             "rejected_frames": "\(core.rejectedFrames)", "discarded_results": "\(core.discardedResults)",
         ])
         // After a failed commit nothing more may be written or sent: the journal is left as it is.

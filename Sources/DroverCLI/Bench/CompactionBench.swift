@@ -1,0 +1,212 @@
+import ArgumentParser
+import DroverClient
+import DroverProtocol
+import Foundation
+
+/// `drover bench compaction`: what journal compaction costs and buys, on real processes.
+struct CompactionBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compaction",
+        abstract: "Journal compaction: dispatch with and without it, restart time and data size after millions of jobs.",
+        discussion: """
+        Examples:
+          drover bench compaction                                 # 10M jobs, 1M-job throughput runs ×3
+          drover bench compaction --jobs 2000000 --runs 1 --json
+
+        1. Throughput: --throughput-jobs no-ops through a coordinator and 2 workers, --runs times with
+           compaction off (--compact-every 0) and on; prints medians, the longest commit and the
+           longest the loop spent on compaction outside commits (its pause).
+        2. --jobs no-ops with compaction on, then kill -9 of the coordinator and --restarts restarts:
+           time until `status` answers (median) and the data directory's size.
+        """)
+
+    @Option(name: .long, help: "Jobs of the long run whose restart is timed.")
+    var jobs: Int = 10_000_000
+    @Option(name: .long, help: "Jobs of each throughput run.")
+    var throughputJobs: Int = 1_000_000
+    @Option(name: .long, help: "Throughput runs per setting (medians reported).")
+    var runs: Int = 3
+    @Option(name: .long, help: "Coordinator restarts timed after the long run (median reported).")
+    var restarts: Int = 5
+    @Option(name: .long, help: "Journal records between snapshots when compaction is on.")
+    var compactEvery: Int = 500_000
+    @Option(name: .long, help: "First of two consecutive free TCP ports.")
+    var port: Int = 25_585
+    @OptionGroup var output: OutputOptions
+
+    struct Throughput: Codable {
+        var compactEvery: Int
+        var jobsPerSecond: [Double]
+        var medianJobsPerSecond: Double
+        var snapshots: Int
+        var commitMaxMs: Double
+        var compactionLoopMaxMs: Double
+    }
+
+    struct Report: Codable {
+        var throughput: [Throughput]
+        var jobs: Int
+        var jobsPerSecond: Double
+        var snapshots: Int
+        var dataDirectoryMiB: Double
+        var restartSeconds: [Double]
+        var medianRestartSeconds: Double
+        var coordinatorPeakRSSMiB: Double
+    }
+
+    func run() throws {
+        try Output.runSync {
+            var throughput: [Throughput] = []
+            for every in [0, compactEvery] {
+                var rates: [Double] = [], snapshots = 0, commitMax = 0.0, loopMax = 0.0
+                for _ in 0..<runs {
+                    let run = try BenchCluster(port: port, compactEvery: every)
+                    rates.append(Double(throughputJobs) / (try run.submit(jobs: throughputJobs)))
+                    let stats = run.stop()
+                    snapshots += stats.snapshots
+                    commitMax = max(commitMax, stats.commitMaxMs)
+                    loopMax = max(loopMax, stats.compactionLoopMaxMs)
+                }
+                throughput.append(Throughput(compactEvery: every, jobsPerSecond: rates, medianJobsPerSecond: median(rates),
+                                             snapshots: snapshots, commitMaxMs: commitMax, compactionLoopMaxMs: loopMax))
+                if !output.json {
+                    Output.line(String(format: "dispatch, compaction %@: %.0f jobs/s (median of %d × %d jobs); %d snapshots; "
+                                       + "longest commit %.1f ms, longest compaction step on the loop %.2f ms",
+                                       every == 0 ? "off" : "every \(every) records", median(rates), runs, throughputJobs,
+                                       snapshots, commitMax, loopMax))
+                }
+            }
+
+            let long = try BenchCluster(port: port, compactEvery: compactEvery)
+            let seconds = try long.submit(jobs: jobs)
+            let peak = Double(long.coordinator.peakRSS) / 1_048_576
+            long.coordinator.terminate(signal: SIGKILL)
+            let snapshots = long.snapshotsLogged
+            var restartTimes: [Double] = []
+            var size = long.dataSize
+            for i in 0..<restarts {
+                let (time, bytes) = try long.timeRestart(index: i)
+                restartTimes.append(time)
+                size = max(size, bytes)
+            }
+            long.stop()
+            let report = Report(throughput: throughput, jobs: jobs, jobsPerSecond: Double(jobs) / seconds, snapshots: snapshots,
+                                dataDirectoryMiB: Double(size) / 1_048_576, restartSeconds: restartTimes,
+                                medianRestartSeconds: median(restartTimes), coordinatorPeakRSSMiB: peak)
+            if output.json { return try Output.json(report) }
+            Output.line(String(format: "%d jobs at %.0f jobs/s with compaction every %d records: %d snapshots, coordinator peak RSS %.0f MiB",
+                               jobs, report.jobsPerSecond, compactEvery, snapshots, peak))
+            Output.line(String(format: "after kill -9: data directory %.1f MiB; restart until status answers %.3f s (median of %d: %@)",
+                               report.dataDirectoryMiB, report.medianRestartSeconds, restarts,
+                               restartTimes.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        }
+    }
+}
+
+/// A coordinator (logging to a file) and two no-op workers in a fresh data directory.
+final class BenchCluster {
+    let dir: String
+    let endpoint: String
+    let compactEvery: Int
+    var coordinator: ChildProcess
+    let workers: [ChildProcess]
+    var logs: [String] = []
+
+    struct Stats {
+        var snapshots = 0
+        var commitMaxMs = 0.0
+        var compactionLoopMaxMs = 0.0
+    }
+
+    init(port: Int, compactEvery: Int) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-bench-compaction-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        endpoint = "tcp://127.0.0.1:\(port)"
+        self.compactEvery = compactEvery
+        coordinator = try Self.startCoordinator(dir: dir, endpoint: endpoint, compactEvery: compactEvery, log: dir + "/coordinator-0.log")
+        logs.append(dir + "/coordinator-0.log")
+        let endpoint = self.endpoint
+        workers = try (1...2).map { i in
+            try ChildProcess(executable: currentExecutable, arguments: [
+                "worker", "--connect", endpoint, "--slots", "1", "--prefetch", "4096", "--name", "bench-\(i)", "--log-level", "warning",
+            ], name: "worker-\(i)")
+        }
+    }
+
+    static func startCoordinator(dir: String, endpoint: String, compactEvery: Int, log: String) throws -> ChildProcess {
+        try ChildProcess(executable: currentExecutable, arguments: [
+            "coordinator", "--bind", endpoint, "--data-dir", dir + "/data", "--compact-every", "\(compactEvery)", "--log-level", "info",
+        ], name: "coordinator", logFile: log)
+    }
+
+    /// Submits `jobs` no-ops pipelined and waits for every DONE; returns the seconds taken.
+    func submit(jobs: Int) throws -> Double {
+        let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try? client.query(StatusQuery()))?.workers.alive ?? 0 < 2 {
+            guard ContinuousClock.now < deadline, coordinator.isAlive else { throw CLIError("the benchmark cluster did not start") }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let spec = JobSpec(kind: "noop")
+        _ = try client.submitMany(count: 20_000, watch: true) { Array(repeating: spec, count: $0.count) } // warm-up
+        let start = ContinuousClock.now
+        _ = try client.submitMany(count: jobs, watch: true) { Array(repeating: spec, count: $0.count) }
+        return seconds(since: start)
+    }
+
+    /// Starts the coordinator again on the same data and times until `status` answers; kills it.
+    func timeRestart(index: Int) throws -> (seconds: Double, bytes: Int) {
+        let client = try DroverClient(coordinator: endpoint, timeoutMs: 100)
+        let start = ContinuousClock.now
+        let log = dir + "/coordinator-\(index + 1).log"
+        coordinator = try Self.startCoordinator(dir: dir, endpoint: endpoint, compactEvery: compactEvery, log: log)
+        logs.append(log)
+        while (try? client.query(StatusQuery())) == nil {
+            guard seconds(since: start) < 60, coordinator.isAlive else { throw CLIError("the restarted coordinator did not answer") }
+        }
+        let took = seconds(since: start)
+        let bytes = dataSize
+        coordinator.terminate(signal: SIGKILL)
+        return (took, bytes)
+    }
+
+    /// Bytes in the data directory (journal, WAL, snapshot).
+    var dataSize: Int {
+        let data = dir + "/data"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []
+        return names.reduce(0) { total, name in
+            total + (((try? FileManager.default.attributesOfItem(atPath: data + "/" + name))?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+
+    var snapshotsLogged: Int {
+        logs.reduce(0) { total, log in
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return total + text.split(separator: "\n").filter { $0.hasSuffix("coordinator.journal.snapshot") }.count
+        }
+    }
+
+    /// Stops everything (coordinator gracefully) and reads its shutdown statistics.
+    @discardableResult
+    func stop() -> Stats {
+        coordinator.terminate()
+        for w in workers { w.terminate() }
+        let text = (try? String(contentsOfFile: logs.last ?? "", encoding: .utf8)) ?? ""
+        var stats = Stats(snapshots: snapshotsLogged)
+        stats.commitMaxMs = Self.durationSeconds(after: "commit.max=", in: text) * 1000
+        stats.compactionLoopMaxMs = Self.durationSeconds(after: "compaction.loop.max=", in: text) * 1000
+        try? FileManager.default.removeItem(atPath: dir)
+        return stats
+    }
+
+    /// The number of seconds in `NAME=1.23e-05 seconds` (Swift's Duration description).
+    static func durationSeconds(after name: String, in text: String) -> Double {
+        guard let range = text.range(of: name, options: .backwards) else { return 0 }
+        return Double(text[range.upperBound...].prefix { !$0.isWhitespace }) ?? 0
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    values.isEmpty ? 0 : values.sorted()[values.count / 2]
+}
