@@ -49,8 +49,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverPipelines", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .target(name: "DroverPipelines", dependencies: [
+            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverCore", "DroverML", "DroverProtocol", "NativeThreads", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),

@@ -24,7 +24,7 @@ public struct Drover: AsyncParsableCommand {
             DataCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             // MLOps records
-            RunsCommand.self, ModelsCommand.self, LineageCommand.self,
+            RunCommand.self, RunsCommand.self, ModelsCommand.self, LineageCommand.self,
         ]
     )
 

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct CancellationTests {
     /// A deterministic binary-classification CSV big enough that training takes a moment.
-    static func writeData(to path: String, rows: Int = 20_000) throws {
+    static func writeData(to path: String, rows: Int = 40_000) throws {
         var state: UInt64 = 7
         func next() -> Double {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -30,7 +30,7 @@ struct CancellationTests {
         defer { worker.stop(); coordinator.stop() }
         try cluster.waitForStatus { $0.aliveWorkers == 1 }
         func train(_ out: String) -> [String] {
-            ["submit", "--kind", "train", "--param", "data=\(data)", "--param", "label=label", "--param", "trees=300",
+            ["submit", "--kind", "train", "--param", "data=\(data)", "--param", "label=label", "--param", "trees=400",
              "--param", "out=\(cluster.dir.appendingPathComponent(out).path)"]
         }
 
@@ -48,9 +48,7 @@ struct CancellationTests {
         // A job in the same single slot that outlasts the whole training twice over: had the
         // cancelled training kept running, it would have written its model by the end.
         let ms = Int(seconds * 2_000) + 1_000
-        let sleep = try cluster.run(["submit", "--kind", "sleep", "--param", "ms=\(ms)", "--wait"],
-                                    timeout: .milliseconds(ms) + .seconds(60))
-        #expect(sleep.status == 0, "\(sleep.stderr)")
+        #expect(try cluster.run(["submit", "--kind", "sleep", "--param", "ms=\(ms)", "--wait"], timeout: .seconds(150)).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: cluster.dir.path)
         #expect(files.contains("reference.json"))
         #expect(!files.contains("cancelled.json"), "the cancelled attempt wrote its model: \(files)")

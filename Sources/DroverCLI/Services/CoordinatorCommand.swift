@@ -126,12 +126,13 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.run {
-            let options = try flags.options()
+            var options = try flags.options()
             let logger = logging.bootstrap(label: "drover.coordinator")
+            let runner = try PipelineComposition.attach(to: &options, logger: logger)
             let service = CoordinatorService(options: options, logger: logger)
             let secured = options.security.map { "CURVE, \($0.workers.count) worker key(s), \($0.clients.count) client key(s)" }
                 ?? "no CURVE keys (plaintext)"
-            try await ServiceRunner.run([service], logger: logger) {
+            try await ServiceRunner.run([service, runner], logger: logger) {
                 let endpoints = try await service.waitUntilReady()
                 Output.error("coordinator ready: \(endpoints); \(secured); journal in \(flags.dataDir)")
             }

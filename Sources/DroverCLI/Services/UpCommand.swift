@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverArtifacts
 import DroverCoordinator
 import DroverWorker
 import Foundation
@@ -40,16 +41,21 @@ struct UpCommand: AsyncParsableCommand {
             options.security?.workers[keys.publicKey] = "local" // worker names are local-PID-N
             return CurveClientKeys(keyPair: keys, serverPublicKey: security.serverKeys.publicKey)
         }
+        let runner = try await Output.run { try PipelineComposition.attach(to: &options, logger: logger) }
         let service = CoordinatorService(options: options, logger: logger)
+        // In-process workers share the coordinator's artifact store: no transfer needed.
+        let local = LocalArtifacts(store: runner.artifacts)
         let workerServices = (0..<workers).map { i in
-            WorkerService(options: WorkerOptions(
+            var w = WorkerOptions(
                 coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"),
                 name: "local-\(ProcessInfo.processInfo.processIdentifier)-\(i + 1)", slots: worker.slots,
-                prefetch: worker.prefetch, tags: worker.tags, curve: localCurve), logger: logger)
+                prefetch: worker.prefetch, tags: worker.tags, curve: localCurve)
+            w.artifacts = local
+            return WorkerService(options: w, logger: logger)
         }
         let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
         try await Output.run {
-            try await ServiceRunner.run([service] + workerServices, logger: logger) {
+            try await ServiceRunner.run([service, runner] + workerServices, logger: logger) {
                 let endpoints = try await service.waitUntilReady()
                 let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
                 Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")

@@ -118,6 +118,13 @@ extension DroverClient {
         return byState
     }
 
+    /// DONE notifications that arrived while waiting for other replies (e.g. during a query),
+    /// handed over once.
+    public func takePendingDone() -> [ClientReply.DoneJob] {
+        defer { pendingDone.removeAll() }
+        return pendingDone
+    }
+
     /// WATCH for `ids`, in messages of at most `WireLimits.maxBatch`.
     public func rewatch(_ ids: [JobID]) throws(ClientError) {
         for start in stride(from: 0, to: ids.count, by: WireLimits.maxBatch) {

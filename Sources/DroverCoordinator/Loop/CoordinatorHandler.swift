@@ -137,10 +137,10 @@ final class CoordinatorHandler: SocketLoopHandler {
             core.watch(from: peer, jobIDs: ids)
         case .query(let id, let name, let body):
             let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
-                                                   journal: journal.summary)
+                                                   journal: journal.summary, pipelines: options.pipelines)
             core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
         case .command(let id, let name, let body):
-            let (code, reply) = QueryRouter.answer(command: name, body: body, core: &core, now: now)
+            let (code, reply) = QueryRouter.answer(command: name, body: body, core: &core, now: now, pipelines: options.pipelines)
             core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
         }
     }

@@ -5,7 +5,7 @@ import DroverProtocol
 /// Code 0 is success; otherwise the body is a `QueryError`.
 enum QueryRouter {
     static func answer(query name: String, body: [UInt8], core: inout CoordinatorCore, now: Int64,
-                       journal: String) -> (UInt16, [UInt8]) {
+                       journal: String, pipelines: (any PipelineDesk)? = nil) -> (UInt16, [UInt8]) {
         let query: QueryRequest
         do {
             query = try QueryRequest(name: name, body: body)
@@ -32,10 +32,20 @@ enum QueryRouter {
             return ok(core.jobSummaries(state: state, limit: max(0, min(q.limit, 100_000))))
         case .workers:
             return ok(core.workerInfos(now: now))
+        case .run(let q):
+            guard let pipelines else { return noRunner() }
+            guard let info = pipelines.run(id: q.id) else {
+                return fail(.notFound, "no run '\(q.id)'; list runs with `drover runs list`")
+            }
+            return ok(info)
+        case .runs(let q):
+            guard let pipelines else { return noRunner() }
+            return ok(pipelines.runs(limit: max(0, min(q.limit, 10_000))))
         }
     }
 
-    static func answer(command name: String, body: [UInt8], core: inout CoordinatorCore, now: Int64) -> (UInt16, [UInt8]) {
+    static func answer(command name: String, body: [UInt8], core: inout CoordinatorCore, now: Int64,
+                       pipelines: (any PipelineDesk)? = nil) -> (UInt16, [UInt8]) {
         let command: CommandRequest
         do {
             command = try CommandRequest(name: name, body: body)
@@ -46,6 +56,20 @@ enum QueryRouter {
         switch command {
         case .cancel(let c): (id, result) = (c.id, core.cancel(c.id, now: now))
         case .release(let c): (id, result) = (c.id, core.release(c.id, now: now))
+        case .startRun(let c):
+            guard let pipelines else { return noRunner() }
+            do {
+                return ok(try pipelines.start(c))
+            } catch {
+                return fail(error.code, error.message)
+            }
+        case .addSpan(let c):
+            guard let pipelines else { return noRunner() }
+            do {
+                return ok(try pipelines.addSpan(c))
+            } catch {
+                return fail(error.code, error.message)
+            }
         }
         switch result {
         case .done: return ok(core.jobInfo(id, wallOffsetMs: 0))
@@ -60,6 +84,10 @@ enum QueryRouter {
         } catch {
             return fail(.internal, error.description)
         }
+    }
+
+    static func noRunner() -> (UInt16, [UInt8]) {
+        fail(.unknownCommand, "this coordinator runs no pipelines; start it with `drover up` or `drover coordinator` (which include the pipeline runner)")
     }
 
     static func notFound(_ id: JobID) -> (UInt16, [UInt8]) {

@@ -24,6 +24,8 @@ public struct CoordinatorOptions: Sendable {
     public var disconnectGraceMs: Int64
     /// Journal records committed between two snapshots (journal compaction); 0 = never compact.
     public var compactEvery: Int
+    /// Answers `run.start`, `run` and `runs`; nil = this coordinator runs no pipelines.
+    public var pipelines: (any PipelineDesk)?
 
     public init(workerEndpoint: String = "tcp://127.0.0.1:5555", clientEndpoint: String? = nil,
                 dataDirectory: String = ".drover", durability: SQLiteJournal.Durability = .process,

@@ -1,21 +1,10 @@
-/// A promote step's decision: one check per gate bound, with the measured values.
-public struct GateVerdict: Sendable, Equatable, Codable {
-    public struct Check: Sendable, Equatable, Codable {
-        public var metric: String
-        /// `min`, `max`, `change.absolute`, `change.relative` or `first_model`.
-        public var kind: String
-        public var candidate: Double?
-        public var baseline: Double?
-        public var threshold: Double?
-        public var passed: Bool
-        public var reason: String
-    }
+import DroverProtocol
 
-    public var checks: [Check]
-    public var passed: Bool
-    /// The champion compared against, if any.
-    public var baselineVersion: Int?
+/// A promote step's decision: one check per gate bound, with the measured values. The same
+/// record travels to clients (`RunInfo.verdict`).
+public typealias GateVerdict = VerdictInfo
 
+extension VerdictInfo {
     /// Evaluates `gates` on an evaluate step's metrics (`candidate.M`, `baseline.M`).
     /// Bounds are inclusive; a missing metric fails; change thresholds need a champion,
     /// and without one `policy` decides (value thresholds only, or reject).
@@ -23,7 +12,7 @@ public struct GateVerdict: Sendable, Equatable, Codable {
                                 policy: FirstModelRule) -> GateVerdict {
         var checks: [Check] = []
         if champion == nil, policy == .reject {
-            checks.append(Check(metric: "", kind: "first_model", passed: false,
+            checks.append(Check(metric: "", kind: "first_model", candidate: nil, baseline: nil, threshold: nil, passed: false,
                                 reason: "no champion yet and `first_model: reject`: promote it by hand with `drover models promote`"))
         }
         for gate in gates {
@@ -31,12 +20,12 @@ public struct GateVerdict: Sendable, Equatable, Codable {
             let c = metrics["candidate.\(m)"]
             func check(_ kind: String, _ threshold: Double, _ ok: (Double) -> Bool, _ words: String) {
                 guard let c else {
-                    checks.append(Check(metric: m, kind: kind, threshold: threshold, passed: false,
+                    checks.append(Check(metric: m, kind: kind, candidate: nil, baseline: nil, threshold: threshold, passed: false,
                                         reason: "the evaluation reported no '\(m)' for the candidate"))
                     return
                 }
                 let pass = ok(c)
-                checks.append(Check(metric: m, kind: kind, candidate: c, threshold: threshold, passed: pass,
+                checks.append(Check(metric: m, kind: kind, candidate: c, baseline: nil, threshold: threshold, passed: pass,
                                     reason: pass ? "\(m) \(fmt(c)) \(words) \(fmt(threshold))" : "\(m) \(fmt(c)) is not \(words) \(fmt(threshold))"))
             }
             if let lo = gate.min { check("min", lo, { $0 >= lo }, "≥") }
@@ -44,12 +33,12 @@ public struct GateVerdict: Sendable, Equatable, Codable {
             for (kind, threshold) in [("change.absolute", gate.changeAbsolute), ("change.relative", gate.changeRelative)] {
                 guard let threshold else { continue }
                 guard let champion else {
-                    checks.append(Check(metric: m, kind: kind, candidate: c, threshold: threshold, passed: true,
+                    checks.append(Check(metric: m, kind: kind, candidate: c, baseline: nil, threshold: threshold, passed: true,
                                         reason: "skipped: no champion yet (first model, value thresholds only)"))
                     continue
                 }
                 guard let c, let b = metrics["baseline.\(m)"] else {
-                    checks.append(Check(metric: m, kind: kind, candidate: c, threshold: threshold, passed: false,
+                    checks.append(Check(metric: m, kind: kind, candidate: c, baseline: nil, threshold: threshold, passed: false,
                                         reason: "the evaluation reported no '\(m)' for \(c == nil ? "the candidate" : "champion v\(champion.version)")"))
                     continue
                 }
@@ -62,13 +51,7 @@ public struct GateVerdict: Sendable, Equatable, Codable {
                                     reason: "\(m) \(fmt(c)) vs champion v\(champion.version) \(fmt(b)) (\(better) is better): change \(fmt(measured)) \(pass ? "≥" : "<") \(fmt(threshold))"))
             }
         }
-        return GateVerdict(checks: checks, passed: checks.allSatisfy(\.passed), baselineVersion: champion?.version)
-    }
-
-    public init(checks: [Check], passed: Bool, baselineVersion: Int?) {
-        self.checks = checks
-        self.passed = passed
-        self.baselineVersion = baselineVersion
+        return VerdictInfo(passed: checks.allSatisfy(\.passed), checks: checks)
     }
 }
 

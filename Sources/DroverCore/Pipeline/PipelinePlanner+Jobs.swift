@@ -4,8 +4,9 @@ extension PipelinePlanner {
     /// Holdout rows: row i when i % 5 == 4, the same rows in train and evaluate.
     static let defaultHoldoutModulo = "5"
 
-    /// Parameters a step's jobs see: the pipeline's, then the step's own.
-    func parameters(_ name: String) -> [String: String] {
+    /// Parameters a train or evaluate step's jobs see: the pipeline's, then the step's own
+    /// (validate and features jobs see only their step's).
+    public func parameters(_ name: String) -> [String: String] {
         spec.params.merging(stepSpec(name).params) { _, step in step }
     }
 
@@ -40,6 +41,9 @@ extension PipelinePlanner {
         let key = { (shard: Int) in "\(inputs.runID)/\(name)/\(shard)" }
         switch step.type {
         case .validate, .features:
+            // Only the step's own parameters: a change to training parameters must not
+            // invalidate the cached statistics and features.
+            let params = step.params
             guard let span = inputs.spans[step.dataset ?? ""] else { return [] }
             let n = max(1, min(spec.shards, Int(max(span.size, 1))))
             let kind = step.type == .validate ? "stats" : "features"

@@ -20,13 +20,17 @@ public struct ReleaseJob: CoordinatorCommand, Equatable {
 public enum CommandRequest: Sendable, Equatable {
     case cancel(CancelJob)
     case release(ReleaseJob)
+    case startRun(StartRun)
+    case addSpan(AddSpan)
 
-    public static let names = [CancelJob.name, ReleaseJob.name]
+    public static let names = [CancelJob.name, ReleaseJob.name, StartRun.name, AddSpan.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
         switch name {
         case CancelJob.name: self = .cancel(try JSONBody.decode(CancelJob.self, body))
         case ReleaseJob.name: self = .release(try JSONBody.decode(ReleaseJob.self, body))
+        case StartRun.name: self = .startRun(try JSONBody.decode(StartRun.self, body))
+        case AddSpan.name: self = .addSpan(try JSONBody.decode(AddSpan.self, body))
         default:
             throw QueryRequest.names.contains(name)
                 ? .wrongMessage(name: name, expected: "QUERY")

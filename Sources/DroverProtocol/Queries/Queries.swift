@@ -41,8 +41,10 @@ public enum QueryRequest: Sendable, Equatable {
     case job(JobQuery)
     case jobs(JobsQuery)
     case workers(WorkersQuery)
+    case run(RunQuery)
+    case runs(RunsQuery)
 
-    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name]
+    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
         switch name {
@@ -50,6 +52,8 @@ public enum QueryRequest: Sendable, Equatable {
         case JobQuery.name: self = .job(try JSONBody.decode(JobQuery.self, body))
         case JobsQuery.name: self = .jobs(try JSONBody.decode(JobsQuery.self, body))
         case WorkersQuery.name: self = .workers(try JSONBody.decode(WorkersQuery.self, body))
+        case RunQuery.name: self = .run(try JSONBody.decode(RunQuery.self, body))
+        case RunsQuery.name: self = .runs(try JSONBody.decode(RunsQuery.self, body))
         default:
             throw CommandRequest.names.contains(name)
                 ? .wrongMessage(name: name, expected: "COMMAND")

@@ -6,9 +6,11 @@ public struct ExecutorRegistry: Sendable {
         for e in executors { register(e) }
     }
 
-    /// `noop`, `sleep`, `echo`, `fail`, and the ML kinds (`train`).
+    /// `noop`, `sleep`, `echo`, `fail`, and the ML kinds (`train`, and the pipeline kinds
+    /// `stats`, `features`, `evaluate`).
     public static var builtins: ExecutorRegistry {
-        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), TrainExecutor()])
+        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), TrainExecutor(),
+                          StatsExecutor(), FeaturesExecutor(), EvaluateExecutor()])
     }
 
     public mutating func register(_ executor: any JobExecutor) {

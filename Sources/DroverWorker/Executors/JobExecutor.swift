@@ -15,6 +15,8 @@ public struct JobContext: Sendable {
     /// Inputs by digest and outputs as uploads (the coordinator's artifact server through this
     /// worker's cache; `UnavailableArtifacts` when none is configured).
     public var artifacts: any ArtifactAccess
+    /// Artifacts the attempt produced, reported with its result.
+    public var outputs = JobOutputs()
 
     public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String],
                 cancellation: CancellationToken = CancellationToken(),

@@ -2,7 +2,8 @@ import DroverML
 import Foundation
 import NativeThreads
 
-/// `train`: fits a built-in model on a CSV and writes the model file.
+/// `train`: fits a built-in model on a CSV and writes the model file — or, with `inputs`
+/// instead of `data` and `out`, on CSV artifacts, uploading the model (TrainExecutor+Artifacts).
 ///
 /// Parameters: `data` (CSV path), `out` (model path), and the training options of
 /// `TrainingOptions(params:)` (`label`, `model`, `holdout_modulo`, `exclude`, `seed`, `trees`,
@@ -19,17 +20,9 @@ public struct TrainExecutor: JobExecutor {
     public static let parameterNames = ["data", "out"] + TrainingOptions.parameterNames
 
     public func run(_ job: JobContext) async throws -> [String: Double] {
+        if job.params["inputs"] != nil { return try await runOnArtifacts(job) }
         let data = try job.require("data"), out = try job.require("out")
-        if let unknown = job.params.keys.sorted().first(where: { !Self.parameterNames.contains($0) }) {
-            throw JobFailure("train: job parameter '\(unknown)' is not a train parameter; known: \(Self.parameterNames.joined(separator: ", "))")
-        }
-        let options: TrainingOptions
-        do {
-            options = try TrainingOptions(params: job.params, spelling: .jobParameter)
-        } catch let error as ModelError {
-            throw JobFailure("train: \(error)")
-        }
-        let settings = options
+        let settings = try Self.options(job, allowed: Self.parameterNames)
         let cancellation = job.cancellation
         let output = AttemptOutput(path: out, jobID: job.jobID, attempt: job.attempt)
         let trained = try await runOffPool {
@@ -40,6 +33,27 @@ public struct TrainExecutor: JobExecutor {
             try output.write(cancellation: cancellation) { try model.write(to: $0) }
             return model
         }
+        return Self.metrics(trained)
+    }
+}
+
+extension TrainExecutor {
+    /// Training options from the job's parameters; a parameter outside `allowed` fails the job.
+    static func options(_ job: JobContext, allowed: [String]) throws -> TrainingOptions {
+        if let unknown = job.params.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw JobFailure("train: job parameter '\(unknown)' is not a train parameter; known: \(allowed.joined(separator: ", "))")
+        }
+        var params = job.params
+        for name in params.keys where !TrainingOptions.parameterNames.contains(name) { params[name] = nil }
+        do {
+            return try TrainingOptions(params: params, spelling: .jobParameter)
+        } catch let error as ModelError {
+            throw JobFailure("train: \(error)")
+        }
+    }
+
+    /// What a train job reports: the holdout metrics, row counts and time.
+    static func metrics(_ trained: ModelFile) -> [String: Double] {
         var metrics: [String: Double] = [
             "train_rows": Double(trained.training.trainingRows),
             "holdout_rows": Double(trained.training.holdoutRows),

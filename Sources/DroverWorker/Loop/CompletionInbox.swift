@@ -7,6 +7,7 @@ struct Completion: Sendable {
     var lease: Lease
     var result: Result<[String: Double], any Error>
     var durationMicros: UInt64
+    var outputs: [String: String] = [:]
 }
 
 /// Completed jobs waiting for the socket thread. Tasks push and ring the doorbell; the

@@ -146,7 +146,7 @@ final class WorkerHandler: SocketLoopHandler {
             do { result = .success(try await executor.run(context)) } catch { result = .failure(error) }
             let d = ContinuousClock.now - began
             let micros = UInt64(max(0, d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000))
-            inbox.push(Completion(lease: lease, result: result, durationMicros: micros))
+            inbox.push(Completion(lease: lease, result: result, durationMicros: micros, outputs: context.outputs.all))
         }
         executions[a.token] = Execution(cancellation: cancellation, task: task)
         return nil
@@ -185,7 +185,8 @@ final class WorkerHandler: SocketLoopHandler {
             let stopped = executions.removeValue(forKey: c.lease.token)?.cancellation.isCancelled ?? false
             switch c.result {
             case .success(let metrics):
-                return AttemptResult(lease: c.lease, outcome: .succeeded, metrics: metrics, durationMicros: c.durationMicros)
+                return AttemptResult(lease: c.lease, outcome: .succeeded, metrics: metrics, durationMicros: c.durationMicros,
+                                     outputs: c.outputs)
             case .failure(let error):
                 let cancelled = stopped || error is CancellationError || error is Cancelled
                 return AttemptResult(lease: c.lease, outcome: cancelled ? .cancelled : .failed,

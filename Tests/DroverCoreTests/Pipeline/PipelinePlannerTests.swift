@@ -70,7 +70,7 @@ struct PipelinePlannerTests {
         d.perform(d.planner.start(now: 0))
         #expect(d.submitted.map(\.kind) == ["stats", "stats", "stats"])
         #expect(d.submitted.map { $0.params["range"]! } == ["0-300", "300-600", "600-900"])
-        #expect(d.submitted.allSatisfy { $0.params["input"] == "sha256:span" && $0.params["label"] == "price" })
+        #expect(d.submitted.allSatisfy { $0.params["input"] == "sha256:span" && $0.params["label"] == nil })
         d.completeJobs()
         #expect(d.submitted.map(\.kind) == ["stats", "stats", "stats", "features", "features", "features", "train", "evaluate"])
         let train = d.submitted[6], evaluate = d.submitted[7]

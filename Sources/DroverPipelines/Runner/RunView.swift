@@ -1,0 +1,40 @@
+import DroverCore
+import DroverProtocol
+
+/// A run as clients see it (`RunInfo`), from its record and its planner.
+enum RunView {
+    static func info(_ record: RunRecord, planner: PipelinePlanner) -> RunInfo {
+        let spec = planner.spec
+        let steps = spec.steps.compactMap { step -> StepInfo? in
+            guard let s = planner.steps[step.name] else { return nil }
+            return StepInfo(name: s.name, type: s.type.rawValue, status: s.status.rawValue, jobs: s.jobKeys.count,
+                            jobsDone: s.shardsDone, jobIDs: s.jobKeys.compactMap { record.jobIDs[$0] },
+                            outputs: s.outputs, metrics: s.metrics, cachedFrom: s.cachedFrom,
+                            cacheKey: s.cachedFrom == nil ? nil : s.cacheKey,
+                            anomalies: s.validation.map { $0.anomalies + $0.drifted.map { "drift: \($0)" } },
+                            message: s.message, startedAtMs: s.startedAtMs, endedAtMs: s.endedAtMs)
+        }
+        let outcome = record.outcome ?? planner.outcome
+        let promote = planner.steps.values.first { $0.type == .promote }
+        return RunInfo(
+            id: record.id, pipeline: spec.name, model: spec.model, state: outcome?.rawValue ?? "running",
+            exitCode: outcome?.exitCode, message: record.message ?? (outcome == nil ? nil : message(planner)),
+            params: spec.params,
+            inputs: record.inputs.spans.mapValues { "\($0.dataset) span \($0.span) (\($0.digest.prefix(19))…)" },
+            champion: record.inputs.champion.map { "v\($0.version) (\($0.digest.prefix(19))…)" },
+            version: promote?.outputs["version"].flatMap { Int($0) },
+            startedAtMs: record.startedAtMs, endedAtMs: record.endedAtMs, steps: steps, verdict: promote?.verdict)
+    }
+
+    /// Why the run ended as it did.
+    static func message(_ planner: PipelinePlanner) -> String {
+        let steps = planner.spec.steps.compactMap { planner.steps[$0.name] }
+        if let blocked = steps.first(where: { $0.status == .blocked }) { return "step \(blocked.name) \(blocked.message ?? "blocked")" }
+        if let failed = steps.first(where: { $0.status == .failed }) { return "step \(failed.name) failed: \(failed.message ?? "")" }
+        if let promote = steps.first(where: { $0.type == .promote }), let verdict = promote.verdict {
+            if verdict.passed { return "promoted: \(promote.outputs["version"].map { "version \($0)" } ?? "the candidate") is @champion" }
+            return "not promoted: " + verdict.checks.filter { !$0.passed }.map(\.reason).joined(separator: "; ")
+        }
+        return "every step succeeded"
+    }
+}
