@@ -128,10 +128,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         try await Output.run {
             var options = try flags.options()
             let logger = logging.bootstrap(label: "drover.coordinator")
-            let runner = try PipelineComposition.attach(to: &options, logger: logger)
-            let service = CoordinatorService(options: options, logger: logger)
+            // Counted before the pipeline runner adds its own in-process client key.
             let secured = options.security.map { "CURVE, \($0.workers.count) worker key(s), \($0.clients.count) client key(s)" }
                 ?? "no CURVE keys (plaintext)"
+            let runner = try PipelineComposition.attach(to: &options, logger: logger)
+            let service = CoordinatorService(options: options, logger: logger)
             try await ServiceRunner.run([service, runner], logger: logger) {
                 let endpoints = try await service.waitUntilReady()
                 Output.error("coordinator ready: \(endpoints); \(secured); journal in \(flags.dataDir)")

@@ -159,9 +159,15 @@ public final class PipelineRunner: PipelineDesk, Service {
     public func run() async throws {
         let loop = try RunLoop(runner: self)
         try NativeThread.start { loop.run() }.detach()
-        await withGracefulShutdownHandler {
-            await loop.finished.wait()
-        } onGracefulShutdown: {
+        // A graceful shutdown (SIGTERM) and a cancelled group (another service failed, e.g. the
+        // coordinator's fail-stop) both stop the loop; otherwise the process would never exit.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await loop.finished.wait()
+            } onGracefulShutdown: {
+                loop.requestStop()
+            }
+        } onCancel: {
             loop.requestStop()
         }
         loop.requestStop()
