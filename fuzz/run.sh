@@ -22,7 +22,7 @@ mkdir -p "$OUT/fuzz" "$OUT/plain" "$OUT/corpus" "$OUT/artifacts"
 cd "$OUT"
 
 PROTOCOL_SOURCES=$(find "$ROOT/Sources/DroverProtocol" -name '*.swift' | sort)
-JOURNAL_SOURCES="$ROOT/Sources/DroverCore/Journal/JournalRecord.swift $ROOT/Sources/DroverCore/Jobs/Cause.swift"
+JOURNAL_SOURCES="$ROOT/Sources/DroverCore/Journal/JournalRecord.swift $ROOT/Sources/DroverCore/Journal/CompactionRecords.swift $ROOT/Sources/DroverCore/Jobs/Cause.swift"
 
 # $1 = build dir, rest = extra swiftc flags. DroverCore here is only the journal record codec.
 build_libs() {
