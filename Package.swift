@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverPipelines", dependencies: [
-            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverCore", "DroverML", "DroverProtocol", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverCore", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),

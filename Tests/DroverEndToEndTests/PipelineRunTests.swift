@@ -51,7 +51,8 @@ struct PipelineRunTests {
         #expect(steps2.prefix(2).allSatisfy { $0["status"] as? String == "cached" && $0["cachedFrom"] as? String == "diamonds-price-1" },
                 "validate and features are unchanged and served from the cache: \(steps2)")
         let checks = (run2["verdict"] as? [String: Any])?["checks"] as? [[String: Any]] ?? []
-        #expect(checks.contains { $0["kind"] as? String == "change.absolute" && $0["passed"] as? Bool == false })
+        #expect(checks.contains { $0["kind"] as? String == "absolute_change" && $0["passed"] as? Bool == false })
+        #expect(run2["version"] as? Int == 2, "the rejected candidate is registered as version 2, without the alias")
 
         try addSpan(cluster, "span-broken.csv")
         let (third, run3) = try runJSON(cluster)
@@ -61,6 +62,63 @@ struct PipelineRunTests {
         #expect((run3["champion"] as? String)?.hasPrefix("v1") == true, "@champion did not move")
         let steps3 = run3["steps"] as? [[String: Any]] ?? []
         #expect(steps3.dropFirst().allSatisfy { $0["status"] as? String == "skipped" })
+
+        try checkRecords(cluster)
+    }
+
+    /// The registry, the runs and the lineage, read from the metadata store by the commands a user types.
+    func checkRecords(_ cluster: TestCluster) throws {
+        let data = ["--data-dir", cluster.dataDir, "--json"]
+        let models = try Self.json(drover(["models", "list"] + data))
+        #expect((models as? [[String: Any]])?.first?["name"] as? String == "diamonds", "\(models)")
+        let versions = try Self.json(drover(["models", "list", "diamonds"] + data)) as? [[String: Any]] ?? []
+        #expect(versions.map { $0["version"] as? Int } == [2, 1], "newest first: the rejected v2, the champion v1")
+        #expect(versions.first { $0["version"] as? Int == 1 }?["aliases"] as? [String] == ["champion"])
+        #expect((versions.first { $0["version"] as? Int == 2 }?["aliases"] as? [String])?.isEmpty == true)
+
+        let shown = try Self.json(drover(["models", "show", "diamonds@champion"] + data)) as? [String: Any] ?? [:]
+        let version = shown["version"] as? [String: Any] ?? [:]
+        #expect(version["version"] as? Int == 1 && version["runID"] as? String == "diamonds-price-1", "\(shown)")
+        let moves = shown["aliasHistory"] as? [[String: Any]] ?? []
+        #expect(moves.count == 1 && moves.first?["kind"] as? String == "promote" && moves.first?["toVersion"] as? Int == 1, "\(moves)")
+        let verdicts = shown["verdicts"] as? [[String: Any]] ?? []
+        #expect(verdicts.count == 1 && (verdicts.first?["verdict"] as? [String: Any])?["outcome"] as? String == "pass")
+
+        let runs = try Self.json(drover(["runs", "list"] + data)) as? [[String: Any]] ?? []
+        #expect(Set(runs.compactMap { $0["id"] as? String }) == ["diamonds-price-1", "diamonds-price-2", "diamonds-price-3"])
+        #expect(Dictionary(uniqueKeysWithValues: runs.compactMap { r in (r["id"] as? String).map { ($0, r["status"] as? String ?? "") } })
+                == ["diamonds-price-1": "promoted", "diamonds-price-2": "rejected", "diamonds-price-3": "blocked"])
+
+        let run1 = try Self.json(drover(["runs", "show", "diamonds-price-1"] + data)) as? [String: Any] ?? [:]
+        let steps = run1["steps"] as? [[String: Any]] ?? []
+        #expect(Set(steps.compactMap { $0["name"] as? String }) == ["validate", "features", "train", "evaluate", "promote"])
+        #expect(steps.allSatisfy { $0["status"] as? String == "succeeded" }, "\(steps)")
+        let jobs = run1["jobs"] as? [[String: Any]] ?? []
+        #expect(jobs.filter { $0["step"] as? String == "validate" }.count == 2, "one stats job per shard: \(jobs)")
+        #expect((run1["params"] as? [String: String])?["trees"] == "60")
+        #expect((run1["metrics"] as? [String: Double])?["candidate.rmse"] != nil)
+        let run2 = try Self.json(drover(["runs", "show", "diamonds-price-2"] + data)) as? [String: Any] ?? [:]
+        let cached = (run2["steps"] as? [[String: Any]] ?? []).filter { $0["cacheHit"] as? Bool == true }.compactMap { $0["name"] as? String }
+        #expect(Set(cached) == ["validate", "features"], "\(run2)")
+        #expect((run2["verdicts"] as? [[String: Any]])?.count == 1)
+
+        let lineage = try Self.json(drover(["lineage", "diamonds@champion"] + data)) as? [String: Any] ?? [:]
+        let graph = lineage["graph"] as? [String: Any] ?? [:]
+        let nodes = graph["artifacts"] as? [[String: Any]] ?? []
+        let span = nodes.compactMap { $0["span"] as? [String: Any] }.first
+        #expect(span?["dataset"] as? String == "diamonds" && span?["span"] as? Int == 1, "the training span is upstream of the model: \(nodes)")
+        #expect((span?["rows"] as? Int ?? 0) > 0)
+        let executions = (graph["executions"] as? [[String: Any]] ?? []).compactMap { e in (e["runID"] as? String).map { "\($0)/\(e["step"] as? String ?? "")" } }
+        #expect(executions.starts(with: ["diamonds-price-1/train", "diamonds-price-1/features"]), "\(executions)")
+        #expect((lineage["run"] as? [String: Any])?["id"] as? String == "diamonds-price-1")
+
+        let text = try drover(["lineage", "diamonds@champion", "--data-dir", cluster.dataDir])
+        #expect(text.status == 0 && text.stdout.contains("span 1 of dataset diamonds"), "\(text.stdout)\(text.stderr)")
+    }
+
+    static func json(_ r: CommandResult) throws -> Any {
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
     @Test("a spec error is refused before anything runs, naming file, line and field (exit 2)")

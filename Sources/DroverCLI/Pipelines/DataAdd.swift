@@ -39,12 +39,26 @@ struct DataAdd: ParsableCommand {
             } catch {
                 throw CLIError("cannot store \(file) in \(dataDir): \(error)", hint: "is --data-dir the coordinator's data directory?")
             }
-            let span = try connection.client().command(AddSpan(dataset: dataset, artifact: ref.description))
+            let span = try connection.client().command(AddSpan(dataset: dataset, artifact: ref.description, rows: try Self.rows(file)))
             if output.json {
                 try Output.json(span)
             } else {
                 Output.line("\(dataset) span \(span.span): \(file) (\(span.size) bytes, \(ref.digest))")
             }
         }
+    }
+
+    /// Data rows: lines after the header (a last line without a newline counts).
+    static func rows(_ file: String) throws -> Int64 {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError.input("cannot read \(file)", hint: "check the path") }
+        defer { try? handle.close() }
+        var lines: Int64 = 0
+        var last: UInt8 = 10
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            for byte in chunk where byte == 10 { lines += 1 }
+            last = chunk.last ?? last
+        }
+        if last != 10 { lines += 1 }
+        return max(0, lines - 1)
     }
 }

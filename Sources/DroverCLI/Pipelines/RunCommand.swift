@@ -54,7 +54,7 @@ struct RunCommand: ParsableCommand {
                 if output.json { try Output.json(info) } else { Output.line("run \(info.id) started (\(info.steps.count) steps); follow it with `drover runs show \(info.id)`") }
                 return
             }
-            if !output.json { Output.line("run \(info.id): \(info.pipeline) → model \(info.model)\(info.champion.map { ", champion \($0)" } ?? ", no champion yet")") }
+            if !output.json { Output.line("run \(info.id): \(info.pipeline) → model \(info.model)") }
             var printer = RunProgress(started: info.startedAtMs)
             let deadline = waitTimeout > 0 ? ContinuousClock.now + .seconds(waitTimeout) : nil
             while true {
@@ -69,7 +69,10 @@ struct RunCommand: ParsableCommand {
             if output.json {
                 try Output.json(info)
             } else {
-                if let verdict = info.verdict { Output.line(RunText.verdict(verdict)) }
+                if let verdict = info.verdict {
+                    Output.line("candidate v\(info.version.map(String.init) ?? "?") against " + (info.champion.map { "champion \($0)" } ?? "no champion (first model)") + ":")
+                    Output.line(verdict.table)
+                }
                 Output.line("run \(info.id) \(info.state): \(info.message ?? "")")
             }
             let code = info.exitCode ?? 1

@@ -12,19 +12,6 @@ enum RunText {
         return line
     }
 
-    static func verdict(_ v: VerdictInfo) -> String {
-        var rows = [["check", "metric", "candidate", "baseline", "threshold", "result"]]
-        for c in v.checks {
-            rows.append([c.kind, c.metric, num(c.candidate), num(c.baseline), num(c.threshold), c.passed ? "pass" : "FAIL"])
-        }
-        let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
-        var out = rows.map { r in r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        out.insert(String(repeating: "-", count: out[0].count), at: 1)
-        for c in v.checks where !c.passed { out.append("  ✗ \(c.reason)") }
-        out.append("verdict: \(v.passed ? "PASS" : "FAIL")")
-        return out.joined(separator: "\n")
-    }
-
     static func num(_ v: Double?) -> String {
         guard let v else { return "-" }
         return String(format: "%.6g", v)
@@ -47,7 +34,7 @@ enum RunText {
             if let key = s.cacheKey { lines.append("      cache key: \(key.prefix(160))…") }
             for a in s.anomalies ?? [] { lines.append("      \(a)") }
         }
-        if let v = info.verdict { lines.append(verdict(v)) }
+        if let v = info.verdict { lines.append(v.table) }
         return lines.joined(separator: "\n")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverArtifacts
 import DroverWorker
 import Foundation
 import Logging
@@ -45,15 +46,26 @@ struct WorkerCommand: AsyncParsableCommand {
     var drainGraceMs: Int64 = 10_000
     @Flag(name: .long, help: .hidden)
     var allowTestKinds = false
+    @Option(name: .long, help: ArgumentHelp(
+        "Read and write pipeline artifacts in this data directory's artifact store (a worker on the coordinator's host, or one sharing its disk).",
+        valueName: "dir"))
+    var artifactsDir: String?
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         try await Output.run {
             let curve = try connection.curveKeys()
             let logger = logging.bootstrap(label: "drover.worker")
-            let options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
+            var options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
                                         prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs,
                                         curve: curve)
+            if let artifactsDir {
+                do {
+                    options.artifacts = LocalArtifacts(store: try ArtifactStore(dataDirectory: artifactsDir))
+                } catch {
+                    throw CLIError.input("--artifacts-dir \(artifactsDir): \(error)", hint: "pass the coordinator's data directory")
+                }
+            }
             let registry: ExecutorRegistry = allowTestKinds ? .withTestKinds : .builtins
             try await ServiceRunner.run([WorkerService(options: options, registry: registry, logger: logger)],
                                         logger: logger) {}

@@ -30,7 +30,7 @@ public struct PipelinePlanner: Sendable {
         /// Set when the result came from an earlier run's identical step.
         public var cachedFrom: String?
         public var validation: ValidationOutcome?
-        public var verdict: GateVerdict?
+        public var verdict: Verdict?
         public var message: String?
         public var startedAtMs: Int64?
         public var endedAtMs: Int64?
@@ -187,8 +187,7 @@ public struct PipelinePlanner: Sendable {
     private mutating func decide(_ name: String) -> [PlannerAction] {
         let step = stepSpec(name)
         let evaluation = step.needs.compactMap { steps[$0] }.first { $0.type == .evaluate }
-        let verdict = GateVerdict.evaluate(gates: step.gates, metrics: evaluation?.metrics ?? [:],
-                                           champion: inputs.champion, policy: step.firstModel)
+        let verdict = Self.verdict(policy: step.policy, evaluation: evaluation?.metrics ?? [:], hasChampion: inputs.champion != nil)
         let train = evaluation.flatMap { e in stepSpec(e.name).needs.compactMap { steps[$0] }.first { $0.type == .train } }
         let model = train?.outputs["model"] ?? ""
         steps[name]?.verdict = verdict
@@ -222,6 +221,21 @@ public struct PipelinePlanner: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The gate's verdict on an evaluate step's metrics (`candidate.M`, `baseline.M`: both
+    /// models on the same holdout in the same run), by `VerdictEvaluator` (TFX semantics).
+    static func verdict(policy: PromotionPolicy, evaluation: [String: Double], hasChampion: Bool) -> Verdict {
+        var candidate: [String: Double] = [:], baseline: [String: Double] = [:]
+        for (key, value) in evaluation {
+            if key.hasPrefix("candidate.") { candidate[String(key.dropFirst("candidate.".count))] = value }
+            if key.hasPrefix("baseline.") { baseline[String(key.dropFirst("baseline.".count))] = value }
+        }
+        do {
+            return try VerdictEvaluator.evaluate(policy: policy, candidate: candidate, baseline: hasChampion ? baseline : nil)
+        } catch {
+            return Verdict(outcome: .fail, checks: [], firstModel: !hasChampion, notes: ["the gate cannot decide: \(error)"])
+        }
+    }
 
     func stepSpec(_ name: String) -> StepSpec { spec.step(named: name)! }
 

@@ -72,15 +72,18 @@ public struct StepSpec: Sendable, Equatable, Codable {
     public var dataset: String?
     /// Step parameters (strings, as jobs carry them), on top of the pipeline's.
     public var params: [String: String]
-    /// Promotion checks (promote steps only).
-    public var gates: [Gate]
+    /// Promotion checks (promote steps only), with TFX Evaluator semantics (DroverCore/Promotion).
+    public var gates: [MetricThreshold]
     /// What `promote` does when there is no champion yet.
-    public var firstModel: FirstModelRule
+    public var firstModel: FirstModelPolicy
     /// Line of the step in its file, for messages about the run.
     public var line: Int
 
+    /// The promote step's gate as the verdict evaluator takes it.
+    public var policy: PromotionPolicy { PromotionPolicy(thresholds: gates, firstModel: firstModel) }
+
     public init(name: String, type: StepType, needs: [String] = [], dataset: String? = nil, params: [String: String] = [:],
-                gates: [Gate] = [], firstModel: FirstModelRule = .valueThresholds, line: Int = 0) {
+                gates: [MetricThreshold] = [], firstModel: FirstModelPolicy = .valueThresholdsOnly, line: Int = 0) {
         self.name = name
         self.type = type
         self.needs = needs
@@ -90,52 +93,4 @@ public struct StepSpec: Sendable, Equatable, Codable {
         self.firstModel = firstModel
         self.line = line
     }
-}
-
-/// Whether a bigger value of a metric is better.
-public enum GateDirection: String, Sendable, Equatable, Codable {
-    case higher, lower
-
-    /// The direction of the metrics the built-in models report (docs/pipelines.md).
-    public static func of(metric: String) -> GateDirection? {
-        switch metric {
-        case "accuracy", "precision", "recall", "f1", "roc_auc", "r2": .higher
-        case "log_loss", "rmse", "mae": .lower
-        default: nil
-        }
-    }
-
-    /// Every metric a gate may name.
-    public static let knownMetrics = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "rmse", "mae", "r2"]
-}
-
-/// One promotion check, with TFX Evaluator semantics: value bounds are inclusive; a change
-/// threshold compares the candidate with the champion on the same holdout, in the metric's
-/// better direction (`change.absolute: 0` = at least as good; a positive value = better by
-/// that much; relative is a fraction of the champion's value).
-public struct Gate: Sendable, Equatable, Codable {
-    public var metric: String
-    public var direction: GateDirection
-    public var min: Double?
-    public var max: Double?
-    public var changeAbsolute: Double?
-    public var changeRelative: Double?
-
-    public init(metric: String, direction: GateDirection, min: Double? = nil, max: Double? = nil,
-                changeAbsolute: Double? = nil, changeRelative: Double? = nil) {
-        self.metric = metric
-        self.direction = direction
-        self.min = min
-        self.max = max
-        self.changeAbsolute = changeAbsolute
-        self.changeRelative = changeRelative
-    }
-}
-
-/// What a promote step does when the model has no champion yet.
-public enum FirstModelRule: String, Sendable, Equatable, Codable, CaseIterable {
-    /// Value thresholds only; change thresholds are skipped (TFX's behaviour).
-    case valueThresholds = "value-thresholds"
-    /// Never promote automatically: a first model needs `drover models promote`.
-    case reject
 }

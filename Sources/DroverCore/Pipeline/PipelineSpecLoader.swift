@@ -6,6 +6,8 @@ public enum PipelineSpecLoader {
     static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps"]
     static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model"]
     static let gateFields = ["metric", "direction", "min", "max", "change"]
+    /// `first_model:` in YAML → the promotion policy for a model without a champion.
+    static let firstModelSpellings: [String: FirstModelPolicy] = ["value-thresholds": .valueThresholdsOnly, "reject": .reject]
 
     public static func load(yaml: String, file: String) throws(PipelineSpecError) -> PipelineSpec {
         let root: Node
@@ -221,8 +223,8 @@ struct NodeReader {
             case "gates": gatesNode = v
             default:
                 let p = try scalar(v, ff)
-                guard let policy = FirstModelRule(rawValue: p) else {
-                    throw error(v, ff, "must be \(allowedList(FirstModelRule.allCases.map(\.rawValue))), got '\(p)'")
+                guard let policy = PipelineSpecLoader.firstModelSpellings[p] else {
+                    throw error(v, ff, "must be \(allowedList(["value-thresholds", "reject"])), got '\(p)'")
                 }
                 step.firstModel = policy
             }
@@ -241,42 +243,58 @@ struct NodeReader {
         return step
     }
 
-    func gates(_ node: Node, _ field: String) throws(PipelineSpecError) -> [Gate] {
+    /// Gates in the spec's words: `min`/`max` are inclusive value bounds, `change` is how much
+    /// better than the champion the candidate must be (in the metric's better direction), which
+    /// becomes TFX's change threshold on d = candidate − baseline.
+    func gates(_ node: Node, _ field: String) throws(PipelineSpecError) -> [MetricThreshold] {
         guard case .sequence(let items) = node else {
             throw error(node, field, "must be a list of checks, e.g. `- {metric: rmse, max: 900, change: {absolute: 0}}`")
         }
-        var out: [Gate] = []
+        var out: [MetricThreshold] = []
         for (i, item) in items.enumerated() {
             let gf = "\(field)[\(i)]"
-            var metric: String?, metricNode: Node?, direction: GateDirection?
-            var gate = Gate(metric: "", direction: .higher)
+            var metric: String?, metricNode: Node?, direction: MetricDirection?
+            var lower: Double?, upper: Double?, absolute: Double?, relative: Double?
             for (f, _, v) in try mapping(item, gf, allowed: PipelineSpecLoader.gateFields) {
                 switch f {
                 case "metric": metric = try scalar(v, "\(gf).metric"); metricNode = v
                 case "direction":
                     let d = try scalar(v, "\(gf).direction")
-                    guard let parsed = GateDirection(rawValue: d) else { throw error(v, "\(gf).direction", "must be higher or lower, got '\(d)'") }
+                    guard let parsed = ["higher": MetricDirection.higherIsBetter, "lower": .lowerIsBetter][d] else {
+                        throw error(v, "\(gf).direction", "must be higher or lower, got '\(d)'")
+                    }
                     direction = parsed
-                case "min": gate.min = try number(v, "\(gf).min")
-                case "max": gate.max = try number(v, "\(gf).max")
+                case "min": lower = try number(v, "\(gf).min")
+                case "max": upper = try number(v, "\(gf).max")
                 default:
                     for (cf, _, cv) in try mapping(v, "\(gf).change", allowed: ["absolute", "relative"]) {
                         let value = try number(cv, "\(gf).change.\(cf)")
-                        if cf == "absolute" { gate.changeAbsolute = value } else { gate.changeRelative = value }
+                        if cf == "absolute" { absolute = value } else { relative = value }
                     }
                 }
             }
-            guard let metric, let metricNode else { throw error(item, "\(gf).metric", "is required: the metric to check, one of \(GateDirection.knownMetrics.joined(separator: ", "))") }
-            guard let known = GateDirection.of(metric: metric) else {
-                let hint = closest(to: metric, in: GateDirection.knownMetrics).map { "did you mean '\($0)'? " } ?? ""
-                throw error(metricNode, "\(gf).metric", "unknown metric '\(metric)'; \(hint)evaluate reports \(GateDirection.knownMetrics.joined(separator: ", "))")
+            let known = MetricDirection.knownMetrics
+            guard let metric, let metricNode else { throw error(item, "\(gf).metric", "is required: the metric to check, one of \(known.joined(separator: ", "))") }
+            guard let natural = MetricDirection.of(metric: metric) else {
+                let hint = closest(to: metric, in: known).map { "did you mean '\($0)'? " } ?? ""
+                throw error(metricNode, "\(gf).metric", "unknown metric '\(metric)'; \(hint)evaluate reports \(known.joined(separator: ", "))")
             }
-            gate.metric = metric
-            gate.direction = direction ?? known
-            if gate.min == nil, gate.max == nil, gate.changeAbsolute == nil, gate.changeRelative == nil {
+            if out.contains(where: { $0.metric == metric }) {
+                throw error(metricNode, "\(gf).metric", "'\(metric)' is checked twice; merge its bounds and change into one entry")
+            }
+            if lower == nil, upper == nil, absolute == nil, relative == nil {
                 throw error(item, gf, "checks nothing: give `min`, `max` or `change: {absolute|relative: N}`")
             }
-            out.append(gate)
+            if let lower, let upper, lower > upper {
+                throw error(item, gf, "min \(lower) is above max \(upper); the bounds are inclusive, so min ≤ max")
+            }
+            let dir = direction ?? natural
+            // "At least N better" is d ≥ N when higher is better, d ≤ −N when lower is better.
+            let sign: Double = dir == .higherIsBetter ? 1 : -1
+            let change = absolute == nil && relative == nil ? nil
+                : ChangeThreshold(absolute: absolute.map { sign * $0 }, relative: relative.map { sign * $0 }, direction: dir)
+            let value = lower == nil && upper == nil ? nil : ValueThreshold(lower: lower, upper: upper)
+            out.append(MetricThreshold(metric: metric, value: value, change: change))
         }
         return out
     }

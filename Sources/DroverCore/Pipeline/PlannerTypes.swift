@@ -77,7 +77,8 @@ public enum PlannerEvent: Sendable, Equatable, Codable {
     case cacheAnswered(step: String, hit: CachedStep?)
     /// The answer to `.checkStatistics`: merged statistics and the report of the checks.
     case statisticsChecked(step: String, report: ValidationOutcome)
-    /// The answer to `.decide`: the shell recorded the decision (and the promotion, if any).
+    /// The answer to `.decide`: the shell registered the candidate as `version` and recorded the
+    /// verdict (and the promotion, if it passed).
     case decisionRecorded(step: String, version: Int?)
 }
 
@@ -122,9 +123,10 @@ public enum PlannerAction: Sendable, Equatable {
     case lookUpCache(step: String, key: String)
     /// Merge the shards' statistics artifacts, check schema and drift; answer with `.statisticsChecked`.
     case checkStatistics(step: String, dataset: String, shardStatistics: [String])
-    /// Record the verdict and, if it passes, register and promote the model — once per run:
-    /// a repeat after a restart must find the earlier record. Answer with `.decisionRecorded`.
-    case decide(step: String, verdict: GateVerdict, model: String)
+    /// Register the model as a version, store the verdict and, if it passes, move `@champion`
+    /// with it in one write — once per run: a repeat after a restart must find the earlier
+    /// record. Answer with `.decisionRecorded` (the registered version).
+    case decide(step: String, verdict: Verdict, model: String)
     /// Remember the step's result under its cache key.
     case storeCache(step: String, key: String, result: CachedStep)
     case finished(RunOutcome)

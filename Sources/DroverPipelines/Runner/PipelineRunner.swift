@@ -2,6 +2,7 @@ import DroverArtifacts
 import DroverCoordinator
 import DroverCore
 import DroverProtocol
+import DroverStore
 import Foundation
 import Logging
 import NativeThreads
@@ -36,7 +37,7 @@ public final class PipelineRunner: PipelineDesk, Service {
     }
 
     struct Shared {
-        var books = Books()
+        var spans = SpanIndex()
         var runs: [String: RunInfo] = [:]
         var order: [String] = []
         var inbox: [RunRecord] = []
@@ -49,6 +50,7 @@ public final class PipelineRunner: PipelineDesk, Service {
     let shared = Mutex(Shared())
     let directory: String
     public let artifacts: ArtifactStore
+    let records: RunnerRecords
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
@@ -58,12 +60,12 @@ public final class PipelineRunner: PipelineDesk, Service {
         try FileManager.default.createDirectory(atPath: (directory as NSString).appendingPathComponent("runs"),
                                                 withIntermediateDirectories: true)
         artifacts = try ArtifactStore(dataDirectory: options.dataDirectory)
-        let books = try JSONFiles.read(Books.self, from: booksPath) ?? Books()
-        shared.withLock { $0.books = books }
+        records = try RunnerRecords(dataDirectory: options.dataDirectory, artifacts: artifacts, logger: logger)
+        let spans = try SpanIndex(try records.store.loadAllSpans(), artifacts: artifacts)
+        shared.withLock { $0.spans = spans }
     }
 
     var runsDirectory: String { (directory as NSString).appendingPathComponent("runs") }
-    var booksPath: String { (directory as NSString).appendingPathComponent("books.json") }
     func runPath(_ id: String) -> String { (runsDirectory as NSString).appendingPathComponent("\(id).json") }
 
     // MARK: PipelineDesk (called on the coordinator's socket thread: quick, no waiting)
@@ -80,16 +82,15 @@ public final class PipelineRunner: PipelineDesk, Service {
         let result: Result<(RunRecord, RunInfo), PipelineRefusal> = shared.withLock { s in
             do throws(PipelineRefusal) {
                 var spans: [String: SpanInput] = [:]
-                for (name, use) in spec.datasets {
-                    var span = try s.books.span(use)
-                    span.referenceStatistics = s.books.references[use.dataset]
-                    spans[name] = span
-                }
+                for (name, use) in spec.datasets { spans[name] = try s.spans.span(use) }
                 let number = s.nextNumber
                 let id = "\(spec.name)-\(number)"
-                let inputs = RunInputs(runID: id, spans: spans, champion: s.books.champion(spec.model), codeVersion: options.codeVersion)
-                let record = RunRecord(id: id, number: number, file: request.file, yaml: request.yaml, overrides: request.params,
+                // The champion and the drift references are resolved on the runner's thread
+                // (they are registry reads), before the planner starts.
+                let inputs = RunInputs(runID: id, spans: spans, champion: nil, codeVersion: options.codeVersion)
+                var record = RunRecord(id: id, number: number, file: request.file, yaml: request.yaml, overrides: request.params,
                                        inputs: inputs, startedAtMs: now)
+                record.resolved = false
                 do {
                     try JSONFiles.write(record, to: runPath(id))
                 } catch {
@@ -138,18 +139,21 @@ public final class PipelineRunner: PipelineDesk, Service {
         guard artifacts.contains(ref.digest) else {
             throw PipelineRefusal(code: .notFound, "artifact \(ref.digest) is not in the coordinator's store; upload the file first (`drover data add` does both)")
         }
-        let result: Result<SpanInput, PipelineRefusal> = shared.withLock { s in
-            var books = s.books
-            let span = books.addSpan(dataset: request.dataset, digest: ref.description, size: ref.size)
+        // Only the socket thread adds spans, so the proposal cannot go stale before it is stored.
+        let (span, isNew) = shared.withLock { $0.spans.proposed(dataset: request.dataset, ref: ref) }
+        if isNew {
+            let now = Double(Self.nowMs()) / 1000
+            records.emit([.artifact(ArtifactRecord(digest: ref.digest.description, size: ref.size, kind: "span",
+                                                   name: "\(span.dataset) span \(span.span)", createdAt: now)),
+                          .span(DatasetSpan(dataset: span.dataset, span: span.span, digest: ref.digest.description,
+                                            rows: request.rows ?? 0, createdAt: now))])
             do {
-                try JSONFiles.write(books, to: booksPath)
+                try records.store.flushBlocking()
             } catch {
-                return .failure(PipelineRefusal(code: .internal, "cannot record the span: \(error)"))
+                throw PipelineRefusal(code: .internal, "cannot record span \(span.span) of \(span.dataset) in the metadata store: \(error)")
             }
-            s.books = books
-            return .success(span)
+            shared.withLock { $0.spans.add(span) }
         }
-        let span = try result.get()
         logger.info("pipeline.span.added", metadata: ["dataset": "\(span.dataset)", "span": "\(span.span)"])
         return SpanInfo(dataset: span.dataset, span: span.span, artifact: span.digest, size: span.size)
     }

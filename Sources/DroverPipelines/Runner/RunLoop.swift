@@ -69,12 +69,23 @@ struct LoopState {
     var watching: [UInt64: (run: String, key: String)] = [:]
     var lastWatch = ContinuousClock.now
     var artifacts: ArtifactStore?
+    /// Per run: the step statuses last recorded in the metadata store.
+    var tracked: [String: [String: StepStatus]] = [:]
+    /// Runs to begin: new ones, and recovered ones whose inputs were not resolved yet.
+    var beginning: [RunRecord] = []
+    /// Recovered runs whose open requests are to be performed again.
+    var pendingResume: [String] = []
+    /// Actions that failed for a passing reason (the registry could not be written), retried.
+    var retry: [(run: String, action: PlannerAction)] = []
+    var lastRetry = ContinuousClock.now
+    let failpoint = PipelineFailpoint()
 
     init(runner: PipelineRunner) {
         self.runner = runner
     }
 
     var logger: Logger { runner.logger }
+    var records: RunnerRecords { runner.records }
 
     mutating func connect() throws {
         client = try DroverClient(coordinator: runner.options.coordinator, timeoutMs: 10_000, curve: runner.options.curve)
@@ -84,34 +95,40 @@ struct LoopState {
     /// Loads every stored run; unfinished ones are replayed and their open requests performed again.
     mutating func recover() throws {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runner.runsDirectory)) ?? []
-        var records: [RunRecord] = []
+        var stored: [RunRecord] = []
         for f in files where f.hasSuffix(".json") {
-            if let r = try JSONFiles.read(RunRecord.self, from: (runner.runsDirectory as NSString).appendingPathComponent(f)) { records.append(r) }
+            if let r = try JSONFiles.read(RunRecord.self, from: (runner.runsDirectory as NSString).appendingPathComponent(f)) { stored.append(r) }
         }
-        records.sort { $0.number < $1.number }
-        var resumed: [RunRecord] = []
-        for record in records {
-            let planner = try record.replay()
+        stored.sort { $0.number < $1.number }
+        for record in stored {
+            let planner = record.resolved == false
+                ? PipelinePlanner(spec: try record.spec(), inputs: record.inputs)
+                : try record.replay()
             runner.shared.withLock { s in
                 s.runs[record.id] = RunView.info(record, planner: planner)
                 if !s.order.contains(record.id) { s.order.append(record.id) }
                 s.nextNumber = max(s.nextNumber, record.number + 1)
             }
-            if record.outcome == nil { resumed.append(record) }
-        }
-        for record in resumed {
+            guard record.outcome == nil else { continue }
             logger.info("pipeline.run.resumed", metadata: ["run.id": "\(record.id)", "events": "\(record.events.count)"])
-            live[record.id] = (record, try record.replay())
+            if record.resolved == false {
+                beginning.append(record)
+                continue
+            }
+            live[record.id] = (record, planner)
+            // Steps already final in the store are not recorded again; the others are.
+            let store = records.store, id = record.id
+            let recorded = (try? Blocking.wait { try await store.steps(runID: id) }) ?? []
+            tracked[id] = Dictionary(recorded.compactMap { s in StepStatus(rawValue: s.status).map { (s.name, $0) } }) { a, _ in a }
+            pendingResume.append(id)
         }
-        pendingResume = resumed.map(\.id)
     }
 
-    var pendingResume: [String] = []
-
-    /// One turn: start new runs, resume recovered ones, read DONE notifications.
+    /// One turn: begin new runs, resume recovered ones, read DONE notifications, retry.
     mutating func step() {
         guard let client else { return }
         for id in pendingResume {
+            track(id)
             if let planner = live[id]?.planner { perform(planner.pending(), run: id) }
         }
         pendingResume = []
@@ -119,15 +136,14 @@ struct LoopState {
             defer { s.inbox = [] }
             return s.inbox
         }
-        for record in fresh {
-            do {
-                var planner = PipelinePlanner(spec: try record.spec(), inputs: record.inputs)
-                let actions = planner.start(now: record.startedAtMs)
-                live[record.id] = (record, planner)
-                perform(actions, run: record.id)
-            } catch {
-                logger.error("pipeline.run.unloadable", metadata: ["run.id": "\(record.id)", "error": "\(error)"])
-            }
+        let waiting = beginning + fresh
+        beginning = []
+        for record in waiting { begin(record) }
+        if !retry.isEmpty, ContinuousClock.now - lastRetry > .seconds(1) {
+            lastRetry = .now
+            let again = retry
+            retry = []
+            for (run, action) in again { perform([action], run: run) }
         }
         do {
             var done: [ClientReply.DoneJob] = client.takePendingDone()
@@ -142,7 +158,47 @@ struct LoopState {
         }
     }
 
-    /// A watched job ended: read its result and feed the planner.
+    /// Resolves the run's champion and drift references (registry reads), stores them with the
+    /// run, records the run's start and starts its planner. A failed read is tried again later.
+    mutating func begin(_ stored: RunRecord) {
+        var record = stored
+        do {
+            let spec = try record.spec()
+            if record.resolved == false {
+                try resolve(&record, spec: spec)
+                try JSONFiles.write(record, to: runner.runPath(record.id))
+            }
+            records.emit(RunTracking.started(record, spec: spec, codeVersion: record.inputs.codeVersion))
+            var planner = PipelinePlanner(spec: spec, inputs: record.inputs)
+            let actions = planner.start(now: record.startedAtMs)
+            live[record.id] = (record, planner)
+            tracked[record.id] = [:]
+            save(record.id)
+            track(record.id)
+            perform(actions, run: record.id)
+        } catch let error as PipelineSpecError {
+            logger.error("pipeline.run.unloadable", metadata: ["run.id": "\(record.id)", "error": "\(error)"])
+        } catch {
+            logger.warning("pipeline.run.unresolved", metadata: ["run.id": "\(record.id)", "error": "\(error)"])
+            beginning.append(stored)
+        }
+    }
+
+    /// The champion now, and each dataset's drift reference: the statistics the champion's run
+    /// checked for that dataset.
+    func resolve(_ record: inout RunRecord, spec: PipelineSpec) throws {
+        records.flush() // the last run's records (its statistics, its promotion) are committed
+        let spans = runner.shared.withLock { $0.spans }
+        let champion = try records.champion(model: spec.model)
+        record.inputs.champion = champion?.input
+        for (name, span) in record.inputs.spans {
+            record.inputs.spans[name]?.referenceStatistics = try records.reference(dataset: span.dataset, championRun: champion?.runID,
+                                                                                   spans: spans)
+        }
+        record.resolved = true
+    }
+
+    /// A watched job ended: read its result, record its attempts and feed the planner.
     mutating func report(_ jobID: UInt64) {
         guard let (run, key) = watching[jobID], let client else { return }
         let info: JobInfo
@@ -154,13 +210,18 @@ struct LoopState {
         }
         guard ["succeeded", "failed", "timedOut", "cancelled"].contains(info.state) else { return }
         watching[jobID] = nil
+        // Planner keys are `<run>/<step>/<shard>`.
+        let parts = key.split(separator: "/")
+        if parts.count >= 3, let shard = Int(parts[parts.count - 1]) {
+            records.emit(RunTracking.attempts(info, run: run, step: String(parts[parts.count - 2]), shard: shard))
+        }
         let event: PlannerEvent = info.state == "succeeded"
             ? .jobSucceeded(key: key, metrics: info.metrics, outputs: info.outputs ?? [:])
             : .jobFailed(key: key, message: "job \(jobID) \(info.state): \(info.message ?? "no message")")
         handle(event, run: run)
     }
 
-    /// Stores the event, then performs what the planner asks in return.
+    /// Stores the event, records what changed, then performs what the planner asks in return.
     mutating func handle(_ event: PlannerEvent, run: String) {
         guard var entry = live[run] else { return }
         let now = PipelineRunner.nowMs()
@@ -168,6 +229,7 @@ struct LoopState {
         entry.record.events.append(.init(atMs: now, event: event))
         live[run] = entry
         save(run)
+        track(run)
         perform(actions, run: run)
     }
 
@@ -180,87 +242,5 @@ struct LoopState {
         }
         let info = RunView.info(entry.record, planner: entry.planner)
         runner.shared.withLock { $0.runs[run] = info }
-    }
-
-    mutating func perform(_ actions: [PlannerAction], run: String) {
-        for action in actions {
-            guard let entry = live[run] else { return }
-            switch action {
-            case .submit(let jobs):
-                submit(jobs, run: run)
-            case .lookUpCache(let step, let key):
-                let hit = runner.shared.withLock { $0.books.cache[key] }
-                handle(.cacheAnswered(step: step, hit: hit), run: run)
-            case .checkStatistics(let step, let dataset, let shards):
-                let reference = entry.record.inputs.spans[dataset]?.referenceStatistics
-                let outcome = StatisticsCheck.run(shards: shards, reference: reference,
-                                                  params: entry.planner.parameters(step), store: artifacts)
-                handle(.statisticsChecked(step: step, report: outcome), run: run)
-            case .decide(let step, let verdict, let model):
-                let evaluation = entry.planner.steps.values.first { $0.type == .evaluate }?.metrics ?? [:]
-                let spec = entry.planner.spec
-                let version = updateBooks { books in
-                    books.decide(model: spec.model, runID: run, artifact: model, metrics: evaluation,
-                                 verdict: verdict, now: PipelineRunner.nowMs())
-                }
-                handle(.decisionRecorded(step: step, version: version), run: run)
-            case .storeCache(_, let key, let result):
-                updateBooks { $0.cache[key] = result }
-            case .finished(let outcome):
-                finish(run, outcome)
-            }
-        }
-    }
-
-    mutating func submit(_ jobs: [PlannedJob], run: String) {
-        guard let client, !jobs.isEmpty else { return }
-        let specs = jobs.map {
-            JobSpec(kind: $0.kind, params: $0.params, maxRetries: 1, idempotencyKey: "pipeline:\($0.key)")
-        }
-        do {
-            let ids = try client.submit(specs)
-            for (job, id) in zip(jobs, ids) {
-                watching[id] = (run, job.key)
-                live[run]?.record.jobIDs[job.key] = id
-            }
-            save(run)
-            try client.rewatch(ids)
-        } catch {
-            logger.error("pipeline.submit.failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
-            for job in jobs { handle(.jobFailed(key: job.key, message: "could not submit: \(error)"), run: run) }
-        }
-    }
-
-    mutating func finish(_ run: String, _ outcome: RunOutcome) {
-        guard var entry = live[run], entry.record.outcome == nil else { return }
-        entry.record.outcome = outcome
-        entry.record.endedAtMs = PipelineRunner.nowMs()
-        entry.record.message = RunView.message(entry.planner)
-        live[run] = entry
-        if outcome == .promoted {
-            // The promoted model's training data becomes its dataset's drift reference.
-            let references = entry.planner.steps.values.filter { $0.type == .validate }.compactMap { s -> (String, String)? in
-                guard let d = entry.planner.spec.step(named: s.name)?.dataset, let use = entry.planner.spec.datasets[d],
-                      let stats = s.outputs["statistics"] else { return nil }
-                return (use.dataset, stats)
-            }
-            updateBooks { books in for (d, s) in references { books.references[d] = s } }
-        }
-        save(run)
-        live[run] = nil
-        logger.info("pipeline.run.finished", metadata: ["run.id": "\(run)", "outcome": "\(outcome.rawValue)"])
-    }
-
-    /// Changes the books under the lock and stores them.
-    func updateBooks<T>(_ change: (inout Books) -> T) -> T {
-        runner.shared.withLock { s in
-            let result = change(&s.books)
-            do {
-                try JSONFiles.write(s.books, to: runner.booksPath)
-            } catch {
-                logger.error("pipeline.books.unsaved", metadata: ["error": "\(error)"])
-            }
-            return result
-        }
     }
 }

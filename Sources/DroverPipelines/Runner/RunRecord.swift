@@ -19,6 +19,9 @@ struct RunRecord: Codable, Sendable {
     var endedAtMs: Int64?
     var outcome: RunOutcome?
     var message: String?
+    /// False until the runner's thread has resolved the champion and the drift references into
+    /// `inputs` (nil in files written before this field: resolved when the run started).
+    var resolved: Bool?
 
     struct StampedEvent: Codable, Sendable {
         var atMs: Int64

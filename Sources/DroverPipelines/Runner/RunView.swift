@@ -14,7 +14,9 @@ enum RunView {
                             anomalies: s.validation.map { $0.anomalies + $0.drifted.map { "drift: \($0)" } },
                             message: s.message, startedAtMs: s.startedAtMs, endedAtMs: s.endedAtMs)
         }
-        let outcome = record.outcome ?? planner.outcome
+        // The run is finished for clients only once the runner has recorded its end (the
+        // planner knows first): `drover runs` and `models` then already see all of it.
+        let outcome = record.outcome
         let promote = planner.steps.values.first { $0.type == .promote }
         return RunInfo(
             id: record.id, pipeline: spec.name, model: spec.model, state: outcome?.rawValue ?? "running",
@@ -23,7 +25,7 @@ enum RunView {
             inputs: record.inputs.spans.mapValues { "\($0.dataset) span \($0.span) (\($0.digest.prefix(19))…)" },
             champion: record.inputs.champion.map { "v\($0.version) (\($0.digest.prefix(19))…)" },
             version: promote?.outputs["version"].flatMap { Int($0) },
-            startedAtMs: record.startedAtMs, endedAtMs: record.endedAtMs, steps: steps, verdict: promote?.verdict)
+            startedAtMs: record.startedAtMs, endedAtMs: record.endedAtMs, steps: steps, verdict: promote?.verdict.map(VerdictInfo.init))
     }
 
     /// Why the run ended as it did.
@@ -32,8 +34,10 @@ enum RunView {
         if let blocked = steps.first(where: { $0.status == .blocked }) { return "step \(blocked.name) \(blocked.message ?? "blocked")" }
         if let failed = steps.first(where: { $0.status == .failed }) { return "step \(failed.name) failed: \(failed.message ?? "")" }
         if let promote = steps.first(where: { $0.type == .promote }), let verdict = promote.verdict {
-            if verdict.passed { return "promoted: \(promote.outputs["version"].map { "version \($0)" } ?? "the candidate") is @champion" }
-            return "not promoted: " + verdict.checks.filter { !$0.passed }.map(\.reason).joined(separator: "; ")
+            let version = promote.outputs["version"].map { "version \($0)" } ?? "the candidate"
+            if verdict.passed { return "promoted: \(version) is @champion" }
+            return "not promoted (\(version) is registered without the alias): "
+                + (verdict.failures + verdict.notes).joined(separator: "; ")
         }
         return "every step succeeded"
     }

@@ -120,22 +120,29 @@ public struct StepInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// A promote step's verdict: one row per check.
+/// A promote step's verdict (the wire form of DroverCore's `Verdict`): one row per check.
 public struct VerdictInfo: Codable, Sendable, Equatable {
     public struct Check: Codable, Sendable, Equatable {
         public var metric: String
+        /// `value`, `absolute_change` or `relative_change`.
         public var kind: String
         public var candidate: Double?
+        /// The champion's value (change checks).
         public var baseline: Double?
-        public var threshold: Double?
+        /// What was compared with the threshold: the value, the diff or the ratio.
+        public var measured: Double?
+        /// The threshold in words, e.g. `v ≤ 3000` or `d ≤ 0 (lower is better)`.
+        public var threshold: String
         public var passed: Bool
         public var reason: String
 
-        public init(metric: String, kind: String, candidate: Double?, baseline: Double?, threshold: Double?, passed: Bool, reason: String) {
+        public init(metric: String, kind: String, candidate: Double?, baseline: Double?, measured: Double?, threshold: String,
+                    passed: Bool, reason: String) {
             self.metric = metric
             self.kind = kind
             self.candidate = candidate
             self.baseline = baseline
+            self.measured = measured
             self.threshold = threshold
             self.passed = passed
             self.reason = reason
@@ -144,10 +151,18 @@ public struct VerdictInfo: Codable, Sendable, Equatable {
 
     public var passed: Bool
     public var checks: [Check]
+    /// No champion: the first-model policy decided.
+    public var firstModel: Bool
+    public var notes: [String]
+    /// The verdict as a printed table (the same text `drover models show` prints).
+    public var table: String
 
-    public init(passed: Bool, checks: [Check]) {
+    public init(passed: Bool, checks: [Check], firstModel: Bool = false, notes: [String] = [], table: String = "") {
         self.passed = passed
         self.checks = checks
+        self.firstModel = firstModel
+        self.notes = notes
+        self.table = table
     }
 }
 
@@ -159,9 +174,12 @@ public struct AddSpan: CoordinatorCommand, Equatable {
     public static let name = "dataset.add"
     public var dataset: String
     public var artifact: String
-    public init(dataset: String, artifact: String) {
+    /// Data rows (lines after the header), counted by the client; recorded with the span.
+    public var rows: Int64?
+    public init(dataset: String, artifact: String, rows: Int64? = nil) {
         self.dataset = dataset
         self.artifact = artifact
+        self.rows = rows
     }
 }
 

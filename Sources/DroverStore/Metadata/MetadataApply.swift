@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Applies a writer batch in one transaction with cached statements. Logical rejections (a
@@ -70,7 +71,18 @@ enum MetadataApply {
                                               arguments: [s.dataset, s.span])
                 if let old, old != s.digest { rejected.append(.spanChanged(dataset: s.dataset, span: s.span, old: old, new: s.digest)) }
             }
+        case .stepCache(let c):
+            try db.cachedStatement(sql: """
+                INSERT INTO step_cache (cache_key, run_id, step, outputs, metrics, created_at)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """).execute(arguments: [c.key, c.runID, c.step, try json(c.outputs), try json(c.metrics), c.createdAt])
         }
+    }
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     private static func metricInsert(_ db: Database) throws -> Statement {

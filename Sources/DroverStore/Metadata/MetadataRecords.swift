@@ -120,6 +120,20 @@ public struct DatasetSpan: Sendable, Codable, Hashable {
     }
 }
 
+/// A step's result stored under its cache key (the first run with that key wins).
+public struct StepCacheEntry: Sendable, Codable, Hashable {
+    public var key: String
+    public var runID: String
+    public var step: String
+    public var outputs: [String: String]
+    public var metrics: [String: Double]
+    public var createdAt: Double
+
+    public init(key: String, runID: String, step: String, outputs: [String: String], metrics: [String: Double], createdAt: Double) {
+        self.key = key; self.runID = runID; self.step = step; self.outputs = outputs; self.metrics = metrics; self.createdAt = createdAt
+    }
+}
+
 /// One write for the metadata store's writer thread.
 public enum MetadataEvent: Sendable {
     /// Inserts the run, or updates its status/finish time/message when it exists.
@@ -135,4 +149,6 @@ public enum MetadataEvent: Sendable {
     case lineage(LineageEdge)
     /// A span number is written once; the same span with another digest is rejected.
     case span(DatasetSpan)
+    /// Kept once per key: a later entry with the same key changes nothing.
+    case stepCache(StepCacheEntry)
 }

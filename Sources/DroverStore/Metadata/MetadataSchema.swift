@@ -96,6 +96,20 @@ enum MetadataSchema {
                 """)
         }
         RegistrySchema.register(in: &m)
+        m.registerMigration("v2-step-cache") { db in
+            try db.execute(sql: """
+                -- A pipeline step's result by cache key (type, code version, jobs and their
+                -- parameters, input digests): a later run with the same key reuses it.
+                CREATE TABLE step_cache (
+                    cache_key TEXT PRIMARY KEY,
+                    run_id TEXT NOT NULL,
+                    step TEXT NOT NULL,
+                    outputs TEXT NOT NULL,           -- JSON object name → artifact reference or value
+                    metrics TEXT NOT NULL,           -- JSON object metric → value
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

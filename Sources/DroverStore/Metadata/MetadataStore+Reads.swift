@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Reads for `drover runs`, `drover lineage`, the pipeline runner and the anomaly detector.
@@ -92,6 +93,30 @@ extension MetadataStore {
     public func span(digest: String) async throws -> DatasetSpan? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM dataset_spans WHERE digest = ? ORDER BY created_at LIMIT 1", arguments: [digest]).map(Self.span)
+        }
+    }
+
+    /// The result stored under a step cache key, if any.
+    public func cachedStep(key: String) async throws -> StepCacheEntry? {
+        try await pool.read { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM step_cache WHERE cache_key = ?", arguments: [key]) else { return nil }
+            let outputs: String = r["outputs"], metrics: String = r["metrics"]
+            return StepCacheEntry(key: r["cache_key"], runID: r["run_id"], step: r["step"],
+                                  outputs: try JSONDecoder().decode([String: String].self, from: Data(outputs.utf8)),
+                                  metrics: try JSONDecoder().decode([String: Double].self, from: Data(metrics.utf8)),
+                                  createdAt: r["created_at"])
+        }
+    }
+
+    /// Every span of every dataset, oldest first. Blocking: for start-up code that builds an
+    /// in-memory index (never call it on the cooperative pool while serving).
+    public func loadAllSpans() throws -> [DatasetSpan] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM dataset_spans ORDER BY dataset, span").map(Self.span)
+            }
+        } catch {
+            throw MetadataStoreError.open(path: path, reason: "cannot read the dataset spans: \(error)")
         }
     }
 

@@ -16,7 +16,7 @@ struct PipelinePlannerTests {
         var planner: PipelinePlanner
         var events: [PlannerEvent] = []
         var submitted: [PlannedJob] = []
-        var decisions: [GateVerdict] = []
+        var decisions: [Verdict] = []
         var finished: RunOutcome?
         var evaluation: [String: Double] = ["candidate.rmse": 500, "candidate.r2": 0.9]
         var blocking = false
@@ -93,7 +93,7 @@ struct PipelinePlannerTests {
         #expect(d.submitted.last?.params["baseline"] == "sha256:champ")
         #expect(d.finished == .rejected)
         let failed = d.decisions[0].checks.filter { !$0.passed }
-        #expect(failed.map(\.kind) == ["change.relative"] && failed[0].candidate == 700 && failed[0].baseline == 500)
+        #expect(failed.map(\.kind) == [.relativeChange] && failed[0].candidate == 700 && failed[0].baseline == 500)
     }
 
     @Test("a blocking validation stops the run: later steps are skipped, nothing is trained")
@@ -172,17 +172,35 @@ struct PipelinePlannerTests {
         #expect(second.finished == .promoted)
     }
 
-    @Test("gates: bounds inclusive, missing metric fails, first model policy")
-    func gates() {
-        let g = [Gate(metric: "rmse", direction: .lower, max: 500, changeAbsolute: 0)]
-        #expect(GateVerdict.evaluate(gates: g, metrics: ["candidate.rmse": 500], champion: nil, policy: .valueThresholds).passed)
-        #expect(!GateVerdict.evaluate(gates: g, metrics: [:], champion: nil, policy: .valueThresholds).passed)
-        #expect(!GateVerdict.evaluate(gates: g, metrics: ["candidate.rmse": 400], champion: nil, policy: .reject).passed)
-        let champ = ChampionInput(version: 3, digest: "d")
-        #expect(GateVerdict.evaluate(gates: g, metrics: ["candidate.rmse": 400, "baseline.rmse": 400], champion: champ, policy: .reject).passed)
-        #expect(!GateVerdict.evaluate(gates: g, metrics: ["candidate.rmse": 400], champion: champ, policy: .reject).passed)
-        let rel = [Gate(metric: "accuracy", direction: .higher, changeRelative: 0.01)]
-        #expect(GateVerdict.evaluate(gates: rel, metrics: ["candidate.accuracy": 0.91, "baseline.accuracy": 0.9], champion: champ, policy: .reject).passed)
-        #expect(!GateVerdict.evaluate(gates: rel, metrics: ["candidate.accuracy": 0.905, "baseline.accuracy": 0.9], champion: champ, policy: .reject).passed)
+    /// A promote step's gate as written in YAML, evaluated by the planner (VerdictEvaluator).
+    static func verdict(_ gates: String, firstModel: String = "value-thresholds", _ evaluation: [String: Double], champion: Bool) throws -> Verdict {
+        let yaml = PipelineSpecLoaderTests.good.replacingOccurrences(of: "first_model: value-thresholds", with: "first_model: \(firstModel)")
+        let head = yaml[..<yaml.range(of: "gates:")!.upperBound]
+        let spec = try PipelineSpecLoader.load(yaml: head + "\n" + gates + "\n", file: "g.yaml")
+        let promote = try #require(spec.step(named: "promote"))
+        return PipelinePlanner.verdict(policy: promote.policy, evaluation: evaluation, hasChampion: champion)
+    }
+
+    @Test("gates: bounds inclusive, missing metric fails, first model policy, change as improvement in the metric's direction")
+    func gates() throws {
+        let rmse = "      - {metric: rmse, max: 500, change: {absolute: 0}}"
+        #expect(try Self.verdict(rmse, ["candidate.rmse": 500], champion: false).passed)
+        #expect(try !Self.verdict(rmse, [:], champion: false).passed)
+        #expect(try !Self.verdict(rmse, firstModel: "reject", ["candidate.rmse": 400], champion: false).passed)
+        #expect(try Self.verdict(rmse, ["candidate.rmse": 400, "baseline.rmse": 400], champion: true).passed)
+        #expect(try !Self.verdict(rmse, ["candidate.rmse": 401, "baseline.rmse": 400], champion: true).passed)
+        #expect(try !Self.verdict(rmse, ["candidate.rmse": 400], champion: true).passed, "a missing champion metric fails")
+        let better = "      - {metric: rmse, change: {absolute: 10}}"
+        #expect(try Self.verdict(better, ["candidate.rmse": 390, "baseline.rmse": 400], champion: true).passed)
+        #expect(try !Self.verdict(better, ["candidate.rmse": 395, "baseline.rmse": 400], champion: true).passed)
+        let rel = "      - {metric: r2, change: {relative: 0.01}}"
+        #expect(try Self.verdict(rel, ["candidate.r2": 0.91, "baseline.r2": 0.9], champion: true).passed)
+        #expect(try !Self.verdict(rel, ["candidate.r2": 0.905, "baseline.r2": 0.9], champion: true).passed)
+    }
+
+    @Test("a metric gated twice is refused with the field")
+    func duplicateGate() throws {
+        let yaml = PipelineSpecLoaderTests.good.replacingOccurrences(of: "      - {metric: r2, min: 0.5}", with: "      - {metric: rmse, min: 0.5}")
+        #expect(throws: PipelineSpecError.self) { try PipelineSpecLoader.load(yaml: yaml, file: "p.yaml") }
     }
 }

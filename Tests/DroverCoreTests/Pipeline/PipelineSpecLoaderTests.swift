@@ -51,8 +51,9 @@ struct PipelineSpecLoaderTests {
         #expect(spec.step(named: "features")?.params["exclude"] == "id,cut")
         #expect(spec.step(named: "train")?.params["trees"] == "40")
         let gates = spec.step(named: "promote")?.gates ?? []
-        #expect(gates == [Gate(metric: "rmse", direction: .lower, max: 2000, changeRelative: 0),
-                          Gate(metric: "r2", direction: .higher, min: 0.5)])
+        #expect(gates == [MetricThreshold(metric: "rmse", value: ValueThreshold(upper: 2000),
+                                          change: ChangeThreshold(relative: -0.0, direction: .lowerIsBetter)),
+                          MetricThreshold(metric: "r2", value: ValueThreshold(lower: 0.5))])
         #expect(spec.datasets["diamonds"] == DatasetUse(dataset: "diamonds", span: .latest))
         #expect(spec.step(named: "promote")?.line == 20)
     }
