@@ -121,6 +121,19 @@ struct PipelineRunTests {
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
+    @Test("drover demo shows a promotion, a rejection and a blocked run (exit 0), on data it generates")
+    func demo() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let r = try drover(["demo", "--port", String(cluster.port), "--data-dir", cluster.dataDir, "--json"], timeout: .seconds(240))
+        #expect(r.status == 0, "\(r.stdout.suffix(2000))\(r.stderr.suffix(2000))")
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+        let steps = (report["steps"] as? [[String: Any]] ?? []).filter { ($0["name"] as? String)?.hasPrefix("pipeline") == true }
+        #expect(steps.map { ($0["states"] as? [String: Int])?.keys.first } == ["promoted", "rejected", "blocked"], "\(steps)")
+        let champion = try drover(["models", "show", "churn@champion", "--data-dir", cluster.dataDir, "--json"])
+        #expect(champion.status == 0, "\(champion.stderr)")
+    }
+
     @Test("a spec error is refused before anything runs, naming file, line and field (exit 2)")
     func specError() throws {
         let cluster = try TestCluster()

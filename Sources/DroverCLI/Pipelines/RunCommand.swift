@@ -87,7 +87,7 @@ struct RunProgress {
     var seen: [String: String] = [:]
 
     mutating func show(_ info: RunInfo) {
-        for step in info.steps {
+        for step in info.steps where step.status != "waiting" {
             let line = RunText.stepLine(step)
             guard seen[step.name] != line else { continue }
             seen[step.name] = line

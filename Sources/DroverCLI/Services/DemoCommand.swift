@@ -1,4 +1,5 @@
 import ArgumentParser
+import DroverArtifacts
 import DroverClient
 import DroverCoordinator
 import DroverProtocol
@@ -16,8 +17,10 @@ struct DemoCommand: AsyncParsableCommand {
           drover demo
           drover demo --data-dir /tmp/drover-demo --port 6555 --json
 
-        Runs 10,000 no-op jobs, sleeping jobs, jobs that report metrics and a job that fails
-        and is retried, then prints what happened. Exit code 0 when the run behaved as expected.
+        Runs 10,000 no-op jobs, sleeping jobs, jobs that report metrics, a job that fails
+        and is retried, two training jobs, then a churn pipeline three times: a first model
+        promoted, a weaker one rejected, a span without a column blocked at validation.
+        Prints what happened. Exit code 0 when the run behaved as expected.
         """)
 
     @Option(name: .long, help: "Worker port (clients use the next one).")
@@ -46,17 +49,21 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = try LoggingOptions.parse(["--log-level", logLevel]).bootstrap(label: "drover.demo")
         let endpoint = "tcp://127.0.0.1:\(port)"
         let config = try CoordinatorFlags.parse(["--bind", endpoint, "--data-dir", dataDir, "--retry-backoff-ms", "50"])
-        let coordinator = CoordinatorService(options: try config.options(), logger: logger)
+        var options = try config.options()
+        let runner = try PipelineComposition.attach(to: &options, logger: logger)
+        let coordinator = CoordinatorService(options: options, logger: logger)
+        let local = LocalArtifacts(store: runner.artifacts)
         let workers = (1...2).map { i in
-            WorkerService(options: WorkerOptions(coordinator: endpoint, name: "demo-\(i)", slots: 4, prefetch: 256),
-                          logger: logger)
+            var w = WorkerOptions(coordinator: endpoint, name: "demo-\(i)", slots: 4, prefetch: 256)
+            w.artifacts = local
+            return WorkerService(options: w, logger: logger)
         }
         let json = output.json
         let report = ReportBox()
         let port = self.port
         try await Output.run {
             do {
-                try await ServiceRunner.run([coordinator] + workers, logger: logger, stopAfterReady: true) {
+                try await ServiceRunner.run([coordinator, runner] + workers, logger: logger, stopAfterReady: true) {
                     let endpoints = try await coordinator.waitUntilReady()
                     if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
                     report.value = try await runOffPool { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
@@ -125,11 +132,13 @@ struct DemoCommand: AsyncParsableCommand {
                                    info.params["model"] ?? "?", info.worker ?? "?", acc, auc, info.params["out"] ?? "?"))
             }
         }
+        steps += try DemoPipelines.run(client: client, dataDir: dataDir, customers: csv, json: json)
         let status = try client.query(StatusQuery())
         if !json {
             Output.line("cluster: \(status.workers.alive) workers alive; jobs " +
                         status.jobs.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            Output.line("next: `drover evaluate \(dataDir)/gbdt.drover \(dataDir)/customers.csv`, `drover data stats \(dataDir)/customers.csv`,")
+            Output.line("next: `drover models show churn@champion --data-dir \(dataDir)`, `drover lineage churn@champion --data-dir \(dataDir)`,")
+            Output.line("      `drover evaluate \(dataDir)/gbdt.drover \(dataDir)/customers.csv`, `drover data stats \(dataDir)/customers.csv`,")
             Output.line("      or `drover up --workers 2` in one terminal and `drover submit --kind sleep --param ms=50 --count 100 --wait` in another")
         }
         return Report(steps: steps, ok: steps.allSatisfy(\.ok))

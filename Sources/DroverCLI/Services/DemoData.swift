@@ -23,6 +23,19 @@ enum DemoData {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// The same customers without the `support_tickets` column: a span whose schema breaks.
+    static func writeBroken(from path: String) throws -> String {
+        let broken = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("customers-broken.csv").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n").map { line -> String in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            fields.remove(at: 2)
+            return fields.joined(separator: ",")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        return broken
+    }
 }
 
 /// Uniform and normal draws from the core's SplitMix64: the same file on every machine.

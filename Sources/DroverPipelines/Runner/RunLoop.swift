@@ -213,7 +213,9 @@ struct LoopState {
         // Planner keys are `<run>/<step>/<shard>`.
         let parts = key.split(separator: "/")
         if parts.count >= 3, let shard = Int(parts[parts.count - 1]) {
-            records.emit(RunTracking.attempts(info, run: run, step: String(parts[parts.count - 2]), shard: shard))
+            let step = String(parts[parts.count - 2])
+            let sharded = (live[run]?.planner.steps[step]?.jobKeys.count ?? 0) > 1
+            records.emit(RunTracking.attempts(info, run: run, step: step, shard: sharded ? shard : nil))
         }
         let event: PlannerEvent = info.state == "succeeded"
             ? .jobSucceeded(key: key, metrics: info.metrics, outputs: info.outputs ?? [:])

@@ -35,9 +35,8 @@ enum RunView {
         if let failed = steps.first(where: { $0.status == .failed }) { return "step \(failed.name) failed: \(failed.message ?? "")" }
         if let promote = steps.first(where: { $0.type == .promote }), let verdict = promote.verdict {
             let version = promote.outputs["version"].map { "version \($0)" } ?? "the candidate"
-            if verdict.passed { return "promoted: \(version) is @champion" }
-            return "not promoted (\(version) is registered without the alias): "
-                + (verdict.failures + verdict.notes).joined(separator: "; ")
+            if verdict.passed { return "\(version) is @champion" }
+            return "\(version) is registered without the alias; the gate failed: " + (verdict.failures + verdict.notes).joined(separator: "; ")
         }
         return "every step succeeded"
     }

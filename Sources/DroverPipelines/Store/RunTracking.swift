@@ -82,8 +82,8 @@ enum RunTracking {
         return cached ? ([], []) : (reads, writes)
     }
 
-    /// One record per attempt of a finished job, from its transitions.
-    static func attempts(_ info: JobInfo, run: String, step: String, shard: Int) -> [MetadataEvent] {
+    /// One record per attempt of a finished job, from its transitions (`shard` nil for a step of one job).
+    static func attempts(_ info: JobInfo, run: String, step: String, shard: Int?) -> [MetadataEvent] {
         var byAttempt: [UInt32: [TransitionInfo]] = [:]
         for t in info.history where t.attempt > 0 { byAttempt[t.attempt, default: []].append(t) }
         return byAttempt.keys.sorted().compactMap { attempt in
