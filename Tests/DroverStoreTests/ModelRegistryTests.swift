@@ -52,6 +52,25 @@ struct ModelRegistryTests {
         #expect(a.version == 3 && b.version == 3)
     }
 
+    @Test("a pipeline's promotion needs the champion it compared with: one that moved meanwhile stays")
+    func baselineMustBeCurrent() async throws {
+        let env = try Env()
+        defer { env.dir.cleanup() }
+        let v1 = try await env.version(["rmse": 50]), v2 = try await env.version(["rmse": 40]), v3 = try await env.version(["rmse": 45])
+        _ = try await env.registry.promote(PromotionRequest(model: "churn", version: 1, verdict: try verdict(v1, nil), actor: "t",
+                                                            requestKey: "r1/promote", requireBaselineCurrent: true))
+        // Runs 2 and 3 both started against v1; run 2 promotes first.
+        let r2 = try await env.registry.promote(PromotionRequest(model: "churn", version: 2, verdict: try verdict(v2, v1), baselineVersion: 1,
+                                                                 actor: "t", requestKey: "r2/promote", requireBaselineCurrent: true))
+        #expect(r2.moved)
+        let r3 = try await env.registry.promote(PromotionRequest(model: "churn", version: 3, verdict: try verdict(v3, v1), baselineVersion: 1,
+                                                                 actor: "t", requestKey: "r3/promote", requireBaselineCurrent: true))
+        #expect(!r3.moved && r3.verdict?.verdict.passed == true, "passed against v1, never compared with v2")
+        #expect(r3.note?.contains("moved to version 2") == true, "\(r3.note ?? "")")
+        #expect(try await env.registry.champion(model: "churn")?.version == 2)
+        #expect(try await env.registry.aliasHistory(model: "churn").count == 2)
+    }
+
     @Test("a passing verdict moves champion and is stored with the audited move")
     func promotePassing() async throws {
         let env = try Env()

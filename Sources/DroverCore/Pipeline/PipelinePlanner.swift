@@ -93,6 +93,12 @@ public struct PipelinePlanner: Sendable {
             if let version { s.outputs["version"] = String(version) }
             steps[name] = s
             finish(name, .succeeded, now: now)
+        case .decisionSuperseded(let name, let version, let reason):
+            guard var s = steps[name], s.status == .deciding else { return [] }
+            s.outputs["version"] = String(version)
+            s.outputs["superseded"] = reason
+            steps[name] = s
+            finish(name, .succeeded, now: now, message: "not promoted: \(reason)")
         }
         return out + advance(now: now)
     }
@@ -215,7 +221,7 @@ public struct PipelinePlanner: Sendable {
         if all.contains(where: { $0.status == .blocked }) { return .blocked }
         if all.contains(where: { $0.status == .failed }) { return .failed }
         if let promote = all.first(where: { $0.type == .promote }) {
-            return promote.verdict?.passed == true ? .promoted : .rejected
+            return promote.verdict?.passed == true && promote.outputs["superseded"] == nil ? .promoted : .rejected
         }
         return .succeeded
     }

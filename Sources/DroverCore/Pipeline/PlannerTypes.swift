@@ -80,6 +80,10 @@ public enum PlannerEvent: Sendable, Equatable, Codable {
     /// The answer to `.decide`: the shell registered the candidate as `version` and recorded the
     /// verdict (and the promotion, if it passed).
     case decisionRecorded(step: String, version: Int?)
+    /// The answer to `.decide` when the verdict passed but `@champion` had moved since the run
+    /// resolved it: the candidate is registered as `version` and not promoted (it was never
+    /// compared with the new champion).
+    case decisionSuperseded(step: String, version: Int, reason: String)
 }
 
 /// An earlier run's result for the same step inputs.

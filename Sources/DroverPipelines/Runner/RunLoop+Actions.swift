@@ -68,13 +68,17 @@ extension LoopState {
         let spec = entry.planner.spec
         let train = entry.planner.steps.values.first { $0.type == .train && $0.outputs["model"] == model }
         do {
-            let (version, result) = try records.decide(model: spec.model, candidate: model, metrics: train?.metrics ?? [:],
-                                                       verdict: verdict, baseline: entry.record.inputs.champion?.version,
-                                                       runID: run, step: step)
+            let (version, superseded) = try records.decide(model: spec.model, candidate: model, metrics: train?.metrics ?? [:],
+                                                           verdict: verdict, baseline: entry.record.inputs.champion?.version,
+                                                           runID: run, step: step)
             logger.info("pipeline.decided", metadata: ["run.id": "\(run)", "version": "\(version)", "passed": "\(verdict.passed)",
-                                                       "moved": "\(result.moved)", "replayed": "\(result.replayed)"])
+                                                       "superseded": "\(superseded ?? "no")"])
             failpoint.after("decide")
-            handle(.decisionRecorded(step: step, version: version), run: run)
+            if let superseded {
+                handle(.decisionSuperseded(step: step, version: version, reason: superseded), run: run)
+            } else {
+                handle(.decisionRecorded(step: step, version: version), run: run)
+            }
         } catch {
             logger.error("pipeline.decide.failed", metadata: ["run.id": "\(run)", "error": "\(error)"])
             retry.append((run, .decide(step: step, verdict: verdict, model: model)))

@@ -35,6 +35,7 @@ enum RunView {
         if let failed = steps.first(where: { $0.status == .failed }) { return "step \(failed.name) failed: \(failed.message ?? "")" }
         if let promote = steps.first(where: { $0.type == .promote }), let verdict = promote.verdict {
             let version = promote.outputs["version"].map { "version \($0)" } ?? "the candidate"
+            if let superseded = promote.outputs["superseded"] { return "\(version) is registered without the alias: \(superseded)" }
             if verdict.passed { return "\(version) is @champion" }
             return "\(version) is registered without the alias; the gate failed: " + (verdict.failures + verdict.notes).joined(separator: "; ")
         }

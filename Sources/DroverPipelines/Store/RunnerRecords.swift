@@ -96,15 +96,24 @@ final class RunnerRecords: Sendable {
     }
 
     /// Registers the candidate and records the verdict; a passing verdict moves `@champion` in
-    /// the same transaction. Keyed by `run/step`: repeated after a restart, it changes nothing.
+    /// the same transaction — if the champion is still the one the run compared with; otherwise
+    /// returns why it did not (`superseded`). Keyed by `run/step`: repeated after a restart, it
+    /// changes nothing and answers the same.
     func decide(model: String, candidate: String, metrics: [String: Double], verdict: Verdict, baseline: Int?,
-                runID: String, step: String) throws -> (version: Int, result: PromotionResult) {
+                runID: String, step: String) throws -> (version: Int, superseded: String?) {
         let version = try register(model: model, reference: candidate, metrics: metrics, runID: runID)
         let registry = self.registry
         let request = PromotionRequest(model: model, version: version, verdict: verdict, baselineVersion: baseline, runID: runID,
                                        actor: "pipeline run \(runID)",
                                        reason: verdict.passed ? "verdict passed in run \(runID)" : nil,
-                                       requestKey: "\(runID)/\(step)")
-        return (version, try Blocking.wait { try await registry.promote(request) })
+                                       requestKey: "\(runID)/\(step)", requireBaselineCurrent: true)
+        let result = try Blocking.wait { try await registry.promote(request) }
+        guard verdict.passed, !result.moved else { return (version, nil) }
+        // Passed but not moved: already the champion (fine), or the champion moved meanwhile.
+        // Asked again (not taken from `result.note`) so a replayed request answers the same.
+        let now = try Blocking.wait { try await registry.champion(model: model) }?.version
+        if now == version { return (version, nil) }
+        return (version, "@champion moved to \(now.map { "version \($0)" } ?? "none") during the run, which compared with "
+                + (baseline.map { "version \($0)" } ?? "no champion") + "; run it again to compare with the new champion")
     }
 }

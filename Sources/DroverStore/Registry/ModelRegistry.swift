@@ -87,6 +87,11 @@ public final class ModelRegistry: Sendable {
                                        note: "the verdict failed: \(request.model)@\(request.alias) stays where it is")
             }
             let current = try Self.aliasTarget(db, request.model, request.alias)
+            if request.requireBaselineCurrent, !request.force, current != request.baselineVersion, current != request.version {
+                let was = request.baselineVersion.map { "version \($0)" } ?? "no version"
+                return PromotionResult(moved: false, move: nil, verdict: stored, replayed: false,
+                                       note: "\(request.model)@\(request.alias) moved to version \(current.map(String.init) ?? "none") since the verdict compared with \(was); run again to compare with it")
+            }
             if current == request.version {
                 return PromotionResult(moved: false, move: nil, verdict: stored, replayed: false,
                                        note: "\(request.model)@\(request.alias) already is version \(request.version)")

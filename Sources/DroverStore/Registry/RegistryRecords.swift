@@ -78,14 +78,18 @@ public struct PromotionRequest: Sendable, Hashable {
     /// Idempotency key (e.g. `run-12/promote`): a request repeated with the same key — a resumed
     /// run — returns the first outcome and never moves the alias twice.
     public var requestKey: String?
+    /// Move only if the alias still points at `baselineVersion` (nil: at nothing) — the version
+    /// the verdict compared with. A pipeline sets it: a champion that moved during the run (another
+    /// run promoted, a rollback) was never compared with this candidate.
+    public var requireBaselineCurrent: Bool
 
     public init(model: String, version: Int, alias: String = "champion", verdict: Verdict? = nil,
                 verdictID: Int64? = nil, baselineVersion: Int? = nil, runID: String? = nil, actor: String, reason: String? = nil,
-                force: Bool = false, requestKey: String? = nil) {
+                force: Bool = false, requestKey: String? = nil, requireBaselineCurrent: Bool = false) {
         self.model = model; self.version = version; self.alias = alias; self.verdict = verdict
         self.verdictID = verdictID
         self.baselineVersion = baselineVersion; self.runID = runID; self.actor = actor; self.reason = reason
-        self.force = force; self.requestKey = requestKey
+        self.force = force; self.requestKey = requestKey; self.requireBaselineCurrent = requireBaselineCurrent
     }
 }
 

@@ -20,6 +20,7 @@ struct PipelinePlannerTests {
         var finished: RunOutcome?
         var evaluation: [String: Double] = ["candidate.rmse": 500, "candidate.r2": 0.9]
         var blocking = false
+        var supersede: String?
         var cache: [String: CachedStep] = [:]
 
         init(_ planner: PipelinePlanner) { self.planner = planner }
@@ -40,7 +41,11 @@ struct PipelinePlannerTests {
                                                                                  drifted: [], blocking: blocking)))
                 case .decide(let step, let verdict, _):
                     decisions.append(verdict)
-                    feed(.decisionRecorded(step: step, version: verdict.passed ? 1 : nil))
+                    if let supersede {
+                        feed(.decisionSuperseded(step: step, version: 1, reason: supersede))
+                    } else {
+                        feed(.decisionRecorded(step: step, version: verdict.passed ? 1 : nil))
+                    }
                 case .storeCache(_, let key, let result): cache[key] = result
                 case .finished(let o): finished = o
                 }
@@ -94,6 +99,18 @@ struct PipelinePlannerTests {
         #expect(d.finished == .rejected)
         let failed = d.decisions[0].checks.filter { !$0.passed }
         #expect(failed.map(\.kind) == [.relativeChange] && failed[0].candidate == 700 && failed[0].baseline == 500)
+    }
+
+    @Test("a passing candidate whose champion moved during the run is registered, not promoted")
+    func superseded() throws {
+        var d = Driver(PipelinePlanner(spec: Self.spec, inputs: Self.inputs(champion: ChampionInput(version: 1, digest: "sha256:champ"))))
+        d.evaluation = ["candidate.rmse": 400, "baseline.rmse": 500, "candidate.r2": 0.9, "baseline.r2": 0.9]
+        d.supersede = "@champion moved to version 3"
+        d.perform(d.planner.start(now: 0))
+        d.completeJobs()
+        #expect(d.decisions.first?.passed == true)
+        #expect(d.finished == .rejected)
+        #expect(d.planner.steps["promote"]?.outputs["version"] == "1" && d.planner.steps["promote"]?.message?.contains("moved") == true)
     }
 
     @Test("a blocking validation stops the run: later steps are skipped, nothing is trained")
