@@ -102,6 +102,10 @@ struct PipelineRunTests {
         #expect(Set(cached) == ["validate", "features"], "\(run2)")
         #expect((run2["verdicts"] as? [[String: Any]])?.count == 1)
 
+        let run3 = try Self.json(drover(["runs", "show", "diamonds-price-3"] + data)) as? [String: Any] ?? [:]
+        let anomalies = (run3["anomalies"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(anomalies.contains("few_rows"), "the broken span has half the rows of span 1: \(run3["anomalies"] ?? "none")")
+
         let lineage = try Self.json(drover(["lineage", "diamonds@champion"] + data)) as? [String: Any] ?? [:]
         let graph = lineage["graph"] as? [String: Any] ?? [:]
         let nodes = graph["artifacts"] as? [[String: Any]] ?? []
