@@ -63,6 +63,12 @@ public final class PipelineRunner: PipelineDesk, Service {
         records = try RunnerRecords(dataDirectory: options.dataDirectory, artifacts: artifacts, logger: logger)
         let spans = try SpanIndex(try records.store.loadAllSpans(), artifacts: artifacts)
         shared.withLock { $0.spans = spans }
+        let books = (directory as NSString).appendingPathComponent("books.json")
+        if FileManager.default.fileExists(atPath: books) {
+            logger.warning("pipeline.books.ignored", metadata: [
+                "file": "\(books)",
+                "why": "spans, models and the step cache now live in metadata.sqlite; add the spans again with `drover data add`, then delete the file"])
+        }
     }
 
     var runsDirectory: String { (directory as NSString).appendingPathComponent("runs") }
