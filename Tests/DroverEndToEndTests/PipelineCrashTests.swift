@@ -113,6 +113,26 @@ struct PipelineCrashTests {
         }
     }
 
+    @Test("two runs started against the same champion: one promotes, the other is registered but not promoted (exit 3)")
+    func concurrentRuns() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let node = try up(cluster)
+        defer { node.stop() }
+        let a = try start(cluster)
+        let b = try cluster.run(["run", Self.spec, "--json", "--param", "trees=50"])
+        let second = try #require((try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let ended = try [a, second].map { run in try Self.waitForRun(cluster, run) { ["promoted", "rejected"].contains(Self.status($0) ?? "") } }
+        let statuses = ended.compactMap(Self.status)
+        #expect(statuses.sorted() == ["promoted", "rejected"], "\(statuses)")
+        let loser = try #require(ended.first { Self.status($0) == "rejected" })
+        #expect(((loser["run"] as? [String: Any])?["message"] as? String)?.contains("@champion moved to version") == true, "\(loser)")
+        #expect((loser["verdicts"] as? [[String: Any]])?.first.map { ($0["verdict"] as? [String: Any])?["outcome"] as? String } == "pass",
+                "its verdict passed against no champion, but it was never compared with the new one")
+        let versions = try Self.records(cluster, ["models", "list", "diamonds"]) as? [[String: Any]] ?? []
+        #expect(versions.count == 2 && versions.filter { ($0["aliases"] as? [String]) == ["champion"] }.count == 1, "\(versions)")
+    }
+
     @Test("a worker killed mid-train: the job runs again on the other worker and yields the same model")
     func workerKilledMidStep() throws {
         let cluster = try TestCluster()
