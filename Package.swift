@@ -69,6 +69,8 @@ let package = Package(
         .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
         .testTarget(name: "DroverWorkerTests", dependencies: ["DroverWorker", "DroverCore", "DroverML", "DroverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DroverCoordinatorTests", dependencies: ["DroverCoordinator", "DroverCore", "DroverProtocol"],
+                    swiftSettings: strict),
         .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",

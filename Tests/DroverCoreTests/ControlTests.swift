@@ -8,7 +8,7 @@ struct ControlTests {
     func cancelQueued() {
         var h = Harness()
         let id = h.submitIDs([JobSpec(kind: "noop")])[0]
-        #expect(h.core.cancel(id, now: h.now) == .done(.cancelled))
+        #expect(h.cancel(id) == .done(.cancelled))
         #expect(h.flush().journal == [.cancelled(id, atMs: h.now)])
         #expect(h.hello("w1", credit: 1).allAssignments.isEmpty)
         #expect(h.state(id) == .cancelled)
@@ -20,7 +20,7 @@ struct ControlTests {
         _ = h.submit([JobSpec(kind: "noop")])
         let a = h.hello("w1", credit: 1).assignments(to: "w1")[0]
         _ = h.send("w1", .started([a.lease]))
-        #expect(h.core.cancel(a.jobID, now: h.now) == .done(.cancelled))
+        #expect(h.cancel(a.jobID) == .done(.cancelled))
         #expect(h.flush().cancels(to: "w1") == [a.lease])
         let e = h.result("w1", a.lease, .succeeded)
         #expect(e.journal.isEmpty)
@@ -36,9 +36,9 @@ struct ControlTests {
     func cancelTerminal() {
         var h = Harness()
         let id = h.submitIDs([JobSpec(kind: "noop")])[0]
-        _ = h.core.cancel(id, now: h.now)
-        #expect(h.core.cancel(id, now: h.now) == .invalid("job 1 already ended: cancelled"))
-        #expect(h.core.cancel(42, now: h.now) == .notFound)
+        _ = h.cancel(id)
+        #expect(h.cancel(id) == .invalid("job 1 already ended: cancelled"))
+        #expect(h.cancel(42) == .notFound)
     }
 
     @Test("the coordinator times a job out at timeout + grace and tells the worker to stop")
@@ -62,7 +62,7 @@ struct ControlTests {
     @Test("a malformed worker frame is counted and answered with ERROR")
     func malformedWorkerFrame() {
         var h = Harness()
-        h.core.rejectWorkerFrame(from: peer("w1"), .truncated(field: "hello.name"))
+        h.feed { $0.rejectWorkerFrame(from: peer("w1"), .truncated(field: "hello.name")) }
         let e = h.flush()
         #expect(h.core.rejectedFrames == 1)
         #expect(e.messages(to: "w1") == [.error(.malformed, "message truncated while reading hello.name")])
@@ -71,7 +71,7 @@ struct ControlTests {
     @Test("a client frame of another protocol version is counted and answered ERROR unsupportedVersion")
     func malformedClientFrame() {
         var h = Harness()
-        h.core.rejectClientFrame(from: client, .unsupportedVersion(9))
+        h.feed { $0.rejectClientFrame(from: client, .unsupportedVersion(9)) }
         let e = h.flush()
         #expect(h.core.rejectedFrames == 1)
         guard case .error(0, .unsupportedVersion, let text) = e.toClients.first?.reply else { Issue.record("expected ERROR 2"); return }
@@ -81,8 +81,8 @@ struct ControlTests {
     @Test("an unknown command is answered ERROR unknownCommand on either socket")
     func unknownCommandFrame() {
         var h = Harness()
-        h.core.rejectWorkerFrame(from: peer("w1"), .unknownCommand(0x81))
-        h.core.rejectClientFrame(from: client, .unknownCommand(0x01))
+        h.feed { $0.rejectWorkerFrame(from: peer("w1"), .unknownCommand(0x81)) }
+        h.feed { $0.rejectClientFrame(from: client, .unknownCommand(0x01)) }
         let e = h.flush()
         #expect(h.core.rejectedFrames == 2)
         #expect(e.messages(to: "w1") == [.error(.unknownCommand, "unknown command 0x81")])

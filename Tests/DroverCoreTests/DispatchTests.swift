@@ -98,3 +98,27 @@ struct DispatchTests {
         #expect(leases.allSatisfy { $0.attempt == 1 && $0.token >> 32 == h.core.epoch })
     }
 }
+
+@Suite("Dispatch as its own event")
+struct DispatchEventTests {
+    @Test("events only record; jobs are leased when the shell calls dispatch(now:), and one ASSIGN never exceeds maxAssignBatch")
+    func dispatchIsExplicit() {
+        var config = CoordinatorConfig()
+        config.maxAssignBatch = 4
+        var core = CoordinatorCore(config: config)
+        _ = try! core.recover(from: MemoryJournal(), now: 0)
+        _ = core.workerMessage(from: peer("w"), .hello(.init(name: "w", slots: 10, credit: 10, tags: [], kinds: [], held: [])), now: 0)
+        let submitted = core.submit(from: client, requestID: 1, watch: false,
+                                    specs: (0..<10).map { _ in JobSpec(kind: "noop") }, now: 0)
+        #expect(submitted.allAssignments.isEmpty)
+        #expect(core.job(1)?.state == .queued)
+        var sizes: [Int] = []
+        for now in Int64(1)...3 {
+            let e = core.dispatch(now: now)
+            #expect(e.journal.count == 1) // one `assigned` record per worker and dispatch
+            sizes += e.toWorkers.compactMap { m -> Int? in if case .assign(let l) = m.message { l.count } else { nil } }
+        }
+        #expect(sizes == [4, 4, 2])
+        #expect(core.dispatch(now: 4).isEmpty)
+    }
+}

@@ -36,18 +36,18 @@ struct EvictionTests {
         #expect(h.core.stateCounts[Int(JobState.succeeded.rawValue)] == 200)
         #expect(h.core.jobs.count <= 30)
         #expect(h.core.evictedCount >= 170)
-        #expect(h.core.transitions.entries.count <= 30 * 4)
+        #expect(h.core.table.transitions.entries.count <= 30 * 4)
         // Evicted jobs still answer: status and DONE.
         let info = h.core.jobInfo(1, wallOffsetMs: 0)
         #expect(info?.state == "succeeded")
-        h.core.watch(from: peer("late"), jobIDs: [1, 200])
+        h.feed { $0.watch(from: peer("late"), jobIDs: [1, 200]) }
         let e = h.flush()
         #expect(e.toClients.contains { if case .done(let jobs) = $0.reply { jobs.count == 2 } else { false } })
         // New ids continue after the evicted ones and their histories are intact.
         let next = h.submitIDs([JobSpec(kind: "noop")])
         #expect(next == [201])
         #expect(h.core.jobInfo(200, wallOffsetMs: 0)?.history.map(\.state) == ["queued", "assigned", "succeeded"])
-        #expect(h.core.cancel(1, now: h.now) == .invalid("job 1 already ended: succeeded"))
+        #expect(h.cancel(1) == .invalid("job 1 already ended: succeeded"))
     }
 
     @Test("a restart replays everything, then evicts again to the same counts")

@@ -17,7 +17,7 @@ struct JournalFoldTests {
         for x in a { _ = h.send("w1", .started([x.lease])) }
         _ = h.result("w1", a[0].lease, .succeeded)      // job 1 succeeded…
         _ = h.result("w1", a[1].lease, .failed, message: "boom") // job 2 waits to retry
-        _ = h.core.cancel(a[2].jobID, now: h.now)       // job 3 cancelled
+        _ = h.cancel(a[2].jobID)       // job 3 cancelled
         h.flush()
         _ = h.result("w1", a[3].lease, .succeeded)
         _ = h.result("w1", a[4].lease, .succeeded)
@@ -35,7 +35,7 @@ struct JournalFoldTests {
     func snapshotRecoversSameState(retain: Int) throws {
         let h = Self.busyJournal()
         var full = CoordinatorCore(config: h.core.config)
-        try full.recover(from: h.journal, now: h.now)
+        _ = try full.recover(from: h.journal, now: h.now)
 
         let snapshot = MemoryJournal()
         var fold = JournalFold(retainFinished: retain)
@@ -43,7 +43,7 @@ struct JournalFoldTests {
         fold.compact()
         for batch in fold.records() { try snapshot.append(batch) }
         var compacted = CoordinatorCore(config: h.core.config)
-        try compacted.recover(from: snapshot, now: h.now)
+        _ = try compacted.recover(from: snapshot, now: h.now)
 
         #expect(Self.states(compacted, jobs: 12) == Self.states(full, jobs: 12))
         #expect(compacted.jobCounts == full.jobCounts)
@@ -55,8 +55,8 @@ struct JournalFoldTests {
         if retain == 0 { #expect(compacted.evictedState(1) == .succeeded) }
         // An idempotency key of a compacted job still names it.
         var again = compacted
-        again.submit(from: client, requestID: 9, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k1")], now: h.now)
-        #expect(again.flush(now: h.now).submittedIDs == [1])
+        #expect(again.submit(from: client, requestID: 9, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k1")],
+                             now: h.now).submittedIDs == [1])
     }
 
     @Test("compacting a snapshot plus the records after it equals compacting everything at once")

@@ -65,7 +65,7 @@ struct LivenessTests {
         #expect(h.state(id) == .held)
         #expect(h.core.jobInfo(id, wallOffsetMs: 0)?.reason.contains("poison") == true)
         #expect(h.hello("w4", credit: 1).allAssignments.isEmpty)
-        #expect(h.core.release(id, now: h.now) == .done(.queued))
+        #expect(h.release(id) == .done(.queued))
         let a = h.flush().assignments(to: "w4")
         #expect(a.map(\.jobID) == [id])
         #expect(a.first?.attempt == 4)
@@ -76,8 +76,8 @@ struct LivenessTests {
     func releaseNotHeld() {
         var h = Harness()
         let id = h.submitIDs([JobSpec(kind: "noop")])[0]
-        #expect(h.core.release(id, now: h.now) == .invalid("job 1 is queued, not held"))
-        #expect(h.core.release(99, now: h.now) == .notFound)
+        #expect(h.release(id) == .invalid("job 1 is queued, not held"))
+        #expect(h.release(99) == .notFound)
     }
 
     @Test("a worker's BYE hands its jobs back: re-queued without counting a loss")

@@ -90,7 +90,7 @@ struct RecoveryTests {
         _ = h.result("w1", a[0].lease, .succeeded, credit: 0)
         _ = h.result("w1", a[1].lease, .failed, credit: 0)
         _ = h.result("w1", a[2].lease, .failed, credit: 0)
-        _ = h.core.cancel(5, now: h.now)
+        _ = h.cancel(5)
         h.flush()
         let before = h.core.jobs.map(\.state)
         _ = h.restart()
@@ -130,7 +130,7 @@ extension CoordinatorCore {
     /// State counts of a core rebuilt from `journal` (replay only, no new epoch).
     func stateCountsAfterReplay(of journal: MemoryJournal) -> [Int] {
         var core = self
-        try! core.recover(from: journal, now: 0)
+        _ = try! core.recover(from: journal, now: 0)
         return core.stateCounts
     }
 }
@@ -145,7 +145,7 @@ struct RecoveryRegressionTests {
         _ = h.send("w1", .started([a.lease]))
         _ = h.restart()
         // Cancelled before its worker reclaimed it: no worker to tell yet.
-        #expect(h.core.cancel(a.jobID, now: h.now) == .done(.cancelled))
+        #expect(h.cancel(a.jobID) == .done(.cancelled))
         #expect(h.flush().toWorkers.isEmpty)
         // The worker comes back still running it: it must be told to stop.
         #expect(h.hello("w1", credit: 0, held: [a.lease]).cancels(to: "w1") == [a.lease])
@@ -178,8 +178,9 @@ struct CrashPointTests {
     @Test("a crash before the journal write forgets the submit, which the client never saw acknowledged")
     func crashBeforeJournalWrite() {
         var h = Harness()
-        h.core.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: h.now)
-        let lost = h.core.flush(now: h.now) // never appended, never sent
+        let now = h.now
+        h.feed { $0.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: now) }
+        let lost = h.takeBatch() // never appended, never sent
         #expect(lost.submittedIDs == [1])
         _ = h.restart()
         #expect(h.core.jobs.isEmpty)
@@ -190,8 +191,9 @@ struct CrashPointTests {
     @Test("a crash between the journal write and the sends: the resubmit gets the journaled id")
     func crashAfterJournalWriteSubmit() {
         var h = Harness()
-        h.core.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: h.now)
-        let e = h.core.flush(now: h.now)
+        let now = h.now
+        h.feed { $0.submit(from: client, requestID: 1, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "k")], now: now) }
+        let e = h.takeBatch()
         try! h.journal.append(e.journal) // durable, but the SUBMITTED reply is lost
         _ = h.restart()
         #expect(h.submitIDs([JobSpec(kind: "noop", idempotencyKey: "k")]) == [1])
@@ -202,8 +204,9 @@ struct CrashPointTests {
     func crashAfterJournalWriteAssign() {
         var h = Harness()
         _ = h.submit([JobSpec(kind: "noop")])
-        h.core.workerMessage(from: peer("w1"), .hello(.init(name: "w1", slots: 1, credit: 1, tags: [], kinds: [], held: [])), now: h.now)
-        let e = h.core.flush(now: h.now)
+        let now = h.now
+        h.feed { $0.workerMessage(from: peer("w1"), .hello(.init(name: "w1", slots: 1, credit: 1, tags: [], kinds: [], held: [])), now: now) }
+        let e = h.takeBatch()
         #expect(e.allAssignments.count == 1)
         try! h.journal.append(e.journal) // ASSIGN never reaches w1
         _ = h.restart()

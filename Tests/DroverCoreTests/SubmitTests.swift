@@ -94,9 +94,9 @@ struct SubmitTests {
     func watchTerminalJob() {
         var h = Harness()
         let id = h.submitIDs([JobSpec(kind: "noop")])[0]
-        #expect(h.core.cancel(id, now: h.now) == .done(.cancelled))
+        #expect(h.cancel(id) == .done(.cancelled))
         h.flush()
-        h.core.watch(from: client, jobIDs: [id])
+        h.feed { $0.watch(from: client, jobIDs: [id]) }
         #expect(h.flush().done == [.init(jobID: id, state: .cancelled)])
     }
 }
@@ -107,7 +107,7 @@ struct WatchRegressionTests {
     func repeatedIDReportedOnce() {
         var h = Harness()
         let id = h.submitIDs([JobSpec(kind: "noop", idempotencyKey: "k")])[0]
-        _ = h.core.cancel(id, now: h.now)
+        _ = h.cancel(id)
         h.flush()
         // The same key twice in one watched batch: ids [1, 1].
         let e = h.submit([JobSpec(kind: "noop", idempotencyKey: "k"), JobSpec(kind: "noop", idempotencyKey: "k")], watch: true)
@@ -128,7 +128,7 @@ struct WatchingClientTests {
             let done = h.result("w", lease, .succeeded)
             #expect(done.toClients.contains { $0.peer == peer("cli-\(i)") })
         }
-        #expect(h.core.clientIndex.count <= 64)
+        #expect(h.core.watches.activeClients <= 64)
         // A recycled slot still routes DONE to its new owner.
         let e = h.submit([JobSpec(kind: "noop")], watch: true, from: peer("late"))
         let done = h.result("w", e.assignments(to: "w").first!.lease, .succeeded)

@@ -7,40 +7,72 @@ func peer(_ name: String) -> [UInt8] { Array(name.utf8) }
 
 let client = peer("client")
 
-/// Drives a `CoordinatorCore` the way the shell will: events, then `flush`, then the
-/// journal append, then the sends. A restart builds a new core from the same journal.
+/// Drives a `CoordinatorCore` the way the shell does: events (their effects gathered in
+/// `pending`), then `dispatch`, then the journal append, then the sends. A restart builds a
+/// new core from the same journal.
 struct Harness {
     var core: CoordinatorCore
     let journal: MemoryJournal
     var now: Int64 = 1_000_000
     var requestID: UInt64 = 0
+    /// Effects of events fed since the last `flush`.
+    var pending = Effects()
 
     init(config: CoordinatorConfig = CoordinatorConfig(), journal: MemoryJournal = MemoryJournal()) {
         self.journal = journal
         core = CoordinatorCore(config: config)
-        try! core.recover(from: journal, now: now)
+        pending = try! core.recover(from: journal, now: now)
         flush()
     }
 
-    /// Flushes and journals (the shell's loop), returning what would be sent.
+    /// Dispatches and journals the batch (the shell's loop), returning what would be sent.
     @discardableResult
     mutating func flush() -> Effects {
-        let e = core.flush(now: now)
+        pending.append(core.dispatch(now: now))
+        let e = pending.coalesced()
+        pending = Effects()
         if !e.journal.isEmpty { try! journal.append(e.journal) }
         return e
+    }
+
+    /// Feeds one event without flushing (several events then commit as one batch).
+    mutating func feed(_ event: (inout CoordinatorCore) -> Effects) {
+        pending.append(event(&core))
     }
 
     /// A crash and restart: a new core recovered from the same journal. Unflushed effects are lost.
     mutating func restart(advanceMs: Int64 = 1) -> Effects {
         now += advanceMs
         core = CoordinatorCore(config: core.config)
-        try! core.recover(from: journal, now: now)
+        pending = try! core.recover(from: journal, now: now)
         return flush()
+    }
+
+    /// Dispatches and returns the batch without journaling it (a crash before the write).
+    mutating func takeBatch() -> Effects {
+        pending.append(core.dispatch(now: now))
+        defer { pending = Effects() }
+        return pending.coalesced()
+    }
+
+    /// Cancels a job (a client command); its effects wait for the next `flush`.
+    mutating func cancel(_ id: JobID) -> ControlResult {
+        let (result, effects) = core.cancel(id, now: now)
+        pending.append(effects)
+        return result
+    }
+
+    /// Releases a held job (a client command); its effects wait for the next `flush`.
+    mutating func release(_ id: JobID) -> ControlResult {
+        let (result, effects) = core.release(id, now: now)
+        pending.append(effects)
+        return result
     }
 
     mutating func submit(_ specs: [JobSpec], watch: Bool = false, from p: [UInt8] = client) -> Effects {
         requestID += 1
-        core.submit(from: p, requestID: requestID, watch: watch, specs: specs, now: now)
+        let now = now, id = requestID
+        feed { $0.submit(from: p, requestID: id, watch: watch, specs: specs, now: now) }
         return flush()
     }
 
@@ -50,7 +82,8 @@ struct Harness {
     }
 
     mutating func send(_ w: String, _ message: WorkerMessage) -> Effects {
-        core.workerMessage(from: peer(w), message, now: now)
+        let now = now
+        feed { $0.workerMessage(from: peer(w), message, now: now) }
         return flush()
     }
 
@@ -64,7 +97,8 @@ struct Harness {
 
     mutating func tick(advanceMs: Int64) -> Effects {
         now += advanceMs
-        core.tick(now: now)
+        let now = now
+        feed { $0.tick(now: now) }
         return flush()
     }
 

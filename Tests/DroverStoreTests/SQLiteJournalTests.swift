@@ -78,30 +78,31 @@ struct SQLiteJournalTests {
         do {
             let journal = try SQLiteJournal(path: dir.journalPath)
             var core = CoordinatorCore()
-            try core.recover(from: journal, now: now)
+            var pending = try core.recover(from: journal, now: now)
             func step(_ core: inout CoordinatorCore) throws -> Effects {
-                let e = core.flush(now: now)
-                try journal.append(e.journal)
-                return e
+                pending.append(core.dispatch(now: now))
+                defer { pending = Effects() }
+                try journal.append(pending.journal)
+                return pending
             }
             _ = try step(&core)
-            core.submit(from: c, requestID: 1, watch: false,
+            pending = core.submit(from: c, requestID: 1, watch: false,
                         specs: (0..<8).map { JobSpec(kind: "noop", maxRetries: $0 == 3 ? 1 : 0, idempotencyKey: "job-\($0)") },
                         now: now)
             _ = try step(&core)
-            core.workerMessage(from: w, .hello(.init(name: "w1", slots: 5, credit: 5, tags: [], kinds: [], held: [])), now: now)
+            pending = core.workerMessage(from: w, .hello(.init(name: "w1", slots: 5, credit: 5, tags: [], kinds: [], held: [])), now: now)
             let assigned = try step(&core).toWorkers.flatMap { m -> [Assignment] in
                 if case .assign(let l) = m.message { return l }
                 return []
             }
             #expect(assigned.count == 5)
             now += 10
-            core.workerMessage(from: w, .results(credit: 0, [
+            pending = core.workerMessage(from: w, .results(credit: 0, [
                 AttemptResult(lease: assigned[0].lease, outcome: .succeeded),
                 AttemptResult(lease: assigned[1].lease, outcome: .failed, message: "x"),
                 AttemptResult(lease: assigned[3].lease, outcome: .failed, message: "retry me"),
             ]), now: now)
-            _ = core.cancel(7, now: now)
+            pending.append(core.cancel(7, now: now).effects)
             _ = try step(&core)
             // Events after the last journal append are lost with the crash.
             _ = core.cancel(8, now: now)
@@ -111,14 +112,14 @@ struct SQLiteJournalTests {
         }
         let journal = try SQLiteJournal(path: dir.journalPath)
         var recovered = CoordinatorCore()
-        try recovered.recover(from: journal, now: now + 1)
+        _ = try recovered.recover(from: journal, now: now + 1)
         #expect(recovered.jobs.map(\.state) == before)
         #expect(recovered.jobs.map(\.token) == tokens)
         #expect(recovered.epoch == 2)
         #expect(recovered.job(4)?.state == .retryWait)
         // Idempotency keys survive: resubmitting job-0 returns id 1.
-        recovered.submit(from: c, requestID: 2, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "job-0")], now: now)
-        let reply = recovered.flush(now: now).toClients.first?.reply
+        let reply = recovered.submit(from: c, requestID: 2, watch: false, specs: [JobSpec(kind: "noop", idempotencyKey: "job-0")],
+                                     now: now).toClients.first?.reply
         #expect(reply == .submitted(requestID: 2, jobIDs: [1]))
     }
 

@@ -24,7 +24,7 @@ extension CoordinatorHandler {
     /// Reports the workers whose connection closed a grace ago and whose routing id is gone.
     func checkDisconnects(now: Int64) {
         for probe in disconnects.due(now: now) where core.workers[probe.peer] != nil && !isRoutable(probe.peer) {
-            core.workerDisconnected(probe.peer, closedAtMs: probe.closedAtMs, now: now)
+            batch.append(core.workerDisconnected(probe.peer, closedAtMs: probe.closedAtMs, now: now))
         }
     }
 

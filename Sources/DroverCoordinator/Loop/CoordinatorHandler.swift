@@ -18,6 +18,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     let storage: CoordinatorStorage
     var journal: SQLiteJournal { storage.journal }
     var core: CoordinatorCore
+    /// The effects of the events read since the last commit (one group commit per batch).
+    var batch = Effects()
     let clock = CoordinatorClock()
     let options: CoordinatorOptions
     let logger: Logger
@@ -69,7 +71,7 @@ final class CoordinatorHandler: SocketLoopHandler {
         }
         var core = CoordinatorCore(config: options.core, seed: UInt64.random(in: 1...UInt64.max))
         do {
-            try core.recover(from: storage.journal, now: clock.nowMs)
+            batch = try core.recover(from: storage.journal, now: clock.nowMs)
         } catch {
             throw CoordinatorError.journalUnavailable(path: storage.journal.path, cause: error)
         }
@@ -111,9 +113,9 @@ final class CoordinatorHandler: SocketLoopHandler {
                         send(CoordinatorMessage.error(.forbidden, refusal).encode(), to: peer, on: workers)
                         continue
                     }
-                    core.workerMessage(from: peer, message, now: now)
+                    batch.append(core.workerMessage(from: peer, message, now: now))
                 } catch {
-                    core.rejectWorkerFrame(from: peer, error)
+                    batch.append(core.rejectWorkerFrame(from: peer, error))
                 }
             } else {
                 handleClient(peer: peer, body: body, now: now)
@@ -127,21 +129,22 @@ final class CoordinatorHandler: SocketLoopHandler {
         do throws(DecodeError) {
             request = try ClientRequest.decode(body)
         } catch {
-            core.rejectClientFrame(from: peer, error)
+            batch.append(core.rejectClientFrame(from: peer, error))
             return
         }
         switch request {
         case .submit(let id, let watch, let jobs):
-            core.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now)
+            batch.append(core.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now))
         case .watch(_, let ids):
-            core.watch(from: peer, jobIDs: ids)
+            batch.append(core.watch(from: peer, jobIDs: ids))
         case .query(let id, let name, let body):
             let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
                                                    journal: journal.summary, pipelines: options.pipelines)
-            core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
+            batch.toClients.append((peer, .reply(requestID: id, code: code, body: reply)))
         case .command(let id, let name, let body):
-            let (code, reply) = QueryRouter.answer(command: name, body: body, core: &core, now: now, pipelines: options.pipelines)
-            core.replyToClient(peer, .reply(requestID: id, code: code, body: reply))
+            let (code, reply) = QueryRouter.answer(command: name, body: body, core: &core, effects: &batch, now: now,
+                                                   pipelines: options.pipelines)
+            batch.toClients.append((peer, .reply(requestID: id, code: code, body: reply)))
         }
     }
 
@@ -149,18 +152,20 @@ final class CoordinatorHandler: SocketLoopHandler {
         let nowMs = clock.nowMs
         checkDisconnects(now: nowMs)
         if commitFailure == nil { tendCompaction() }
-        core.tick(now: nowMs)
+        batch.append(core.tick(now: nowMs))
         try commitAndSend()
     }
 
-    /// Journal first (one transaction for the whole batch), then every message.
+    /// Dispatches, then commits the batch: journal first (one transaction), then every message.
     ///
     /// A failed commit is fail-stop: memory is now ahead of disk, so the batch's messages are
     /// dropped, nothing is sent ever after (`commitFailure` guards every later call, including
     /// `onStop`) and the error ends the loop; the service exits non-zero with it.
     func commitAndSend() throws {
         if let commitFailure { throw commitFailure }
-        let effects = core.flush(now: clock.nowMs)
+        batch.append(core.dispatch(now: clock.nowMs))
+        let effects = batch.coalesced()
+        batch = Effects()
         if !effects.journal.isEmpty {
             let began = ContinuousClock.now
             do {

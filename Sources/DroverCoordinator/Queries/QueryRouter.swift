@@ -44,18 +44,19 @@ enum QueryRouter {
         }
     }
 
-    static func answer(command name: String, body: [UInt8], core: inout CoordinatorCore, now: Int64,
-                       pipelines: (any PipelineDesk)? = nil) -> (UInt16, [UInt8]) {
+    /// Cancel and release change jobs: their effects join the shell's batch through `effects`.
+    static func answer(command name: String, body: [UInt8], core: inout CoordinatorCore, effects: inout Effects,
+                       now: Int64, pipelines: (any PipelineDesk)? = nil) -> (UInt16, [UInt8]) {
         let command: CommandRequest
         do {
             command = try CommandRequest(name: name, body: body)
         } catch {
             return fail(error.code, error.description)
         }
-        let (id, result): (JobID, ControlResult)
+        let (id, outcome): (JobID, (result: ControlResult, effects: Effects))
         switch command {
-        case .cancel(let c): (id, result) = (c.id, core.cancel(c.id, now: now))
-        case .release(let c): (id, result) = (c.id, core.release(c.id, now: now))
+        case .cancel(let c): (id, outcome) = (c.id, core.cancel(c.id, now: now))
+        case .release(let c): (id, outcome) = (c.id, core.release(c.id, now: now))
         case .startRun(let c):
             guard let pipelines else { return noRunner() }
             do {
@@ -71,7 +72,8 @@ enum QueryRouter {
                 return fail(error.code, error.message)
             }
         }
-        switch result {
+        effects.append(outcome.effects)
+        switch outcome.result {
         case .done: return ok(core.jobInfo(id, wallOffsetMs: 0))
         case .notFound: return notFound(id)
         case .invalid(let why): return fail(.badRequest, why)

@@ -3,23 +3,22 @@ import DroverProtocol
 extension CoordinatorCore {
     /// Job counts per state name, every state present.
     public var jobCounts: [String: Int] {
-        Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.name, stateCounts[Int($0.rawValue)]) })
+        Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.name, table.count($0)) })
     }
 
-    public func workerCounts() -> ClusterStatus.WorkerCounts {
-        ClusterStatus.WorkerCounts(
-            alive: workers.values.filter { $0.liveness == .alive }.count,
-            suspect: workers.values.filter { $0.liveness == .suspect }.count,
-            slots: workers.values.reduce(0) { $0 + $1.slots })
-    }
+    public func workerCounts() -> ClusterStatus.WorkerCounts { members.counts() }
 
-    public func workerInfos(now: Int64) -> [WorkerInfo] {
-        workers.values.sorted { $0.name < $1.name }.map { w in
-            WorkerInfo(name: w.name, state: w.liveness.rawValue, slots: w.slots, credit: w.credit,
-                       running: w.outstanding.count, tags: w.tags.sorted(), lastSeenMsAgo: now - w.lastSeenMs,
-                       completed: w.completed)
-        }
-    }
+    public func workerInfos(now: Int64) -> [WorkerInfo] { members.infos(now: now) }
+
+    // Reads of the parts, for queries and tests.
+    public var jobs: ContiguousArray<JobRecord> { table.jobs }
+    public var evictedCount: Int { table.evictedCount }
+    public var stateCounts: [Int] { table.stateCounts }
+    public var workers: [[UInt8]: WorkerEntry] { members.workers }
+    public var waitingCount: Int { table.waitingCount }
+    public func job(_ id: JobID) -> JobRecord? { table.job(id) }
+    public func evictedState(_ id: JobID) -> JobState? { table.evictedState(id) }
+    public func workerName(_ index: Int32) -> String? { table.workerName(index) }
 
     /// One job with its full history and the reason it is where it is.
     public func jobInfo(_ id: JobID, wallOffsetMs: Int64) -> JobInfo? {
@@ -29,9 +28,8 @@ extension CoordinatorCore {
                            reason: "\(state.name); its details were evicted from memory (the coordinator keeps the newest "
                                + "\(config.retainFinished) finished jobs); the journal still holds them (drover journal audit)")
         }
-        guard let i = index(id) else { return nil }
-        let job = jobs[i]
-        let history = transitions.history(from: job.lastTransition).map { t in
+        guard let job = table.job(id) else { return nil }
+        let history = table.transitions.history(from: job.lastTransition).map { t in
             TransitionInfo(state: t.state.name, cause: t.cause.name, attempt: t.attempt,
                            worker: workerName(t.workerName), atMs: t.atMs + wallOffsetMs)
         }
@@ -44,10 +42,10 @@ extension CoordinatorCore {
 
     /// "Why is this job not running?" in one sentence.
     public func reason(for job: JobRecord) -> String {
-        let last = job.lastTransition >= 0 ? transitions.entries[Int(job.lastTransition)].cause : .submitted
+        let last = job.lastTransition >= 0 ? table.transitions.entries[Int(job.lastTransition)].cause : .submitted
         switch job.state {
         case .queued:
-            let offered = workers.values.filter { $0.liveness == .alive }
+            let offered = members.workers.values.filter { $0.liveness == .alive }
             if offered.isEmpty { return "queued: no worker is connected" }
             let tags = Set(job.spec.tags)
             if !offered.contains(where: { tags.isSubset(of: $0.tags) }) {
@@ -68,16 +66,17 @@ extension CoordinatorCore {
 
     /// Jobs in a state (or all), newest first, at most `limit`.
     public func jobSummaries(state: JobState?, limit: Int) -> [JobSummary] {
-        var out: [JobSummary] = []
+        var summaries: [JobSummary] = []
+        let jobs = table.jobs
         var i = jobs.count - 1
-        while i >= 0, out.count < limit {
+        while i >= 0, summaries.count < limit {
             let job = jobs[i]
             if state == nil || job.state == state {
-                out.append(JobSummary(id: JobID(evictedCount + i + 1), kind: job.spec.kind, state: job.state.name,
+                summaries.append(JobSummary(id: JobID(table.evictedCount + i + 1), kind: job.spec.kind, state: job.state.name,
                                       attempt: job.attempt, worker: workerName(job.workerName)))
             }
             i -= 1
         }
-        return out
+        return summaries
     }
 }

@@ -2,78 +2,67 @@ import DroverProtocol
 
 extension CoordinatorCore {
     /// A decoded message from a worker. Every message counts as a heartbeat.
-    public mutating func workerMessage(from peer: [UInt8], _ message: WorkerMessage, now: Int64) {
+    public mutating func workerMessage(from peer: [UInt8], _ message: WorkerMessage, now: Int64) -> Effects {
         if case .hello(let hello) = message {
             onHello(peer, hello, now: now)
-            return
+            return finish()
         }
-        guard workers[peer] != nil else {
+        guard members.heard(peer, now: now) else {
             // No session (never said HELLO, declared dead, said BYE, or a coordinator restart):
             // counted and answered ERROR unknownWorker, then DISCONNECT so the worker says HELLO
             // again. Its results are still judged by their lease tokens (and acknowledged).
             rejectedFrames += 1
             if case .results(_, let results) = message { onResults(peer, results, now: now) }
-            effects.toWorkers.append((peer, .error(.unknownWorker, "no session for this connection; send HELLO")))
-            effects.toWorkers.append((peer, .disconnect(reason: "unknown worker; send HELLO")))
-            return
+            out.toWorkers.append((peer, .error(.unknownWorker, "no session for this connection; send HELLO")))
+            out.toWorkers.append((peer, .disconnect(reason: "unknown worker; send HELLO")))
+            return finish()
         }
-        workers[peer]!.lastSeenMs = now
-        workers[peer]!.liveness = .alive
         switch message {
-        case .hello: break
+        case .hello, .heartbeat: break
         case .credit(let n):
-            addCredit(peer, n)
+            members.addCredit(peer, n)
         case .started(let leases):
             for l in leases {
-                guard let i = index(l.jobID), jobs[i].token == l.token, jobs[i].state == .assigned else { continue }
-                setState(l.jobID, .running, cause: .started, at: now)
+                guard let i = table.index(l.jobID), table.jobs[i].token == l.token, table.jobs[i].state == .assigned else { continue }
+                table.setState(l.jobID, .running, cause: .started, at: now)
             }
         case .results(let credit, let results):
-            addCredit(peer, credit)
+            members.addCredit(peer, credit)
             onResults(peer, results, now: now)
-        case .heartbeat:
-            break
         case .bye(let leases):
             let handed = Set(leases.map(\.jobID))
-            let entry = workers.removeValue(forKey: peer)!
+            let entry = members.leave(peer)!
             for (id, token) in entry.outstanding.sorted(by: { $0.key < $1.key }) {
                 requeueLost(id, token: token, cause: handed.contains(id) ? .handedBack : nil, now: now)
             }
         }
-    }
-
-    mutating func addCredit(_ peer: [UInt8], _ n: UInt32) {
-        // Bounded: a worker cannot claim more than a million slots.
-        workers[peer]!.credit = min(workers[peer]!.credit + Int(n), 1_000_000)
+        return finish()
     }
 
     mutating func onHello(_ peer: [UInt8], _ hello: WorkerMessage.Hello, now: Int64) {
         let held = Dictionary(hello.held.map { ($0.jobID, $0.token) }, uniquingKeysWith: { a, _ in a })
-        var previous = workers.removeValue(forKey: peer)
-        if previous == nil, let old = workers.first(where: { $0.value.name == hello.name })?.key {
-            // The same worker on a new connection: a new socket gets a new routing id, so the old
-            // entry must go too, or its death would later re-queue the attempts re-attached here.
-            previous = workers.removeValue(forKey: old)
-        }
+        // The same worker on a new connection: a new socket gets a new routing id, so the old
+        // entry must go too, or its death would later re-queue the attempts re-attached here.
+        let previous = members.leave(peer) ?? members.peer(named: hello.name).flatMap { members.leave($0) }
         if let previous {
             // Same worker reconnecting: attempts it no longer holds were lost with its old session.
             for (id, token) in previous.outstanding.sorted(by: { $0.key < $1.key }) where held[id] != token {
                 requeueLost(id, token: token, cause: nil, now: now)
             }
         }
-        let nameIdx = intern(hello.name)
+        let nameIdx = table.intern(hello.name)
         var entry = WorkerEntry(peer: peer, name: hello.name, nameIndex: nameIdx, slots: Int(hello.slots),
                                 tags: Set(hello.tags), credit: min(Int(hello.credit), 1_000_000), now: now)
         var stale: [Lease] = []
         for lease in hello.held {
-            guard let i = index(lease.jobID) else { continue }
-            let job = jobs[i]
+            guard let i = table.index(lease.jobID) else { continue }
+            let job = table.jobs[i]
             if !job.state.isTerminal, job.token == lease.token, job.token != 0 {
                 entry.outstanding[lease.jobID] = lease.token
-                if jobs[i].workerName != nameIdx || unclaimed.contains(lease.jobID) {
-                    jobs[i].workerName = nameIdx
+                if job.workerName != nameIdx || unclaimed.contains(lease.jobID) {
+                    table.jobs[i].workerName = nameIdx
                     unclaimed.remove(lease.jobID)
-                    appendTransition(lease.jobID, state: job.state, cause: .reattachedAfterRestart, at: now)
+                    table.appendTransition(lease.jobID, state: job.state, cause: .reattachedAfterRestart, at: now)
                 }
             } else if !((job.state == .succeeded || job.state == .failed) && job.attempt == lease.attempt) {
                 // Only the attempt whose own result was committed is left alone (the worker merely
@@ -82,26 +71,23 @@ extension CoordinatorCore {
                 stale.append(lease)
             }
         }
-        workers[peer] = entry
-        effects.toWorkers.append((peer, .welcome(.init(
+        members.join(entry)
+        out.toWorkers.append((peer, .welcome(.init(
             epoch: epoch, heartbeatMs: UInt32(config.heartbeatMs), liveness: UInt32(config.liveness),
             leaseMs: UInt32(config.leaseMs)))))
-        if !stale.isEmpty { effects.toWorkers.append((peer, .cancel(stale))) }
+        if !stale.isEmpty { out.toWorkers.append((peer, .cancel(stale))) }
     }
 
     mutating func onResults(_ peer: [UInt8], _ results: [AttemptResult], now: Int64) {
         for result in results {
             let l = result.lease
-            if workers[peer]?.outstanding[l.jobID] == l.token {
-                workers[peer]!.outstanding[l.jobID] = nil
-                workers[peer]!.completed += 1
-            }
-            pendingAcks[peer, default: []].append(l)
-            guard let i = index(l.jobID), !jobs[i].state.isTerminal, jobs[i].token == l.token, l.token != 0 else {
+            members.settle(l, from: peer)
+            acknowledge(l, to: peer)
+            guard let i = table.index(l.jobID), !table.jobs[i].state.isTerminal, table.jobs[i].token == l.token, l.token != 0 else {
                 discardedResults += 1
                 continue
             }
-            let job = jobs[i]
+            let job = table.jobs[i]
             switch result.outcome {
             case .succeeded:
                 if !result.outputs.isEmpty { record(.outputs(l.jobID, result.outputs)) }
@@ -129,11 +115,11 @@ extension CoordinatorCore {
     /// Re-queues an attempt whose worker is gone, if that attempt is still the job's current
     /// one. A job that was running counts a worker loss (poison after `poisonThreshold`).
     mutating func requeueLost(_ id: JobID, token: UInt64, cause: Cause?, now: Int64) {
-        guard let i = index(id), !jobs[i].state.isTerminal, jobs[i].token == token, token != 0 else { return }
+        guard let lease = table.openLease(id), lease.token == token, let job = table.job(id) else { return }
         if let cause {
             record(.requeued(id, cause: cause, readyAtMs: now, message: "", atMs: now))
-        } else if jobs[i].state == .running {
-            if jobs[i].workerLosses + 1 >= config.poisonThreshold {
+        } else if job.state == .running {
+            if job.workerLosses + 1 >= config.poisonThreshold {
                 record(.requeued(id, cause: .workerLost, readyAtMs: now + 1, message: "", atMs: now))
                 record(.held(id, cause: .poison, atMs: now))
             } else {
@@ -142,5 +128,26 @@ extension CoordinatorCore {
         } else {
             record(.requeued(id, cause: .requeuedFromLostWorker, readyAtMs: now, message: "", atMs: now))
         }
+    }
+
+    /// Forgets a worker and re-queues every attempt it held.
+    mutating func removeDeadWorker(_ peer: [UInt8], now: Int64) {
+        guard let entry = members.leave(peer) else { return }
+        for (id, token) in entry.outstanding.sorted(by: { $0.key < $1.key }) {
+            requeueLost(id, token: token, cause: nil, now: now)
+        }
+    }
+
+    /// The shell saw the worker's connection close at `closedAtMs` and, after a short grace, found
+    /// its routing id unroutable. If the worker had been talking until then (heard from within
+    /// `disconnectSilenceMs`), it died or exited: its attempts are re-queued now instead of at
+    /// lease expiry. A connection that closed after a longer silence was timed out by the
+    /// transport (a partition, a stopped process): the lease decides, so an attempt that may
+    /// still be running is not started elsewhere early.
+    public mutating func workerDisconnected(_ peer: [UInt8], closedAtMs: Int64, now: Int64) -> Effects {
+        if let worker = members[peer], closedAtMs - worker.lastSeenMs <= config.disconnectSilenceMs {
+            removeDeadWorker(peer, now: now)
+        }
+        return finish()
     }
 }

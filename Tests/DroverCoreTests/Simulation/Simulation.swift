@@ -50,6 +50,8 @@ struct Simulation {
     var net = SimNetwork()
     let journal = MemoryJournal()
     var core: CoordinatorCore
+    /// Effects of the coordinator's events since its last commit (lost if it crashes first).
+    var coreBatch = Effects()
     /// nil while the coordinator runs; the restart time while it is down.
     var restartAt: Int64?
     var workers: [SimWorker] = []
@@ -136,11 +138,11 @@ struct Simulation {
         for p in net.due(now: now) {
             switch p.packet {
             case .toCoordinator(let from, let m):
-                if restartAt == nil { core.workerMessage(from: from, m, now: now) }
+                if restartAt == nil { coreBatch.append(core.workerMessage(from: from, m, now: now)) }
             case .request(let r):
                 guard restartAt == nil, case .submit(let id, let watch, let specs) = r else { continue }
                 if watch { watchRequests.insert(id) }
-                core.submit(from: Self.clientPeer, requestID: id, watch: watch, specs: specs, now: now)
+                coreBatch.append(core.submit(from: Self.clientPeer, requestID: id, watch: watch, specs: specs, now: now))
             case .toWorker(let peer, let m):
                 guard let i = workers.firstIndex(where: { $0.peer == peer }) else { continue }
                 switch workers[i].status {
@@ -166,11 +168,14 @@ struct Simulation {
             stats.compactions += 1
         }
         core = CoordinatorCore(config: config, seed: params.seed &+ UInt64(stats.crashes))
-        do { try core.recover(from: journal, now: now) } catch { violations.append("recover failed: \(error)") }
+        coreBatch = Effects()
+        do { coreBatch = try core.recover(from: journal, now: now) } catch { violations.append("recover failed: \(error)") }
         restartAt = nil
         doneSent = [:]
         watched = [:]
-        commit(core.flush(now: now).journal)
+        coreBatch.append(core.dispatch(now: now))
+        commit(coreBatch.journal)
+        coreBatch = Effects()
     }
 
     mutating func coordinatorStep(chaos: Bool) {
@@ -182,14 +187,16 @@ struct Simulation {
         if core.stateCounts[Int(JobState.held.rawValue)] > 0 {
             for i in core.jobs.indices where core.jobs[i].state == .held && rng.chance(0.3) {
                 stats.held += 1
-                _ = core.release(JobID(core.evictedCount + i + 1), now: now)
+                coreBatch.append(core.release(JobID(core.evictedCount + i + 1), now: now).effects)
             }
         }
         if chaos, !core.jobs.isEmpty, rng.chance(0.01) {
-            _ = core.cancel(JobID(core.evictedCount + rng.int(1...core.jobs.count)), now: now)
+            coreBatch.append(core.cancel(JobID(core.evictedCount + rng.int(1...core.jobs.count)), now: now).effects)
         }
-        core.tick(now: now)
-        let e = core.flush(now: now)
+        coreBatch.append(core.tick(now: now))
+        coreBatch.append(core.dispatch(now: now))
+        let e = coreBatch.coalesced()
+        coreBatch = Effects()
         if chaos, rng.chance(params.coordinatorCrashRate) {
             // Crash before the journal write, or between the write and the sends.
             if rng.chance(0.5) { commit(e.journal) }
@@ -425,7 +432,7 @@ struct Simulation {
         }
         // A core rebuilt from the journal (or its snapshot) agrees with the live one.
         var replayed = CoordinatorCore(config: config)
-        try! replayed.recover(from: journal, now: now)
+        _ = try! replayed.recover(from: journal, now: now)
         let ids = (0..<journaledSpecs.count).map { JobID($0 + 1) }
         if ids.map({ replayed.evictedState($0) ?? replayed.job($0)?.state }) != ids.map({ core.evictedState($0) ?? core.job($0)?.state }) {
             violations.append("replayed job states differ from live ones")

@@ -1,6 +1,6 @@
 import DroverProtocol
 
-extension CoordinatorCore {
+extension JobTable {
     /// Evicts the oldest finished jobs once more than `retainFinished` of them lead the job
     /// table, in batches of at least half that (so the transition log's compaction, linear in
     /// what remains, is amortised). Only a finished *prefix* is evicted: ids stay dense and a
@@ -8,8 +8,8 @@ extension CoordinatorCore {
     /// holds back eviction of everything after it.
     mutating func evictFinished() {
         while finishedPrefix < jobs.count, jobs[finishedPrefix].state.isTerminal { finishedPrefix += 1 }
-        let batch = max(config.retainFinished / 2, 1)
-        let excess = finishedPrefix - config.retainFinished
+        let batch = max(retainFinished / 2, 1)
+        let excess = finishedPrefix - retainFinished
         guard excess >= batch else { return }
         evictedStates.reserveCapacity(evictedCount + excess)
         for i in 0..<excess { evictedStates.append(jobs[i].state.rawValue) }
