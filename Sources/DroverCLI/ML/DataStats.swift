@@ -14,7 +14,7 @@ struct DataStats: AsyncParsableCommand {
         (quantiles from a sketch, see docs/ml-data.md) and top categories.
 
         Example:
-          drover data stats ../shared/data/taxi.csv
+          drover data stats Tests/Fixtures/taxi.csv
           drover data stats train.csv --json > stats.json
         """
     )

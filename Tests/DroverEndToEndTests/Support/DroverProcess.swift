@@ -169,18 +169,22 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Two consecutive free TCP ports on 127.0.0.1 (worker port, client port).
+/// Two consecutive free TCP ports on 127.0.0.1 (worker port, client port); the next two (the
+/// artifact server's P+2, a spare) are kept free of other clusters too.
 /// Ports handed out by this test process: tests run in parallel, and two of them must never
-/// pick the same pair between checking it is free and binding it.
-private let nextPort = Mutex(Int.random(in: 0..<10_000) * 2 + 20_000)
+/// pick the same ports between checking they are free and binding them. They stay below the
+/// kernel's range for outgoing connections (`ip_local_port_range`, 32768–60999 by default),
+/// where a connection's local port could take one between the check and the bind.
+private let portBlocks = (first: 10_000, end: 32_000, size: 4)
+private let nextPort = Mutex(portBlocks.first + Int.random(in: 0..<5_000) * portBlocks.size)
 
 func freePortPair() throws -> Int {
     for _ in 0..<200 {
         let p = nextPort.withLock { next -> Int in
-            defer { next = next + 2 >= 60_000 ? 20_000 : next + 2 }
+            defer { next = next + portBlocks.size >= portBlocks.end ? portBlocks.first : next + portBlocks.size }
             return next
         }
-        if portIsFree(p), portIsFree(p + 1) { return p }
+        if (p..<p + 3).allSatisfy(portIsFree) { return p }
     }
     throw TestFailure("no free port pair found")
 }
