@@ -10,7 +10,8 @@ import DroverProtocol
 ///   coordinator silent for liveness × heartbeat asks for a new connection (`.reconnect`).
 /// - HELLO's credit is `slots + prefetch − attempts held` (0 while draining); every attempt that
 ///   leaves the worker's hold later returns one credit on RESULTS, so the coordinator's view
-///   never exceeds `slots + prefetch`.
+///   never exceeds `slots + prefetch`. An adaptive prefetch moves between its floor and ceiling
+///   with the measured job duration (`WorkerSession+Prefetch.swift`).
 /// - A stopped attempt (CANCEL, timeout, shutdown) is reported at once, but keeps its slot, and
 ///   its credit is returned only when its executor has really returned: a new attempt never
 ///   runs beside one that has not stopped.
@@ -49,11 +50,20 @@ public struct WorkerSession: Sendable {
     var outResults: [AttemptResult] = []
     var creditToGrant: UInt32 = 0
 
+    // Adaptive prefetch (WorkerSession+Prefetch.swift).
+    /// The prefetch in force: `config.prefetch` unless adaptive.
+    public internal(set) var prefetchNow: Int
+    /// Credits to withhold, after the prefetch shrank, before any is returned again.
+    var creditDebt = 0
+    /// Mean job duration in microseconds, exponentially weighted; nil before the first result.
+    var meanJobMicros: Double?
+
     /// `seed` drives the HELLO jitter (the simulation passes its own; a worker a random one).
     public init(config: Config, seed: UInt64) {
         self.config = config
         backoffMs = config.reconnectMinMs
         rng = SplitMix64(seed: seed)
+        prefetchNow = config.prefetch
     }
 
     // MARK: Observations
@@ -79,7 +89,9 @@ public struct WorkerSession: Sendable {
         creditToGrant = 0
         let held = waiting.map(\.lease) + running.values.map(\.lease).sorted(by: Self.order)
             + unacked.values.map(\.lease).filter { running[$0.token] == nil }.sorted(by: Self.order)
-        let credit = draining ? 0 : max(0, config.capacity - waiting.count - running.count)
+        let free = capacityNow - waiting.count - running.count
+        let credit = draining ? 0 : max(0, free)
+        creditDebt = max(0, -free)
         let jitter = Int64.random(in: 0...(backoffMs / 4 + 1), using: &rng)
         helloRetryAtMs = now + backoffMs + jitter
         backoffMs = min(backoffMs * 2, maxBackoffMs)
@@ -106,6 +118,7 @@ public struct WorkerSession: Sendable {
             outStarted = running.values.filter { !$0.immediate && !$0.stopping }.map(\.lease).sorted(by: Self.order)
         case .assign(let list):
             for a in list { accept(a, now: now) }
+            handBackExcess() // sent against credit the prefetch has since withdrawn
             effects = startWaiting(now: now)
         case .resultAck(let leases):
             for l in leases where unacked[l.token]?.lease == l { unacked[l.token] = nil }
@@ -123,15 +136,26 @@ public struct WorkerSession: Sendable {
 
     /// Executors returned (in any order, any number at once). A result for an attempt that was
     /// stopped is dropped (its stop was reported); only now is its slot free.
-    public mutating func executorsReturned(_ results: [AttemptResult], now: Int64) -> [Effect] {
+    /// With `flush` false the messages wait for `flush(now:)` (the shell runs immediate kinds
+    /// inline and sends one RESULTS for all of them).
+    public mutating func executorsReturned(_ results: [AttemptResult], now: Int64, flush: Bool = true) -> [Effect] {
+        var durations: [UInt64] = []
         for r in results {
             guard let attempt = running[r.lease.token], attempt.lease == r.lease else { continue }
             running[r.lease.token] = nil
-            if !draining { creditToGrant += 1 }
-            if !attempt.stopping { report(r) }
+            returnCredit()
+            if !attempt.stopping {
+                report(r)
+                durations.append(r.durationMicros)
+            }
         }
-        return startWaiting(now: now) + finishStep(now: now)
+        adaptPrefetch(durations: durations)
+        let started = startWaiting(now: now)
+        return flush ? started + finishStep(now: now) : started
     }
+
+    /// Sends what earlier events with `flush: false` left waiting.
+    public mutating func flush(now: Int64) -> [Effect] { finishStep(now: now) }
 
     /// Time passes: deadlines, heartbeats, reconnects, the drain's end.
     public mutating func tick(now: Int64) -> [Effect] {
@@ -192,7 +216,7 @@ public struct WorkerSession: Sendable {
             i += 1
             waitingTokens.remove(a.token)
             guard config.kinds.contains(a.kind) else {
-                creditToGrant += 1
+                returnCredit()
                 report(AttemptResult(lease: a.lease, outcome: .failed,
                                      message: "unknown job kind '\(a.kind)'; this worker runs: \(config.kinds.joined(separator: ", "))"))
                 continue
@@ -220,7 +244,7 @@ public struct WorkerSession: Sendable {
         }
         if waitingTokens.remove(lease.token) != nil, let i = waiting.firstIndex(where: { $0.token == lease.token }) {
             waiting.remove(at: i)
-            if !draining { creditToGrant += 1 }
+            returnCredit()
             report(AttemptResult(lease: lease, outcome: outcome, message: message))
         }
         return []

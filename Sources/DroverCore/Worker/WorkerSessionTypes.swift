@@ -7,8 +7,15 @@ extension WorkerSession {
         /// Attempts executing at the same time (a stopped attempt keeps its slot until its
         /// executor has returned).
         public var slots: Int
-        /// Extra attempts held ready beyond `slots` (Celery's prefetch).
+        /// Extra attempts held ready beyond `slots` (Celery's prefetch); with `maxPrefetch` above
+        /// it, the floor of the adaptive prefetch (`WorkerSession+Prefetch.swift`).
         public var prefetch: Int
+        /// The adaptive prefetch's ceiling; equal to `prefetch` (the default) keeps it fixed.
+        public var maxPrefetch: Int
+        /// Work per slot the adaptive prefetch aims to hold ready, in microseconds of the measured
+        /// mean job duration: 2 ms covers a coordinator round trip on a loaded machine, so short jobs
+        /// never wait for dispatch, while a worker never hoards more than ~2 ms of work per slot.
+        public var prefetchWorkMicros: Double = 2_000
         public var tags: [String]
         /// Every kind this worker runs, announced in HELLO.
         public var kinds: [String]
@@ -28,13 +35,16 @@ extension WorkerSession {
             self.name = name
             self.slots = max(1, slots)
             self.prefetch = max(0, prefetch)
+            maxPrefetch = self.prefetch
             self.tags = tags
             self.kinds = kinds
             self.immediateKinds = immediateKinds
         }
 
-        /// Attempts held at most: running plus prefetched.
+        /// Attempts held at most with the prefetch at its floor: running plus prefetched.
         public var capacity: Int { slots + prefetch }
+        /// True when the prefetch follows the measured job duration.
+        public var isPrefetchAdaptive: Bool { maxPrefetch > prefetch }
     }
 
     /// What the shell must do. Perform effects in order.

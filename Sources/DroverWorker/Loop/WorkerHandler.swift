@@ -95,10 +95,17 @@ final class WorkerHandler: SocketLoopHandler {
     // MARK: Effects
 
     /// Performs effects in order. Immediate kinds run here and are reported back at once,
-    /// which may start more attempts.
+    /// which may start more attempts; their results leave in one RESULTS once none is left to
+    /// start (not one message per slot's worth).
     func perform(_ effects: [WorkerSession.Effect], loop: SocketLoop) throws {
         var pending = effects
-        while !pending.isEmpty {
+        var unflushed = false
+        while !pending.isEmpty || unflushed {
+            if pending.isEmpty {
+                pending = session.flush(now: nowMs)
+                unflushed = false
+                continue
+            }
             var inline: [AttemptResult] = []
             for effect in pending {
                 switch effect {
@@ -118,7 +125,12 @@ final class WorkerHandler: SocketLoopHandler {
                     loop.stop()
                 }
             }
-            pending = inline.isEmpty ? [] : session.executorsReturned(inline, now: nowMs)
+            if !inline.isEmpty {
+                pending = session.executorsReturned(inline, now: nowMs, flush: false)
+                unflushed = true
+            } else {
+                pending = []
+            }
         }
     }
 

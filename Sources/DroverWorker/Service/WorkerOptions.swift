@@ -12,8 +12,14 @@ public struct WorkerOptions: Sendable {
     /// Jobs run at the same time.
     public var slots: Int
     /// Extra jobs held ready beyond `slots` (Celery's prefetch): hides dispatch latency for
-    /// short jobs; keep it 0–1 for long ones so work is not hoarded.
+    /// short jobs; keep it 0–1 for long ones so work is not hoarded. When not given, it adapts
+    /// to the measured job duration between `slots` and `maxPrefetch` (about 2 ms of work per slot).
     public var prefetch: Int
+    /// The adaptive prefetch's ceiling; equal to `prefetch` when a prefetch was given (fixed).
+    public var maxPrefetch: Int
+    /// The adaptive prefetch's default ceiling: what `drover bench dispatch` gives its workers,
+    /// enough for no-ops to flow at the coordinator's full rate (docs/performance.md).
+    public static let adaptivePrefetchCeiling = 4_096
     /// Resource tags offered (a job needing `gpu` only goes to a worker offering it).
     public var tags: [String]
     /// How long a draining worker lets running jobs finish before handing them back.
@@ -35,6 +41,7 @@ public struct WorkerOptions: Sendable {
         self.name = name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         self.slots = max(1, slots)
         self.prefetch = max(0, prefetch ?? slots)
+        maxPrefetch = prefetch == nil ? max(self.prefetch, Self.adaptivePrefetchCeiling) : self.prefetch
         self.tags = tags
         self.drainGraceMs = drainGraceMs
         self.curve = curve
@@ -46,6 +53,7 @@ public struct WorkerOptions: Sendable {
     func sessionConfig(registry: ExecutorRegistry) -> WorkerSession.Config {
         var c = WorkerSession.Config(name: name, slots: slots, prefetch: prefetch, tags: tags,
                                      kinds: registry.kinds, immediateKinds: registry.immediateKinds)
+        c.maxPrefetch = max(maxPrefetch, prefetch)
         c.reconnectMinMs = reconnectMinMs
         c.reconnectMaxMs = reconnectMaxMs
         c.drainGraceMs = drainGraceMs

@@ -10,11 +10,14 @@ import DroverProtocol
 ///
 /// It also checks the session against the coordinator: per connection it counts the credit it
 /// granted and the assignments it received (more assignments than credit is a violation), and it
-/// never lets more executors run than it has slots.
+/// never lets more executors run than it has slots. Workers with an even number of slots run the
+/// adaptive prefetch (aiming at 50 ms of work per slot, so the 10–150 ms jobs and the 3 s hangs
+/// make it grow, shrink and hand attempts back).
 struct SimWorker {
     struct Execution {
         var lease: Lease
         var finishAt: Int64
+        var startedAt: Int64
         var outcome: Outcome
         var ignoresCancel: Bool
     }
@@ -45,6 +48,10 @@ struct SimWorker {
         self.name = name
         self.seed = seed
         var c = WorkerSession.Config(name: name, slots: slots, prefetch: slots % 2, tags: tags, kinds: ["sim"])
+        if slots % 2 == 0 {
+            c.maxPrefetch = 4 * slots
+            c.prefetchWorkMicros = 50_000
+        }
         // HELLO's first retry waits longer than the chaos network's round trip (up to 100 ms).
         c.reconnectMinMs = 150
         c.drainGraceMs = 300
@@ -114,7 +121,7 @@ struct SimWorker {
         let failRate = Double(a.params["fail"] ?? "0") ?? 0
         var duration = rng.ms(10...150)
         if rng.chance(0.03) { duration = 3_000 } // hung or very slow
-        return Execution(lease: a.lease, finishAt: now + duration, outcome: rng.chance(failRate) ? .failed : .succeeded,
+        return Execution(lease: a.lease, finishAt: now + duration, startedAt: now, outcome: rng.chance(failRate) ? .failed : .succeeded,
                          ignoresCancel: rng.chance(0.1))
     }
 
@@ -127,7 +134,8 @@ struct SimWorker {
             for e in done { executing[e.lease.token] = nil }
             let results = done.map { e in
                 AttemptResult(lease: e.lease, outcome: e.outcome, metrics: ["t": Double(now)],
-                              message: e.outcome == .succeeded ? "" : "\(e.outcome)", durationMicros: 1)
+                              message: e.outcome == .succeeded ? "" : "\(e.outcome)",
+                              durationMicros: UInt64(max(0, now - e.startedAt)) * 1_000)
             }
             perform(session.executorsReturned(results, now: now), now: now, net: &net, rng: &rng)
         }
