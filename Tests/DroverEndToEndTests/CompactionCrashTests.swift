@@ -29,6 +29,8 @@ struct CompactionCrashTests {
         let again = try cluster.run(["submit", "--kind", "sleep", "--param", "ms=1", "--count", "4000",
                                      "--idempotency-key", "snap", "--json"])
         #expect(again.status == 0)
+        // A compaction may still be running (a loaded machine): its snapshot is what is checked below.
+        try cluster.waitForLog(second, contains: "coordinator.journal.snapshot")
         w1.stop()
         w2.stop()
         second.stop()

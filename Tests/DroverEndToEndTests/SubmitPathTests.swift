@@ -29,6 +29,25 @@ struct SubmitPathTests {
         #expect(audit.submitted == 20_000 && audit.count(.succeeded) == 20_000 && audit.ok)
     }
 
+    @Test("a worker's default prefetch grows for no-ops (credit far beyond slots + slots); a given --prefetch stays fixed")
+    func adaptivePrefetchGrowsForNoops() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let coordinator = try cluster.coordinator()
+        let adaptive = try cluster.worker("adaptive", slots: 1)
+        let fixed = try cluster.worker("fixed", slots: 1, extra: ["--prefetch", "1"])
+        defer { adaptive.stop(); fixed.stop(); coordinator.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers == 2 }
+        let r = try cluster.run(["submit", "--kind", "noop", "--count", "5000", "--wait", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let listing = try cluster.run(["workers", "--json"])
+        let workers = try #require(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]], "\(listing.stdout)")
+        let credit = { (name: String) in workers.first { $0["name"] as? String == name }?["credit"] as? Int ?? -1 }
+        // Every job ended and every credit came back: what is left is each worker's capacity.
+        #expect(credit("fixed") == 2)
+        #expect(credit("adaptive") > 100, "\(listing.stdout)") // 1 slot + up to 4,096 prefetched
+    }
+
     @Test("idempotency keys across batches: a resubmission returns the same ids and waits for nothing new")
     func idempotentResubmission() throws {
         let cluster = try TestCluster()

@@ -67,6 +67,9 @@ final class ChildProcess {
             kill(pid, SIGKILL)
             while isAlive { usleep(5_000) }
         }
+        // The main thread is a zombie; other threads may still be finishing a write and hold the
+        // data directory's lock until the whole process is reaped.
+        process.waitUntilExit()
     }
 }
 

@@ -16,8 +16,9 @@ struct CompactionBench: ParsableCommand {
         1. Throughput: --throughput-jobs no-ops through a coordinator and 2 workers, --runs times with
            compaction off (--compact-every 0) and on; prints medians, the longest commit and the
            longest the loop spent on compaction outside commits (its pause).
-        2. --jobs no-ops with compaction on, then kill -9 of the coordinator and --restarts restarts:
-           time until `status` answers (median) and the data directory's size.
+        2. --jobs no-ops with compaction on; the coordinator, idle, compacts what the run left
+           (unless --no-settle); then kill -9 and --restarts restarts: time until `status` answers
+           (median) and the data directory's size.
         """)
 
     @Option(name: .long, help: "Jobs of the long run whose restart is timed.")
@@ -32,6 +33,8 @@ struct CompactionBench: ParsableCommand {
     var compactEvery: Int = 500_000
     @Option(name: .long, help: "First of two consecutive free TCP ports.")
     var port: Int = 25_585
+    @Flag(name: .long, inversion: .prefixedNo, help: "Wait for the idle coordinator's snapshot before the kill -9.")
+    var settle = true
     @OptionGroup var output: OutputOptions
 
     struct Throughput: Codable {
@@ -52,6 +55,7 @@ struct CompactionBench: ParsableCommand {
         var restartSeconds: [Double]
         var medianRestartSeconds: Double
         var coordinatorPeakRSSMiB: Double
+        var settleSeconds: Double
     }
 
     func run() throws {
@@ -79,6 +83,7 @@ struct CompactionBench: ParsableCommand {
 
             let long = try BenchCluster(port: port, compactEvery: compactEvery)
             let seconds = try long.submit(jobs: jobs)
+            let settleSeconds = settle ? try long.waitForIdleSnapshot() : 0
             let peak = Double(long.coordinator.peakRSS) / 1_048_576
             long.coordinator.terminate(signal: SIGKILL)
             let snapshots = long.snapshotsLogged
@@ -92,10 +97,12 @@ struct CompactionBench: ParsableCommand {
             long.stop()
             let report = Report(throughput: throughput, jobs: jobs, jobsPerSecond: Double(jobs) / seconds, snapshots: snapshots,
                                 dataDirectoryMiB: Double(size) / 1_048_576, restartSeconds: restartTimes,
-                                medianRestartSeconds: median(restartTimes), coordinatorPeakRSSMiB: peak)
+                                medianRestartSeconds: median(restartTimes), coordinatorPeakRSSMiB: peak,
+                                settleSeconds: settleSeconds)
             if output.json { return try Output.json(report) }
             Output.line(String(format: "%d jobs at %.0f jobs/s with compaction every %d records: %d snapshots, coordinator peak RSS %.0f MiB",
                                jobs, report.jobsPerSecond, compactEvery, snapshots, peak))
+            if settle { Output.line(String(format: "idle snapshot of what the run left: %.1f s after the last job", settleSeconds)) }
             Output.line(String(format: "after kill -9: data directory %.1f MiB; restart until status answers %.3f s (median of %d: %@)",
                                report.dataDirectoryMiB, report.medianRestartSeconds, restarts,
                                restartTimes.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
@@ -153,6 +160,22 @@ final class BenchCluster {
         let start = ContinuousClock.now
         _ = try client.submitMany(count: jobs, watch: true) { Array(repeating: spec, count: $0.count) }
         return seconds(since: start)
+    }
+
+    /// Waits (up to 10 min) until the idle coordinator started a compaction (reason=idle) and
+    /// logged its snapshot; returns the seconds that took.
+    func waitForIdleSnapshot() throws -> Double {
+        let start = ContinuousClock.now
+        let log = logs[logs.count - 1]
+        while seconds(since: start) < 600, coordinator.isAlive {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let idle = text.range(of: "reason=idle", options: .backwards),
+               text[idle.upperBound...].contains("coordinator.journal.snapshot\n") {
+                return seconds(since: start)
+            }
+            usleep(50_000)
+        }
+        throw CLIError("the idle coordinator logged no snapshot within 10 minutes (see \(log))")
     }
 
     /// Starts the coordinator again on the same data and times until `status` answers; kills it.

@@ -11,19 +11,40 @@ extension CoordinatorHandler {
         }
     }
 
+    /// A journal quiet for this long compacts what it has (at least `idleMinimumRecords`), so a
+    /// coordinator restarted after a burst of work replays a snapshot, not the burst's rows.
+    static let idleAfterMs: Int64 = 1_000
+    static let idleMinimumRecords = 10_000
+
     /// After each commit of `records` records.
     func noteCommitted(records: Int) {
         recordsSinceSnapshot += records
-        guard options.compactEvery > 0, recordsSinceSnapshot >= options.compactEvery, !compactor.isRunning else { return }
-        let began = ContinuousClock.now
-        if compactor.start(through: journal.lastSeq) { recordsSinceSnapshot = 0 }
-        compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
+        lastCommitMs = clock.nowMs
+        guard options.compactEvery > 0, recordsSinceSnapshot >= options.compactEvery else { return }
+        startCompaction(reason: "threshold")
     }
 
-    /// On every tick: take a finished compaction's outcome and delete covered rows when idle.
+    private func startCompaction(reason: String) {
+        guard !compactor.isRunning else { return }
+        let began = ContinuousClock.now
+        let through = journal.lastSeq
+        guard compactor.start(through: through) else { return }
+        compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
+        logger.info("coordinator.journal.compacting", metadata: [
+            "reason": "\(reason)", "through_row": "\(through)", "records_since_snapshot": "\(recordsSinceSnapshot)",
+        ])
+        recordsSinceSnapshot = 0
+    }
+
+    /// On every tick: take a finished compaction's outcome, delete covered rows, and compact a
+    /// journal that has been quiet for `idleAfterMs`.
     func tendCompaction() {
         let began = ContinuousClock.now
         defer { compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began) }
+        if options.compactEvery > 0, recordsSinceSnapshot >= min(Self.idleMinimumRecords, options.compactEvery),
+           clock.nowMs - lastCommitMs >= Self.idleAfterMs {
+            startCompaction(reason: "idle")
+        }
         switch compactor.takeFinished() {
         case .success(let outcome)?:
             journal.snapshotWritten(coveredSeq: outcome.coveredSeq)

@@ -39,6 +39,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// Background journal snapshots and the records committed since the last one started.
     var compactor: JournalCompactor
     var recordsSinceSnapshot = 0
+    /// When the last group commit happened (loop clock, ms): a quiet journal compacts early.
+    var lastCommitMs: Int64 = 0
     /// Set when a group commit failed: from then on nothing leaves the coordinator (fail-stop).
     private(set) var commitFailure: CoordinatorError?
 

@@ -37,6 +37,10 @@ final class BatchAppender {
         sqlite3_extended_result_codes(db, 1)
         try exec("PRAGMA journal_mode = WAL")
         try exec(fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        // Checkpoints run on `JournalCheckpointer`'s thread, never inside a commit of the loop.
+        try exec("PRAGMA wal_autocheckpoint = 0")
+        // When the WAL starts over, cut a file a long compaction read let grow back to 64 MiB.
+        try exec("PRAGMA journal_size_limit = \(64 << 20)")
         // The coordinator is the only writer; wait briefly rather than fail if a reader holds a lock.
         sqlite3_busy_timeout(db, 5_000)
         begin = try prepare("BEGIN IMMEDIATE")

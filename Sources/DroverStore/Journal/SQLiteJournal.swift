@@ -22,6 +22,7 @@ public final class SQLiteJournal: Journal {
 
     private let db: DatabaseQueue
     private let appender: BatchAppender
+    private let checkpointer: JournalCheckpointer
     public let path: String
     public let durability: Durability
     public private(set) var batchesWritten = 0
@@ -43,7 +44,10 @@ public final class SQLiteJournal: Journal {
         db = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(db)
         appender = try BatchAppender(path: path, fsync: durability == .fsync)
+        checkpointer = try JournalCheckpointer(path: path)
     }
+
+    deinit { checkpointer.stop() }
 
     /// Append-only schema steps (STYLE.md #13).
     static var migrator: DatabaseMigrator {
@@ -120,6 +124,7 @@ public final class SQLiteJournal: Journal {
 
     /// Truncates the WAL into the main file; called on graceful shutdown.
     public func checkpoint() throws {
+        checkpointer.stop()
         try appender.checkpoint()
     }
 }
