@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C shims: only a module map and a header each.
@@ -37,6 +39,17 @@ let package = Package(
         .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
         .target(name: "DroverArtifacts", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
+        // HTTP for artifacts only (server: Hummingbird; client: SwiftNIO HTTP/1.1). The coordinator never imports it.
+        .target(name: "DroverHTTP", dependencies: [
+            "DroverArtifacts", "NativeThreads",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "_NIOFileSystem", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
         .target(name: "DroverCoordinator", dependencies: [
             "DroverCore", "DroverStore", "DroverProtocol", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
@@ -49,7 +62,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverArtifacts", "DroverClient", "DroverCoordinator", "DroverPipelines", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverHTTP", "DroverClient", "DroverCoordinator", "DroverPipelines", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,6 +85,10 @@ let package = Package(
         .testTarget(name: "DroverCoordinatorTests", dependencies: ["DroverCoordinator", "DroverCore", "DroverProtocol"],
                     swiftSettings: strict),
         .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),
+        .testTarget(name: "DroverHTTPTests", dependencies: [
+            "DroverHTTP", "DroverArtifacts",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
         ], swiftSettings: strict),

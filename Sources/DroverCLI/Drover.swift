@@ -21,7 +21,7 @@ public struct Drover: AsyncParsableCommand {
             SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
             CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self, JournalCommand.self,
             // ML (one step at a time)
-            DataCommand.self,
+            DataCommand.self, ArtifactsCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             // MLOps records
             RunCommand.self, RunsCommand.self, ModelsCommand.self, LineageCommand.self,

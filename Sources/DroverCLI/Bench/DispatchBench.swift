@@ -12,9 +12,10 @@ struct BenchCommand: ParsableCommand {
         Examples:
           drover bench dispatch                  # no-op jobs/s and round trip, 2 worker processes
           drover bench load --jobs 100000        # 200 simulated workers, bounded queue, journal audit
+          drover bench artifacts                 # 1 GiB artifact over HTTP on loopback, cache hit
         """,
         subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
-                      BenchMLData.self, BenchMLModels.self, TrackingBench.self])
+                      BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

@@ -50,6 +50,8 @@ struct CoordinatorFlags: ParsableArguments {
     @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE keys (plaintext, unauthenticated: trusted networks only).")
     var insecure = false
 
+    @OptionGroup var artifactServer: ArtifactServerFlags
+
     func validate() throws {
         let keyFlags = [curveSecret, allowWorkers, allowClients].compactMap { $0 }.count
         guard keyFlags == 0 || keyFlags == 3 else {
@@ -73,6 +75,7 @@ struct CoordinatorFlags: ParsableArguments {
         if let refusal = BindExposure.refusal(endpoints: endpoints, secured: curveSecret != nil, insecure: insecure) {
             throw ValidationError(refusal)
         }
+        try artifactServer.checkExposure(bind: bind, secured: curveSecret != nil, insecure: insecure)
     }
 
     /// Loads the keys (permission-checked) and builds the options.
@@ -117,7 +120,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
         A non-loopback --bind needs CURVE keys (drover keys generate; docs/security.md) or --insecure.
 
-        Workers connect to the --bind endpoint; clients (submit, status, …) to the next port.
+        Workers connect to the --bind endpoint; clients (submit, status, …) to the next port;
+        artifacts are served over HTTP on the port after that (--artifacts-bind).
         SIGTERM or Ctrl-C commits what is pending and stops.
         """)
 
@@ -131,10 +135,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
             // Counted before the pipeline runner adds its own in-process client key.
             let secured = options.security.map { "CURVE, \($0.workers.count) worker key(s), \($0.clients.count) client key(s)" }
                 ?? "no CURVE keys (plaintext)"
-            let runner = try PipelineComposition.attach(to: &options, logger: logger)
-            let service = CoordinatorService(options: options, logger: logger)
-            try await ServiceRunner.run([service, runner], logger: logger) {
-                let endpoints = try await service.waitUntilReady()
+            let services = try CoordinatorServices(options: &options, flags: flags, logger: logger)
+            try await ServiceRunner.run(services.services, logger: logger) {
+                let endpoints = try await services.waitUntilReady()
                 Output.error("coordinator ready: \(endpoints); \(secured); journal in \(flags.dataDir)")
             }
         }

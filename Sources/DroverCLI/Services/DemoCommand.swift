@@ -50,12 +50,10 @@ struct DemoCommand: AsyncParsableCommand {
         let endpoint = "tcp://127.0.0.1:\(port)"
         let config = try CoordinatorFlags.parse(["--bind", endpoint, "--data-dir", dataDir, "--retry-backoff-ms", "50"])
         var options = try config.options()
-        let runner = try PipelineComposition.attach(to: &options, logger: logger)
-        let coordinator = CoordinatorService(options: options, logger: logger)
-        let local = LocalArtifacts(store: runner.artifacts)
+        let services = try await Output.run { try CoordinatorServices(options: &options, flags: config, logger: logger) }
         let workers = (1...2).map { i in
             var w = WorkerOptions(coordinator: endpoint, name: "demo-\(i)", slots: 4, prefetch: 256)
-            w.artifacts = local
+            w.artifacts = services.localArtifacts
             return WorkerService(options: w, logger: logger)
         }
         let json = output.json
@@ -63,13 +61,14 @@ struct DemoCommand: AsyncParsableCommand {
         let port = self.port
         try await Output.run {
             do {
-                try await ServiceRunner.run([coordinator, runner] + workers, logger: logger, stopAfterReady: true) {
-                    let endpoints = try await coordinator.waitUntilReady()
+                try await ServiceRunner.run(services.services + workers, logger: logger, stopAfterReady: true) {
+                    let endpoints = try await services.waitUntilReady()
                     if !json { Output.line("drover demo: coordinator up (\(endpoints)), 2 local workers × 4 slots, journal in \(dataDir)") }
                     report.value = try await runOffPool { try DemoCommand.workload(endpoint: endpoint, dataDir: dataDir, json: json) }
                 }
-            } catch let error as CLIError where (error.cause as? CoordinatorError)?.isAddressInUse == true {
-                throw CLIError("port \(port) or \(port + 1) is taken (is `drover up` running?)", hint: "drover demo --port \(port + 1000)")
+            } catch let error as CLIError where (error.cause as? CoordinatorError)?.isAddressInUse == true
+                        || error.message.contains("already in use") {
+                throw CLIError("port \(port), \(port + 1) or \(port + 2) is taken (is `drover up` running?)", hint: "drover demo --port \(port + 1000)")
             }
         }
         guard let result = report.value else { throw CLIError("the demo did not run") }

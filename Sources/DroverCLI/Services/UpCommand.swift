@@ -41,22 +41,20 @@ struct UpCommand: AsyncParsableCommand {
             options.security?.workers[keys.publicKey] = "local" // worker names are local-PID-N
             return CurveClientKeys(keyPair: keys, serverPublicKey: security.serverKeys.publicKey)
         }
-        let runner = try await Output.run { try PipelineComposition.attach(to: &options, logger: logger) }
-        let service = CoordinatorService(options: options, logger: logger)
+        let services = try await Output.run { try CoordinatorServices(options: &options, flags: coordinator, logger: logger) }
         // In-process workers share the coordinator's artifact store: no transfer needed.
-        let local = LocalArtifacts(store: runner.artifacts)
         let workerServices = (0..<workers).map { i in
             var w = WorkerOptions(
                 coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"),
                 name: "local-\(ProcessInfo.processInfo.processIdentifier)-\(i + 1)", slots: worker.slots,
                 prefetch: worker.prefetch, tags: worker.tags, curve: localCurve)
-            w.artifacts = local
+            w.artifacts = services.localArtifacts
             return WorkerService(options: w, logger: logger)
         }
         let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
         try await Output.run {
-            try await ServiceRunner.run([service, runner] + workerServices, logger: logger) {
-                let endpoints = try await service.waitUntilReady()
+            try await ServiceRunner.run(services.services + workerServices, logger: logger) {
+                let endpoints = try await services.waitUntilReady()
                 let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
                 Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")
             }

@@ -36,6 +36,11 @@ struct WorkerCommand: AsyncParsableCommand {
           drover worker                                          # to tcp://127.0.0.1:5555
           drover worker --connect tcp://coord-host:5555 --slots 4 --tag gpu
           drover worker --connect tcp://coord-host:5555 --curve-secret keys/worker1.key --server-key keys/coordinator.pub
+          drover worker --connect tcp://coord-host:5555 --cache-dir /var/cache/drover --cache-size 50G
+
+        Without --artifacts-dir, jobs fetch artifacts from the coordinator's artifact server
+        (its host, port + 2, or --artifacts) into the cache, checking each digest on arrival,
+        and upload their outputs there.
 
         SIGTERM or Ctrl-C drains: no new work, unstarted jobs are handed back, running jobs
         get 10 s to finish (--drain-grace-ms), then the worker says goodbye.
@@ -43,6 +48,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var flags: WorkerFlags
+    @OptionGroup var artifactFlags: ArtifactClientFlags
     @Option(name: .long, help: "Unique worker name (default: host-pid).")
     var name: String?
     @Option(name: .long, help: "Milliseconds running jobs get to finish on shutdown.")
@@ -54,6 +60,12 @@ struct WorkerCommand: AsyncParsableCommand {
         valueName: "dir"))
     var artifactsDir: String?
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if artifactsDir != nil, let url = artifactFlags.artifacts {
+            throw ValidationError("--artifacts-dir and --artifacts \(url) contradict each other: a store on this disk, or the server; choose one")
+        }
+    }
 
     func run() async throws {
         try await Output.run {
@@ -67,6 +79,12 @@ struct WorkerCommand: AsyncParsableCommand {
                     options.artifacts = LocalArtifacts(store: try ArtifactStore(dataDirectory: artifactsDir))
                 } catch {
                     throw CLIError.input("--artifacts-dir \(artifactsDir): \(error)", hint: "pass the coordinator's data directory")
+                }
+            } else {
+                do {
+                    options.artifacts = try await artifactFlags.access(coordinator: connection.coordinator)
+                } catch {
+                    throw CLIError("cannot open the artifact cache \(artifactFlags.cacheDir): \(error)", hint: "pass another --cache-dir")
                 }
             }
             let registry: ExecutorRegistry = allowTestKinds ? .withTestKinds : .builtins

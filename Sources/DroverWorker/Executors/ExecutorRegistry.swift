@@ -6,10 +6,10 @@ public struct ExecutorRegistry: Sendable {
         for e in executors { register(e) }
     }
 
-    /// `noop`, `sleep`, `echo`, `fail`, and the ML kinds (`train`, and the pipeline kinds
+    /// `noop`, `sleep`, `echo`, `fail`, `fetch`, and the ML kinds (`train`, and the pipeline kinds
     /// `stats`, `features`, `evaluate`).
     public static var builtins: ExecutorRegistry {
-        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), TrainExecutor(),
+        ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), FetchExecutor(), TrainExecutor(),
                           StatsExecutor(), FeaturesExecutor(), EvaluateExecutor()])
     }
 

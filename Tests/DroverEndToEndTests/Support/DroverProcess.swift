@@ -112,7 +112,7 @@ final class Reader: @unchecked Sendable {
     }
 }
 
-/// A fresh temporary directory and a pair of consecutive free loopback ports.
+/// A fresh temporary directory and three consecutive free loopback ports (workers, clients, artifacts).
 struct TestCluster {
     let dir: URL
     let port: Int

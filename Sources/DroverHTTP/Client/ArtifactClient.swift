@@ -1,0 +1,140 @@
+import DroverArtifacts
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import _NIOFileSystem
+
+/// Talks to an artifact server: downloads whole artifacts into a cache (digest and size
+/// checked on arrival), fetches byte ranges, uploads files. Blocking file work runs on NIO's
+/// thread pool, never on the cooperative pool.
+public final class ArtifactClient: Sendable {
+    public let server: ArtifactAddress
+    let pool = NIOThreadPool.singleton
+    private let received = Atomic<Int64>(0)
+    /// Bytes handed to the thread pool per write: large enough that hops cost nothing.
+    static let batch = 1 << 20
+
+    public init(server: ArtifactAddress) {
+        self.server = server
+    }
+
+    /// Artifact bytes received from the server so far (bodies only): a cache hit adds nothing.
+    public var receivedBytes: Int64 { received.load(ordering: .relaxed) }
+
+    func exchange(_ method: HTTPMethod, _ uri: String, headers: HTTPHeaders = [:]) -> HTTPExchange {
+        HTTPExchange(host: server.host, port: server.port, method: method, uri: uri, headers: headers)
+    }
+
+    /// The server's size for `digest` (HEAD), or `notFound`.
+    public func head(_ digest: ArtifactDigest) async throws -> ArtifactRef {
+        let answer = try await exchange(.HEAD, "/artifacts/\(digest)").perform()
+        guard answer.status == .ok else { throw error(answer, digest: digest) }
+        guard let size = answer.head.headers.first(name: "content-length").flatMap({ Int64($0) }) else {
+            throw ArtifactError.rejected(server: server.url, status: Int(answer.status.code), message: "no Content-Length for \(digest)")
+        }
+        return ArtifactRef(digest: digest, size: size)
+    }
+
+    /// Downloads `ref` into `cache` and returns its local path. Nothing enters the cache unless
+    /// every byte arrived and the digest and size match.
+    public func download(_ ref: ArtifactRef, into cache: ArtifactCache) async throws -> String {
+        let source = "download of \(ref.digest) from \(server.url)"
+        let box = try await pool.runIfActive { WriterBox(try cache.reserve(ref, source: source)) }
+        do {
+            var pending: [ByteBuffer] = [], pendingBytes = 0
+            var inFlight: Task<Void, any Error>?
+            let answer = try await exchange(.GET, "/artifacts/\(ref.digest)").perform(receive: { chunk in
+                self.received.add(Int64(chunk.readableBytes), ordering: .relaxed)
+                pending.append(chunk)
+                pendingBytes += chunk.readableBytes
+                if pendingBytes >= Self.batch {
+                    // One write in flight while the next batch arrives: receiving and hashing overlap.
+                    try await inFlight?.value
+                    inFlight = self.write(pending, to: box)
+                    pending = []
+                    pendingBytes = 0
+                }
+            })
+            try await inFlight?.value
+            guard answer.status == .ok else { throw error(answer, digest: ref.digest) }
+            try await write(pending, to: box).value
+            let got = try await pool.runIfActive { try box.writer.finish(expectedDigest: ref.digest, expectedSize: ref.size) }
+            cache.admit(got)
+            return cache.store.path(of: ref.digest)
+        } catch {
+            box.writer.abort()
+            cache.release(ref)
+            if case ArtifactError.tooLarge = error {
+                throw ArtifactError.sizeMismatch(ref.digest, expected: ref.size, actual: ref.size + 1, source: source + " (more bytes than announced)")
+            }
+            throw error
+        }
+    }
+
+    /// Hashes and writes `buffers` on the thread pool (no copy: straight from NIO's buffers).
+    private func write(_ buffers: [ByteBuffer], to box: WriterBox) -> Task<Void, any Error> {
+        let pool = self.pool
+        return Task {
+            guard !buffers.isEmpty else { return }
+            try await pool.runIfActive { try box.write(buffers) }
+        }
+    }
+
+    /// Bytes `range` of `ref` straight from the server (a 206 answer of exactly that length).
+    public func fetch(_ ref: ArtifactRef, range: Range<Int64>) async throws -> [UInt8] {
+        guard range.lowerBound >= 0, range.upperBound <= ref.size else {
+            throw ArtifactError.rangeOutOfBounds(ref.digest, lower: range.lowerBound, upper: range.upperBound, size: ref.size)
+        }
+        if range.isEmpty { return [] }
+        var body = ByteBuffer()
+        let limit = range.count
+        let answer = try await exchange(.GET, "/artifacts/\(ref.digest)", headers: ["Range": ByteRangeRequest.header(for: range)])
+            .perform(receive: { chunk in
+                self.received.add(Int64(chunk.readableBytes), ordering: .relaxed)
+                guard body.readableBytes + chunk.readableBytes <= limit else {
+                    throw ArtifactError.sizeMismatch(ref.digest, expected: Int64(limit), actual: Int64(body.readableBytes + chunk.readableBytes),
+                                                     source: "range \(range) of \(ref.digest) from \(self.server.url)")
+                }
+                var chunk = chunk
+                body.writeBuffer(&chunk)
+            })
+        guard answer.status == .partialContent else { throw error(answer, digest: ref.digest) }
+        guard body.readableBytes == limit else {
+            throw ArtifactError.sizeMismatch(ref.digest, expected: Int64(limit), actual: Int64(body.readableBytes),
+                                             source: "range \(range) of \(ref.digest) from \(server.url)")
+        }
+        return Array(buffer: body)
+    }
+
+    /// Uploads the file at `path`; the server computes the digest and, since we send ours,
+    /// refuses bytes that changed on the way.
+    public func upload(fileAt path: String) async throws -> ArtifactRef {
+        let local = try await pool.runIfActive { try FileHashing.digest(ofFileAt: path) }
+        let headers: HTTPHeaders = ["Content-Type": "application/octet-stream", "Content-Length": "\(local.size)"]
+        var text = ByteBuffer()
+        let answer = try await exchange(.PUT, "/artifacts?digest=\(local.digest)", headers: headers).perform(send: { outbound in
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                for try await chunk in handle.readChunks(chunkLength: .bytes(Int64(Self.batch))) {
+                    try await outbound.write(.body(.byteBuffer(chunk)))
+                }
+            }
+        }, receive: { chunk in
+            var chunk = chunk
+            text.writeBuffer(&chunk)
+        })
+        guard answer.status == .created else { throw error(answer, digest: local.digest) }
+        guard String(buffer: text).contains("\"\(local.digest)\"") else {
+            throw ArtifactError.rejected(server: server.url, status: Int(answer.status.code),
+                                         message: "stored something other than \(local.digest): \(String(buffer: text))")
+        }
+        return local
+    }
+
+    func error(_ answer: HTTPExchange.Answer, digest: ArtifactDigest) -> ArtifactError {
+        if answer.status == .notFound { return .notFound(digest, where: "the artifact server \(server.url)") }
+        let message = answer.errorText.trimmingCharacters(in: .whitespacesAndNewlines)
+        return .rejected(server: server.url, status: Int(answer.status.code), message: message.isEmpty ? "\(answer.status)" : message)
+    }
+}
