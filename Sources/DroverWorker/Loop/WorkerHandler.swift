@@ -74,7 +74,12 @@ final class WorkerHandler: SocketLoopHandler {
         for _ in 0..<15 { id.append(UInt8.random(in: 1...255)) }
         let s = try loop.makeSocket(.dealer, options: [
             .routingId(id), .linger(.milliseconds(200)),
-            .maxMessageSize(Int64(WireLimits.maxFrameBytes)), .receiveHighWaterMark(0),
+            // No send HWM: a RESULTS dropped by a full local queue (libzmq's default 1,000
+            // messages) would be re-sent only after a reconnect, leaving its jobs assigned and its
+            // credit lost meanwhile (seen as a stalled 200k-job burst of no-ops). What is queued
+            // is bounded anyway: results by the credit (slots + prefetch), heartbeats by the
+            // liveness window before the session reconnects on a new socket.
+            .maxMessageSize(Int64(WireLimits.maxFrameBytes)), .receiveHighWaterMark(0), .sendHighWaterMark(0),
             .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
             .reconnectInterval(.milliseconds(10)), .reconnectIntervalMax(.seconds(2)),
         ] + (options.curve?.socketOptions ?? []))
@@ -87,8 +92,8 @@ final class WorkerHandler: SocketLoopHandler {
 
     func send(_ message: WorkerMessage) {
         guard let socket else { return }
-        // A full queue (coordinator unreachable) drops the message: the session re-sends what
-        // matters after the next WELCOME.
+        // Without a send HWM this fails only when the socket is gone (a reconnect is under way);
+        // the session re-sends what matters after the next WELCOME.
         _ = try? socket.send([message.encode()], dontWait: true)
     }
 
