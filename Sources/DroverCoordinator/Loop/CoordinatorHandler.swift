@@ -115,9 +115,9 @@ final class CoordinatorHandler: SocketLoopHandler {
                         send(CoordinatorMessage.error(.forbidden, refusal).encode(), to: peer, on: workers)
                         continue
                     }
-                    batch.append(core.workerMessage(from: peer, message, now: now))
+                    core.appending(to: &batch) { $0.workerMessage(from: peer, message, now: now) }
                 } catch {
-                    batch.append(core.rejectWorkerFrame(from: peer, error))
+                    core.appending(to: &batch) { $0.rejectWorkerFrame(from: peer, error) }
                 }
             } else {
                 handleClient(peer: peer, body: body, now: now)
@@ -131,14 +131,14 @@ final class CoordinatorHandler: SocketLoopHandler {
         do throws(DecodeError) {
             request = try ClientRequest.decode(body)
         } catch {
-            batch.append(core.rejectClientFrame(from: peer, error))
+            core.appending(to: &batch) { $0.rejectClientFrame(from: peer, error) }
             return
         }
         switch request {
         case .submit(let id, let watch, let jobs):
-            batch.append(core.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now))
+            core.appending(to: &batch) { $0.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now) }
         case .watch(_, let ids):
-            batch.append(core.watch(from: peer, jobIDs: ids))
+            core.appending(to: &batch) { $0.watch(from: peer, jobIDs: ids) }
         case .query(let id, let name, let body):
             let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
                                                    journal: journal.summary, pipelines: options.pipelines)
@@ -154,7 +154,7 @@ final class CoordinatorHandler: SocketLoopHandler {
         let nowMs = clock.nowMs
         checkDisconnects(now: nowMs)
         if commitFailure == nil { tendCompaction() }
-        batch.append(core.tick(now: nowMs))
+        core.appending(to: &batch) { $0.tick(now: nowMs) }
         try commitAndSend()
     }
 
@@ -165,7 +165,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// `onStop`) and the error ends the loop; the service exits non-zero with it.
     func commitAndSend() throws {
         if let commitFailure { throw commitFailure }
-        batch.append(core.dispatch(now: clock.nowMs))
+        let dispatchAt = clock.nowMs
+        core.appending(to: &batch) { $0.dispatch(now: dispatchAt) }
         let effects = batch.coalesced()
         batch = Effects()
         if !effects.journal.isEmpty {

@@ -104,6 +104,16 @@ public struct CoordinatorCore: Sendable {
         return out
     }
 
+    /// Runs one event with its effects appended straight to `batch` — the event accumulates into
+    /// the batch's own arrays instead of allocating its own, which a shell feeding thousands of
+    /// events per commit would otherwise churn through (and the allocator would keep as RSS).
+    /// `core.appending(to: &batch) { $0.submit(…) }` equals `batch.append(core.submit(…))`.
+    public mutating func appending(to batch: inout Effects, _ event: (inout CoordinatorCore) -> Effects) {
+        precondition(out.isEmpty && acks.isEmpty && done.isEmpty, "effects left over from an earlier event")
+        swap(&out, &batch)
+        batch = event(&self) // `finish()` hands back the batch with this event's effects after it
+    }
+
     mutating func acknowledge(_ lease: Lease, to peer: [UInt8]) { acks[peer, default: []].append(lease) }
 
     mutating func reportDone(_ entries: [ClientReply.DoneJob], to peer: [UInt8]) {

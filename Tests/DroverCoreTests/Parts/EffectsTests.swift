@@ -19,3 +19,31 @@ struct EffectsTests {
         #expect(c.toClients.map(\.reply) == [.done([d1]), .submitted(requestID: 1, jobIDs: [2]), .done([d2, d1])])
     }
 }
+
+@Suite("Events appended to a batch")
+struct AppendingTests {
+    static func core() -> CoordinatorCore {
+        var core = CoordinatorCore()
+        _ = try! core.recover(from: MemoryJournal(), now: 0)
+        return core
+    }
+
+    @Test("appending(to:) gives the same batch as appending each event's returned effects")
+    func sameAsAppend() {
+        var a = Self.core(), b = Self.core()
+        let hello = WorkerMessage.hello(.init(name: "w", slots: 2, credit: 2, tags: [], kinds: [], held: []))
+        let specs = (0..<3).map { _ in JobSpec(kind: "noop") }
+        var returned = Effects()
+        returned.append(a.workerMessage(from: peer("w"), hello, now: 1))
+        returned.append(a.submit(from: client, requestID: 1, watch: true, specs: specs, now: 2))
+        returned.append(a.dispatch(now: 3))
+        var inPlace = Effects()
+        b.appending(to: &inPlace) { $0.workerMessage(from: peer("w"), hello, now: 1) }
+        b.appending(to: &inPlace) { $0.submit(from: client, requestID: 1, watch: true, specs: specs, now: 2) }
+        b.appending(to: &inPlace) { $0.dispatch(now: 3) }
+        #expect(inPlace.journal == returned.journal)
+        #expect(inPlace.toWorkers.map(\.message) == returned.toWorkers.map(\.message))
+        #expect(inPlace.toClients.map(\.reply) == returned.toClients.map(\.reply))
+        #expect(inPlace.allAssignments.count == 2)
+    }
+}
