@@ -84,8 +84,8 @@ struct ArtifactsBench: AsyncParsableCommand {
                 hitBytes = client.receivedBytes - before
                 try? FileManager.default.removeItem(atPath: cacheDir)
             }
-            let median = seconds.sorted()[seconds.count / 2]
-            let report = Report(bytes: bytes, runs: runs, downloadSeconds: seconds, medianGBPerSecond: Double(bytes) / median / 1e9,
+            let medianSeconds = median(seconds)
+            let report = Report(bytes: bytes, runs: runs, downloadSeconds: seconds, medianGBPerSecond: Double(bytes) / medianSeconds / 1e9,
                                 sha256GBPerSecond: Double(bytes) / hashSeconds / 1e9, cacheHitMicros: hitMicros,
                                 cacheHitBytesReceived: hitBytes, server: "drover coordinator child process, \(address)")
             if output.json { return try Output.json(report) }
@@ -93,7 +93,7 @@ struct ArtifactsBench: AsyncParsableCommand {
                                ByteSize(bytes: bytes).description))
             Output.line("  runs (s): " + seconds.map { String(format: "%.3f", $0) }.joined(separator: ", "))
             Output.line(String(format: "  median: %.3f s = %.2f GB/s (SHA-256 alone on this machine: %.2f GB/s)",
-                               median, report.medianGBPerSecond, report.sha256GBPerSecond))
+                               medianSeconds, report.medianGBPerSecond, report.sha256GBPerSecond))
             Output.line(String(format: "  cache hit: %.0f µs, %lld bytes received", hitMicros, hitBytes))
         }
     }

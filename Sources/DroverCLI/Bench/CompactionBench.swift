@@ -230,6 +230,3 @@ final class BenchCluster {
     }
 }
 
-func median(_ values: [Double]) -> Double {
-    values.isEmpty ? 0 : values.sorted()[values.count / 2]
-}

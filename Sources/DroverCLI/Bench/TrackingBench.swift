@@ -146,9 +146,4 @@ struct TrackingBench: AsyncParsableCommand {
         }
         return (Side(perCallValuesPerSecond: r.perCallValuesPerSecond, batchValuesPerSecond: r.batchValuesPerSecond), r.mlflowVersion)
     }
-
-    func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
 }

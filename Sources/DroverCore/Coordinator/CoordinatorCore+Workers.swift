@@ -115,7 +115,7 @@ extension CoordinatorCore {
     /// Re-queues an attempt whose worker is gone, if that attempt is still the job's current
     /// one. A job that was running counts a worker loss (poison after `poisonThreshold`).
     mutating func requeueLost(_ id: JobID, token: UInt64, cause: Cause?, now: Int64) {
-        guard let lease = table.openLease(id), lease.token == token, let job = table.job(id) else { return }
+        guard let job = table.job(id), !job.state.isTerminal, job.token == token, token != 0 else { return }
         if let cause {
             record(.requeued(id, cause: cause, readyAtMs: now, message: "", atMs: now))
         } else if job.state == .running {

@@ -127,10 +127,4 @@ extension JobTable {
             return Lease(jobID: id, attempt: jobs[i].attempt, token: jobs[i].token)
         }
     }
-
-    /// The current attempt of a job, if one is leased and the job is still open.
-    func openLease(_ id: JobID) -> Lease? {
-        guard let i = index(id), !jobs[i].state.isTerminal, jobs[i].token != 0 else { return nil }
-        return Lease(jobID: id, attempt: jobs[i].attempt, token: jobs[i].token)
-    }
 }
