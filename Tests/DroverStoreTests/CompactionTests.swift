@@ -67,6 +67,44 @@ struct CompactionTests {
         }
     }
 
+    static func pages(_ path: String) throws -> (total: Int, free: Int) {
+        try DatabaseQueue(path: path).read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+        }
+    }
+
+    @Test("once covered rows are deleted, the journal file gives their pages back (incremental vacuum) and still replays")
+    func truncationShrinksTheFile() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        let note = String(repeating: "x", count: 16_000) // ~4 pages a row: 1,000 rows ≈ 16 MiB
+        for id in JobID(1)...JobID(1_000) {
+            try journal.append([
+                .submitted(id, JobSpec(kind: "noop"), atMs: Int64(id)),
+                .finished(id, attempt: 1, state: .succeeded, metrics: [:], message: note, atMs: Int64(id)),
+            ])
+        }
+        let grown = try Self.pages(dir.journalPath)
+        #expect(grown.total > 4_000)
+        let everything = try replayAll(journal)
+        let covered = journal.lastSeq
+        _ = try JournalCompaction.run(journalPath: dir.journalPath, through: covered, retainFinished: 10)
+        journal.snapshotWritten(coveredSeq: covered)
+        while journal.rowsAwaitingTruncation > 0 { try journal.truncateStep() }
+        #expect(try Self.pages(dir.journalPath).free > BatchAppender.freePagesKept) // deleting alone frees, never shrinks
+        var steps = 0
+        while try Self.pages(dir.journalPath).free > BatchAppender.freePagesKept, steps < 1_000 {
+            try journal.truncateStep()
+            steps += 1
+        }
+        let shrunk = try Self.pages(dir.journalPath)
+        #expect(shrunk.free <= BatchAppender.freePagesKept)
+        #expect(shrunk.total < grown.total / 2)
+        #expect(steps > 1) // a step gives back at most vacuumPagesPerStep pages
+        #expect(try replayAll(SQLiteJournal(path: dir.journalPath)) == Self.fold(everything, retain: 10).flatMap { $0 })
+    }
+
     @Test("a second compaction folds the first snapshot and the newer rows into one")
     func successiveCompactions() throws {
         let dir = try TempDir()

@@ -40,6 +40,9 @@ public final class SQLiteJournal: Journal {
         config.journalMode = .wal
         config.prepareDatabase { db in
             try db.execute(sql: durability == .fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            // Takes effect only on a new file (before its first table): lets compaction give the
+            // pages of deleted rows back to the file system (BatchAppender.vacuumStep).
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
         }
         db = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(db)
