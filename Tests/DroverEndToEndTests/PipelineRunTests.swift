@@ -66,6 +66,39 @@ struct PipelineRunTests {
         try checkRecords(cluster)
     }
 
+    @Test("churn (classification): promoted, a weaker run rejected, a drifted span and a span without a column blocked")
+    func churnExample() throws {
+        let churn = Self.examples.deletingLastPathComponent().appendingPathComponent("churn")
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let node = try up(cluster)
+        defer { node.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers >= 2 }
+        func add(_ file: String) throws {
+            let r = try cluster.run(["data", "add", "churn", churn.appendingPathComponent(file).path, "--data-dir", cluster.dataDir])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func run(_ extra: [String] = []) throws -> (Int32, String, String) {
+            let r = try cluster.run(["run", churn.appendingPathComponent("pipeline.yaml").path, "--wait", "--json"] + extra,
+                                    timeout: .seconds(240))
+            let obj = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+            return (r.status, obj["state"] as? String ?? "no JSON: \(r.stderr)", obj["message"] as? String ?? "")
+        }
+        try add("span-1.csv")
+        let first = try run()
+        #expect(first.0 == 0 && first.1 == "promoted", "\(first)")
+        let weaker = try run(["--param", "trees=2"])
+        #expect(weaker.0 == 3 && weaker.1 == "rejected", "\(weaker)")
+        try add("span-drifted.csv")
+        let drifted = try run()
+        #expect(drifted.0 == 3 && drifted.1 == "blocked" && drifted.2.contains("drift in monthly_spend"), "\(drifted)")
+        try add("span-broken.csv")
+        let broken = try run()
+        #expect(broken.0 == 3 && broken.1 == "blocked" && broken.2.contains("support_tickets"), "\(broken)")
+        let champion = try Self.json(drover(["models", "show", "churn@champion", "--data-dir", cluster.dataDir, "--json"])) as? [String: Any]
+        #expect((champion?["version"] as? [String: Any])?["version"] as? Int == 1, "@champion stays on the first model")
+    }
+
     /// The registry, the runs and the lineage, read from the metadata store by the commands a user types.
     func checkRecords(_ cluster: TestCluster) throws {
         let data = ["--data-dir", cluster.dataDir, "--json"]
