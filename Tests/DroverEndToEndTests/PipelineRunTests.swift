@@ -74,8 +74,8 @@ struct PipelineRunTests {
         let node = try up(cluster)
         defer { node.stop() }
         try cluster.waitForStatus { $0.aliveWorkers >= 2 }
-        func add(_ file: String) throws {
-            let r = try cluster.run(["data", "add", "churn", churn.appendingPathComponent(file).path, "--data-dir", cluster.dataDir])
+        func add(_ file: String) throws { // uploaded to the coordinator's artifact server (no --data-dir)
+            let r = try cluster.run(["data", "add", "churn", churn.appendingPathComponent(file).path])
             #expect(r.status == 0, "\(r.stderr)")
         }
         func run(_ extra: [String] = []) throws -> (Int32, String, String) {

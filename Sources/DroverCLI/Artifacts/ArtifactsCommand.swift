@@ -26,6 +26,13 @@ struct ArtifactServerLocation: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The artifact server itself, http://HOST:PORT (overrides --connect).", valueName: "url"))
     var artifacts: String?
 
+    init() {}
+
+    init(connect: String?, artifacts: String?) {
+        self.connect = connect
+        self.artifacts = artifacts
+    }
+
     func address() throws(CLIError) -> ArtifactAddress {
         if let artifacts {
             do { return try ArtifactAddress(parsing: artifacts) } catch { throw CLIError("--artifacts: \(error)", exitCode: DroverExit.usage) }
