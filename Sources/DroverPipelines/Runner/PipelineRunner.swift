@@ -153,6 +153,9 @@ public final class PipelineRunner: PipelineDesk, Service {
                                                    name: "\(span.dataset) span \(span.span)", createdAt: now)),
                           .span(DatasetSpan(dataset: span.dataset, span: span.span, digest: ref.digest.description,
                                             rows: request.rows ?? 0, createdAt: now))])
+            // The socket thread waits for this one commit (a few ms, once per new span, a rare,
+            // human-paced command) so the span's number is durable before anyone is told it;
+            // dispatch pauses meanwhile. A deferred reply would avoid the pause; not needed yet.
             do {
                 try records.store.flushBlocking()
             } catch {
