@@ -121,6 +121,26 @@ struct CompactionTests {
         #expect(snapshot.batches.flatMap { $0 } == Self.fold(expected, retain: 5).flatMap { $0 })
     }
 
+    @Test("a compaction continuing from the previous one's fold (not the snapshot file) writes the same snapshot")
+    func foldCarriedOver() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try Self.fill(journal, jobs: 1...50)
+        let first = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 5, previous: nil)
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        while journal.rowsAwaitingTruncation > 0 { try journal.truncateStep() }
+        try Self.fill(journal, jobs: 51...80)
+        let expected = try replayAll(try SQLiteJournal(path: dir.journalPath))
+        // Without the file, only the carried fold knows jobs 1...50 (their rows are deleted).
+        try FileManager.default.removeItem(atPath: journal.snapshotPath)
+        let second = try JournalCompaction.run(journalPath: dir.journalPath, through: journal.lastSeq, retainFinished: 5,
+                                               previous: first.folded)
+        #expect(second.outcome.compactedJobs == 75)
+        let snapshot = try #require(try SnapshotFile.read(journal.snapshotPath))
+        #expect(snapshot.batches.flatMap { $0 } == Self.fold(expected, retain: 5).flatMap { $0 })
+    }
+
     @Test("at each step of a compaction, what a crash would leave on disk replays to the same state")
     func crashWindows() throws {
         let dir = try TempDir()

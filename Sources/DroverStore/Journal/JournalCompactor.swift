@@ -3,10 +3,14 @@ import Synchronization
 
 /// Runs `JournalCompaction`s one at a time on a thread of their own, so the coordinator's loop
 /// only starts one and later picks up its outcome (a mutex-protected hand-off, no waiting).
+/// Each keeps its fold for the next (memory: about the snapshot's kept jobs), so a compaction
+/// reads only the rows since the last one; the first after a start reads the snapshot file.
 public final class JournalCompactor: Sendable {
     private struct State {
         var running = false
         var finished: Result<JournalCompaction.Outcome, any Error>?
+        /// The last successful compaction's fold (nil while one runs, or after a failure).
+        var folded: JournalCompaction.Folded?
     }
 
     private let state = Mutex(State())
@@ -25,17 +29,21 @@ public final class JournalCompactor: Sendable {
     /// Starts compacting rows up to `through`; false if a compaction is still running.
     @discardableResult
     public func start(through: Int64) -> Bool {
-        let started = state.withLock { s -> Bool in
-            guard !s.running else { return false }
+        let started = state.withLock { s -> (Bool, JournalCompaction.Folded?) in
+            guard !s.running else { return (false, nil) }
             s.running = true
-            return true
+            defer { s.folded = nil }
+            return (true, s.folded)
         }
-        guard started else { return false }
-        let (path, retain, step) = (journalPath, retainFinished, self.step)
+        guard started.0 else { return false }
+        let (path, retain, step, previous) = (journalPath, retainFinished, self.step, started.1)
         let thread = Thread { [self] in
-            let result = Result { try JournalCompaction.run(journalPath: path, through: through, retainFinished: retain, at: step) }
+            let result = Result {
+                try JournalCompaction.run(journalPath: path, through: through, retainFinished: retain, previous: previous, at: step)
+            }
             self.state.withLock {
-                $0.finished = result
+                $0.finished = result.map(\.outcome)
+                $0.folded = try? result.get().folded
                 $0.running = false
             }
         }
