@@ -18,7 +18,7 @@ public struct Drover: AsyncParsableCommand {
         subcommands: [
             // Job system
             DemoCommand.self, UpCommand.self, CoordinatorCommand.self, WorkerCommand.self,
-            SubmitCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
+            SubmitCommand.self, LogsCommand.self, StatusCommand.self, JobsCommand.self, WorkersCommand.self,
             CancelCommand.self, ReleaseCommand.self, BenchCommand.self, KeysCommand.self, JournalCommand.self,
             // ML (one step at a time)
             DataCommand.self, ArtifactsCommand.self,

@@ -13,9 +13,10 @@ struct BenchCommand: ParsableCommand {
           drover bench dispatch                  # no-op jobs/s and round trip, 2 worker processes
           drover bench load --jobs 100000        # 200 simulated workers, bounded queue, journal audit
           drover bench artifacts                 # 1 GiB artifact over HTTP on loopback, cache hit
+          drover bench commands                  # 1,000 × `true` as command jobs vs run directly
         """,
         subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
-                      BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self])
+                      BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self, CommandsBench.self])
 }
 
 struct DispatchBench: ParsableCommand {
@@ -123,33 +124,36 @@ struct DispatchBench: ParsableCommand {
         return seconds(since: start)
     }
 
-    /// Submit one job, wait for its DONE; repeat. Returns each round trip in µs, and the time
-    /// until SUBMITTED (the first of the two journal commits on the path).
     func roundTrip(_ client: DroverClient, count: Int) throws -> (total: [Double], accepted: [Double]) {
-        let spec = JobSpec(kind: "noop")
-        var total: [Double] = [], accepted: [Double] = []
-        total.reserveCapacity(count)
-        accepted.reserveCapacity(count)
-        func micros(since start: ContinuousClock.Instant) -> Double {
-            let d = ContinuousClock.now - start
-            return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
-        }
-        for i in 0..<count {
-            let start = ContinuousClock.now
-            try client.send(.submit(requestID: UInt64(i + 1), watch: true, jobs: [spec]))
-            var gotDone = false
-            while !gotDone {
-                guard let reply = try client.receiveAny() else {
-                    guard ContinuousClock.now - start < .seconds(10) else { throw CLIError("round trip \(i) got no answer in 10 s") }
-                    continue
-                }
-                if case .submitted = reply { accepted.append(micros(since: start)) }
-                if case .done = reply { gotDone = true }
-            }
-            total.append(micros(since: start))
-        }
-        return (total, accepted)
+        try sequentialRoundTrips(client, count: count, spec: JobSpec(kind: "noop"))
     }
+}
+
+/// Submit one job, wait for its DONE; repeat. Returns each round trip in µs, and the time
+/// until SUBMITTED (the first of the two journal commits on the path).
+func sequentialRoundTrips(_ client: DroverClient, count: Int, spec: JobSpec) throws -> (total: [Double], accepted: [Double]) {
+    var total: [Double] = [], accepted: [Double] = []
+    total.reserveCapacity(count)
+    accepted.reserveCapacity(count)
+    func micros(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+    }
+    for i in 0..<count {
+        let start = ContinuousClock.now
+        try client.send(.submit(requestID: UInt64(i + 1), watch: true, jobs: [spec]))
+        var gotDone = false
+        while !gotDone {
+            guard let reply = try client.receiveAny() else {
+                guard ContinuousClock.now - start < .seconds(10) else { throw CLIError("round trip \(i) got no answer in 10 s") }
+                continue
+            }
+            if case .submitted = reply { accepted.append(micros(since: start)) }
+            if case .done = reply { gotDone = true }
+        }
+        total.append(micros(since: start))
+    }
+    return (total, accepted)
 }
 
 func percentile(_ sorted: [Double], _ p: Int) -> Double {

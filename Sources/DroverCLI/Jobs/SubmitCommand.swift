@@ -13,13 +13,17 @@ struct SubmitCommand: ParsableCommand {
           drover submit --kind echo --param loss=0.3 --priority high --json
           drover submit --kind fail --retries 2 --wait            # fails after 3 attempts
           drover submit --kind noop --tag gpu --idempotency-key nightly-2026-11-28
+          drover submit --command --job-timeout 10m --wait -- python3 train.py --epochs 3
 
+        A command job runs a program on a worker started with --allow-commands (docs/commands.md);
+        with --wait its exit status, stderr tail and metrics are shown.
         Built-in kinds: noop, sleep (ms=N), echo (numeric params become metrics), fail (message=TEXT).
         With --wait the exit code is 0 when every job succeeded, 1 otherwise.
         """)
 
-    @Option(name: .long, help: "Job kind: noop, sleep, echo, fail, …")
-    var kind: String
+    @Option(name: .long, help: "Job kind: noop, sleep, echo, fail, … (or --command).")
+    var kind: String?
+    @OptionGroup(title: "Command jobs") var command: CommandJobOptions
     @Option(name: .customLong("param"), help: ArgumentHelp("Job parameter NAME=VALUE (repeatable).", valueName: "name=value"))
     var params: [String] = []
     @Option(name: .long, help: "Number of identical jobs to submit.")
@@ -42,6 +46,10 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if command.isCommand == (kind != nil) {
+            throw ValidationError(kind == nil ? "give a job kind (--kind noop) or a command (--command -- python3 train.py)"
+                                              : "--kind \(kind ?? "") and --command contradict each other: choose one")
+        }
         guard count >= 1, count <= 100_000_000 else { throw ValidationError("--count must be between 1 and 100000000") }
         guard Priority(name: priority) != nil else { throw ValidationError("--priority must be high, normal or low, got '\(priority)'") }
         for p in params where !p.contains("=") || p.hasPrefix("=") {
@@ -65,8 +73,9 @@ struct SubmitCommand: ParsableCommand {
                 let parts = p.split(separator: "=", maxSplits: 1)
                 parameters[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
-            let spec = JobSpec(kind: kind, params: parameters, priority: Priority(name: priority) ?? .normal, tags: tags,
-                               maxRetries: retries, timeoutMs: jobTimeoutMs)
+            if command.isCommand { parameters.merge(try command.params()) { _, command in command } }
+            let spec = JobSpec(kind: kind ?? "command", params: parameters, priority: Priority(name: priority) ?? .normal,
+                               tags: tags, maxRetries: retries, timeoutMs: command.jobTimeoutMs ?? jobTimeoutMs)
             let client = try connection.client()
             let start = ContinuousClock.now
             var submitLine = ProgressLine(total: count, label: "submitted")
@@ -103,6 +112,9 @@ struct SubmitCommand: ParsableCommand {
             let elapsed = ContinuousClock.now - start
             summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if wait, summary.seconds > 0 { summary.jobsPerSecond = Double(ids.count) / summary.seconds }
+            if command.isCommand, wait, count == 1 {
+                return try command.report(try client.query(JobQuery(id: ids[0])), json: output.json)
+            }
             if output.json {
                 try Output.json(summary)
             } else {

@@ -47,6 +47,9 @@ struct CoordinatorFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Public keys of clients allowed to submit, query and cancel, one 'KEY [NAME]' per line.", valueName: "file"))
     var allowClients: String?
 
+    @Option(name: .long, help: ArgumentHelp("Public keys of clients also allowed to submit command jobs (programs run on workers with --allow-commands), one 'KEY [NAME]' per line. Needs --curve-secret.", valueName: "file"))
+    var allowCommandClients: String?
+
     @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE keys (plaintext, unauthenticated: trusted networks only).")
     var insecure = false
 
@@ -56,6 +59,9 @@ struct CoordinatorFlags: ParsableArguments {
         let keyFlags = [curveSecret, allowWorkers, allowClients].compactMap { $0 }.count
         guard keyFlags == 0 || keyFlags == 3 else {
             throw ValidationError("--curve-secret, --allow-workers and --allow-clients go together: give all three (see drover keys --help)")
+        }
+        if allowCommandClients != nil, keyFlags != 3 {
+            throw ValidationError("--allow-command-clients needs CURVE: give --curve-secret, --allow-workers and --allow-clients too")
         }
         if keyFlags == 3, insecure { throw ValidationError("--insecure contradicts --curve-secret: choose one") }
         guard bind.contains("://") else { throw ValidationError("--bind must be an endpoint such as tcp://0.0.0.0:5555") }
@@ -85,7 +91,10 @@ struct CoordinatorFlags: ParsableArguments {
             security = CoordinatorSecurity(
                 serverKeys: try KeyFiles.loadSecret(curveSecret, flag: "--curve-secret"),
                 workers: try KeyFiles.loadAllowList(allowWorkers, flag: "--allow-workers"),
-                clients: try KeyFiles.loadAllowList(allowClients, flag: "--allow-clients"))
+                clients: try KeyFiles.loadAllowList(allowClients, flag: "--allow-clients"),
+                commandClients: try allowCommandClients.map { (path) throws(CLIError) in
+                    try KeyFiles.loadAllowList(path, flag: "--allow-command-clients")
+                } ?? [:])
         }
         var options = plainOptions
         options.security = security

@@ -37,6 +37,7 @@ struct WorkerCommand: AsyncParsableCommand {
           drover worker --connect tcp://coord-host:5555 --slots 4 --tag gpu
           drover worker --connect tcp://coord-host:5555 --curve-secret keys/worker1.key --server-key keys/coordinator.pub
           drover worker --connect tcp://coord-host:5555 --cache-dir /var/cache/drover --cache-size 50G
+          drover worker --allow-commands --command-root ~/project --allow-executable /usr/bin/python3
 
         Without --artifacts-dir, jobs fetch artifacts from the coordinator's artifact server
         (its host, port + 2, or --artifacts) into the cache, checking each digest on arrival,
@@ -49,6 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var flags: WorkerFlags
     @OptionGroup var artifactFlags: ArtifactClientFlags
+    @OptionGroup(title: "Command jobs") var commandFlags: CommandFlags
     @Option(name: .long, help: "Unique worker name (default: host-pid).")
     var name: String?
     @Option(name: .long, help: "Milliseconds running jobs get to finish on shutdown.")
@@ -69,6 +71,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.run {
+            let command = try commandFlags.executor()
             let curve = try connection.curveKeys()
             let logger = logging.bootstrap(label: "drover.worker")
             var options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
@@ -87,7 +90,8 @@ struct WorkerCommand: AsyncParsableCommand {
                     throw CLIError("cannot open the artifact cache \(artifactFlags.cacheDir): \(error)", hint: "pass another --cache-dir")
                 }
             }
-            let registry: ExecutorRegistry = allowTestKinds ? .withTestKinds : .builtins
+            var registry: ExecutorRegistry = allowTestKinds ? .withTestKinds : .builtins
+            if let command { registry.register(command) }
             try await ServiceRunner.run([WorkerService(options: options, registry: registry, logger: logger)],
                                         logger: logger) {}
         }

@@ -97,7 +97,8 @@ final class CoordinatorHandler: SocketLoopHandler {
         let isWorkerSocket = socket === workers
         let now = clock.nowMs
         var handled = 0
-        let readUserId = isWorkerSocket && zap != nil
+        // The principal decides HELLO names on the worker socket and who may submit command jobs.
+        let readUserId = zap != nil
         while handled < options.batchBudget,
               try socket.receive(into: &frame, dontWait: true, readUserId: readUserId, readSourceFD: isWorkerSocket) {
             handled += 1
@@ -120,13 +121,13 @@ final class CoordinatorHandler: SocketLoopHandler {
                     core.appending(to: &batch) { $0.rejectWorkerFrame(from: peer, error) }
                 }
             } else {
-                handleClient(peer: peer, body: body, now: now)
+                handleClient(peer: peer, body: body, principal: frame.userId, now: now)
             }
         }
         try commitAndSend()
     }
 
-    func handleClient(peer: [UInt8], body: [UInt8], now: Int64) {
+    func handleClient(peer: [UInt8], body: [UInt8], principal: String?, now: Int64) {
         let request: ClientRequest
         do throws(DecodeError) {
             request = try ClientRequest.decode(body)
@@ -136,6 +137,11 @@ final class CoordinatorHandler: SocketLoopHandler {
         }
         switch request {
         case .submit(let id, let watch, let jobs):
+            if let refusal = CommandSubmission.refusal(jobs, principal: principal, security: options.security,
+                                                       clientEndpoint: options.clientEndpoint) {
+                batch.toClients.append((peer, .error(requestID: id, .forbidden, refusal)))
+                return
+            }
             core.appending(to: &batch) { $0.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now) }
         case .watch(_, let ids):
             core.appending(to: &batch) { $0.watch(from: peer, jobIDs: ids) }

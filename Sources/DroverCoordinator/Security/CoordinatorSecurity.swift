@@ -18,11 +18,23 @@ public struct CoordinatorSecurity: Sendable {
     public var workers: [String: String]
     /// Allowed client public keys (Z85) → principal name.
     public var clients: [String: String]
+    /// Client keys also allowed to submit `command` jobs (remote code execution on workers
+    /// started with --allow-commands), → principal name. They may use the client socket too.
+    public var commandClients: [String: String]
 
-    public init(serverKeys: CurveKeyPair, workers: [String: String], clients: [String: String]) {
+    public init(serverKeys: CurveKeyPair, workers: [String: String], clients: [String: String],
+                commandClients: [String: String] = [:]) {
         self.serverKeys = serverKeys
         self.workers = workers
         self.clients = clients
+        self.commandClients = commandClients
+    }
+
+    /// Principals allowed to submit `command` jobs: names of command-list keys that no other
+    /// (client-only) key shares, so a client key cannot borrow a command submitter's name.
+    public var commandPrincipals: Set<String> {
+        let clientOnly = Set(clients.filter { commandClients[$0.key] == nil }.values)
+        return Set(commandClients.values).subtracting(clientOnly)
     }
 
     /// Options for one of the two ROUTER sockets (set before `bind`).
@@ -50,7 +62,7 @@ public struct CoordinatorSecurity: Sendable {
         let allowed: [String: String]
         switch request.domain {
         case Self.workerDomain: allowed = workers
-        case Self.clientDomain: allowed = clients
+        case Self.clientDomain: allowed = clients.merging(commandClients) { _, command in command }
         default: return .deny(reason: "unknown ZAP domain")
         }
         guard let principal = allowed[key] else { return .deny(reason: "key not allowed on this socket") }

@@ -1,0 +1,118 @@
+import DroverML
+import Foundation
+import NativeThreads
+
+/// `command`: runs a program of the user's on this worker (docs/commands.md). Registered only
+/// on a worker started with `--allow-commands`, so the coordinator never offers `command` jobs
+/// to any other. Each attempt runs in its own process group and directory, on a thread of its
+/// own; a stop (CANCEL, timeout, shutdown) sends SIGTERM to the group, then SIGKILL after
+/// `grace_ms`. Metrics: the job's final metric set from `$DROVER_METRICS`, numeric logged
+/// parameters as `param.NAME`, and the worker's own `command.*` figures.
+public struct CommandExecutor: JobExecutor {
+    public let policy: CommandPolicy
+
+    public init(policy: CommandPolicy) { self.policy = policy }
+
+    public var kind: String { "command" }
+
+    public func run(_ job: JobContext) async throws -> [String: Double] {
+        if let refusal = policy.refusal { throw JobFailure("command refused: \(refusal)") }
+        let request = try CommandRequest(params: job.params)
+        let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
+        let policy = self.policy
+        let launch = try await runOffPool { () throws -> CommandLaunch in
+            try dir.create()
+            return try Self.launch(request, job: job, in: dir, policy: policy)
+        }
+        for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
+            let source = try await job.artifacts.localPath(ref)
+            try await runOffPool { try dir.materialise(source, as: name) }
+        }
+        try job.cancellation.check()
+        let (outcome, logged) = try await runOffPool {
+            let outcome = try CommandSupervisor.run(launch, cancellation: job.cancellation)
+            return (outcome, MetricsFile(path: dir.metrics))
+        }
+        if outcome.stopped { throw Cancelled() }
+        if let failure = CommandVerdict.failure(outcome, request: request) { throw JobFailure(failure) }
+        try await uploadOutputs(dir, job: job)
+        await uploadLogs(dir, outcome, job: job)
+        return Self.metrics(outcome, logged)
+    }
+
+    /// Keeps a succeeded attempt's logs with the job (`drover logs JOB`) as outputs `logs/stdout.log`
+    /// and `logs/stderr.log`, when this worker has an artifact store; best effort (a failed
+    /// attempt's record carries its stderr tail instead, and the files stay in the attempt directory).
+    private func uploadLogs(_ dir: AttemptDirectory, _ outcome: CommandOutcome, job: JobContext) async {
+        for (name, path, log) in [("stdout", dir.stdoutLog, outcome.stdout), ("stderr", dir.stderrLog, outcome.stderr)] where log.bytes > 0 {
+            if let ref = try? await job.artifacts.upload(fileAt: path) { job.outputs.set("logs/\(name).log", ref.description) }
+        }
+    }
+
+    /// Resolves the program and working directory and builds the environment.
+    static func launch(_ request: CommandRequest, job: JobContext, in dir: AttemptDirectory,
+                       policy: CommandPolicy) throws(JobFailure) -> CommandLaunch {
+        let directory = try policy.directory(for: request.cwd, fallback: dir.path)
+        let inherited = ProcessInfo.processInfo.environment
+        var env: [String: String] = [:]
+        for name in policy.inheritedVariables { env[name] = inherited[name] }
+        env.merge(request.env) { _, job in job }
+        env["TMPDIR"] = dir.temporary
+        env["DROVER_JOB_ID"] = "\(job.jobID)"
+        env["DROVER_ATTEMPT"] = "\(job.attempt)"
+        env["DROVER_RUN_ID"] = request.runID ?? ""
+        env["DROVER_OUTPUT_DIR"] = dir.outputs
+        env["DROVER_INPUT_DIR"] = dir.inputs
+        env["DROVER_METRICS"] = dir.metrics
+        env["DROVER_COMMAND_ROOT"] = policy.root
+        let program = try policy.executable(for: request.argv[0], directory: directory,
+                                            path: env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        var executable = program
+        var argv = request.argv
+        var limits: [String] = []
+        if let bytes = request.memoryBytes { limits.append("ulimit -v \(max(1, bytes / 1024))") }
+        if let seconds = request.cpuSeconds { limits.append("ulimit -t \(seconds)") }
+        if !limits.isEmpty {
+            // posix_spawn cannot set resource limits in the child, and setting them on the child
+            // after it started races with it: a shell sets them, then execs the program.
+            executable = "/bin/sh"
+            argv = ["/bin/sh", "-c", limits.joined(separator: "; ") + "; exec \"$0\" \"$@\"", program] + argv.dropFirst()
+        }
+        return CommandLaunch(executable: executable, argv: argv,
+                             environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+                             directory: directory, graceMs: request.graceMs,
+                             stdoutPath: dir.stdoutLog, stderrPath: dir.stderrLog,
+                             maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes)
+    }
+
+    /// Uploads the files left in `$DROVER_OUTPUT_DIR` as the attempt's outputs (name = relative path).
+    private func uploadOutputs(_ dir: AttemptDirectory, job: JobContext) async throws {
+        let policy = self.policy
+        let (files, bytes) = try await runOffPool { try dir.outputFiles() }
+        guard !files.isEmpty else { return }
+        if bytes > policy.maxOutputBytes {
+            throw JobFailure("command: its outputs total \(bytes) bytes, over this worker's limit of \(policy.maxOutputBytes) bytes")
+        }
+        for name in files {
+            do {
+                let ref = try await job.artifacts.upload(fileAt: dir.outputs + "/" + name)
+                job.outputs.set(name, ref.description)
+            } catch {
+                throw JobFailure("command: cannot upload output '\(name)': \(error)")
+            }
+        }
+    }
+
+    static func metrics(_ outcome: CommandOutcome, _ logged: MetricsFile) -> [String: Double] {
+        var metrics = logged.metrics
+        for (name, value) in logged.params { if let d = Double(value) { metrics["param." + name] = d } }
+        metrics["command.seconds"] = outcome.seconds
+        metrics["command.stdout_bytes"] = Double(outcome.stdout.bytes)
+        metrics["command.stderr_bytes"] = Double(outcome.stderr.bytes)
+        metrics["command.metric_points"] = Double(logged.points)
+        if logged.garbageLines > 0 { metrics["command.metrics_garbage_lines"] = Double(logged.garbageLines) }
+        let dropped = outcome.stdout.dropped + outcome.stderr.dropped
+        if dropped > 0 { metrics["command.log_bytes_dropped"] = Double(dropped) }
+        return metrics
+    }
+}

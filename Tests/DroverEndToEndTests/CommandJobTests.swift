@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// `command` jobs through the real `drover` binary: coordinator, worker and client on loopback.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct CommandJobTests {
+    /// Flags for a worker that runs commands with `dir` as its command root (CI runs as root).
+    static func commandWorker(_ dir: URL) -> [String] {
+        ["--allow-commands", "--allow-root-commands", "--command-root", dir.path]
+    }
+
+    /// `drover submit --command OPTIONS -- ARGV` against the cluster (connection flags before `--`).
+    static func submit(_ cluster: TestCluster, _ options: [String], _ argv: [String]) throws -> CommandResult {
+        try drover(["submit", "--command", "--connect", cluster.endpoint, "--timeout", "15000"] + options + ["--"] + argv)
+    }
+
+    static func json(_ r: CommandResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "stdout: \(r.stdout) stderr: \(r.stderr)")
+    }
+
+    static func isGone(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
+
+    @Test("submit --command --wait: success with metrics; exit 3 retried, then failed with its status and stderr tail")
+    func successAndRetriedFailure() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let coordinator = try cluster.coordinator()
+        let worker = try cluster.worker("w1", slots: 2, extra: Self.commandWorker(cluster.dir))
+        defer { worker.stop(); coordinator.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers == 1 }
+
+        let script = #"echo "{\"metric\":\"accuracy\",\"value\":0.91}" >> "$DROVER_METRICS"; echo hello-from-the-job; echo warned-on-stderr >&2"#
+        let ok = try Self.submit(cluster, ["--wait", "--json"], ["sh", "-c", script])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let good = try Self.json(ok)
+        #expect(good["state"] as? String == "succeeded")
+        #expect(good["exitCode"] as? Int == 0)
+        #expect((good["metrics"] as? [String: Any])?["accuracy"] as? Double == 0.91)
+        let id = try #require(good["id"] as? Int)
+        let logs = try cluster.run(["logs", "\(id)"])
+        #expect(logs.status == 0, "\(logs.stderr)")
+        #expect(logs.stdout.contains("hello-from-the-job") && logs.stdout.contains("warned-on-stderr"), "\(logs.stdout)")
+
+        let bad = try Self.submit(cluster, ["--retries", "1", "--wait", "--json"],
+                                  ["sh", "-c", "echo 'ValueError: bad input row 12' >&2; exit 3"])
+        #expect(bad.status == 1)
+        let failed = try Self.json(bad)
+        #expect(failed["state"] as? String == "failed")
+        #expect(failed["attempts"] as? Int == 2, "one retry, then failed")
+        #expect(failed["exitCode"] as? Int == 3)
+        #expect((failed["message"] as? String)?.contains("ValueError: bad input row 12") == true)
+        let failedLogs = try cluster.run(["logs", "\(try #require(failed["id"] as? Int))"])
+        #expect(failedLogs.stdout.contains("ValueError: bad input row 12"), "a failed job shows its stderr tail")
+
+        let text = try Self.submit(cluster, ["--wait"], ["no-such-program-drover"])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("was not found on the worker's PATH"), "\(text.stdout)")
+    }
+
+    @Test("a command past its timeout is killed with its children and grandchildren")
+    func timeoutKillsGroup() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let coordinator = try cluster.coordinator()
+        let worker = try cluster.worker("w1", slots: 1, extra: Self.commandWorker(cluster.dir))
+        defer { worker.stop(); coordinator.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers == 1 }
+        let child = cluster.dir.appendingPathComponent("child.pid").path
+        let grandchild = cluster.dir.appendingPathComponent("grandchild.pid").path
+        let script = "sleep 300 & echo $! > \(child); sh -c 'sleep 300 & echo $! > \(grandchild); wait' & wait"
+        let r = try Self.submit(cluster, ["--job-timeout", "1500ms", "--grace", "500ms", "--wait", "--json"], ["sh", "-c", script])
+        #expect(r.status == 1)
+        #expect(try Self.json(r)["state"] as? String == "timed-out")
+        // The slot is free only once the executor has returned, i.e. after the group was killed:
+        // a job in the same single slot proves it.
+        #expect(try cluster.run(["submit", "--kind", "noop", "--wait"]).status == 0)
+        for path in [child, grandchild] {
+            let pid = try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(Self.isGone(pid), "process \(pid) (\(path)) outlived the timeout")
+        }
+    }
+
+    @Test("a worker refuses --allow-commands as root without --allow-root-commands")
+    func rootRefused() throws {
+        guard geteuid() == 0 else { return } // the refusal itself is unit-tested with an injected uid
+        let r = try drover(["worker", "--allow-commands", "--connect", "tcp://127.0.0.1:9"], timeout: .seconds(30))
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("runs as root"), "\(r.stderr)")
+    }
+
+    @Test("with CURVE, only keys on the command-submitter list may submit command jobs")
+    func commandSubmittersOnly() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        let r0 = try drover(["keys", "generate", "--out", keys.dir.path, "--name", "ops"])
+        #expect(r0.status == 0)
+        let commandAllow = keys.dir.appendingPathComponent("commands.allow")
+        try FileManager.default.copyItem(at: keys.dir.appendingPathComponent("ops.pub"), to: commandAllow)
+        let coordinator = try cluster.coordinator(extra: keys.coordinatorFlags + ["--allow-command-clients", commandAllow.path])
+        let worker = try cluster.worker("w1", slots: 1, extra: keys.peerFlags("w1") + Self.commandWorker(cluster.dir))
+        defer { worker.stop(); coordinator.stop() }
+        try cluster.waitForSecureStatus(keys) { $0.aliveWorkers == 1 }
+
+        let refused = try Self.submit(cluster, keys.peerFlags("c1"), ["true"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("command-submitter allow-list"), "\(refused.stderr)")
+        // c1 may still submit built-in kinds.
+        #expect(try cluster.run(["submit", "--kind", "noop", "--wait"] + keys.peerFlags("c1")).status == 0)
+        let allowed = try Self.submit(cluster, ["--wait"] + keys.peerFlags("ops"), ["true"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+}
