@@ -18,10 +18,17 @@ struct CommandJobTests {
         try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "stdout: \(r.stdout) stderr: \(r.stderr)")
     }
 
+    /// Whether `pid` is gone (no such process, or a zombie nobody has reaped yet) within 5 s: a
+    /// SIGKILL is sent before the executor returns, but the kernel delivers it asynchronously.
     static func isGone(_ pid: Int32) -> Bool {
-        if kill(pid, 0) != 0 { return errno == ESRCH }
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if kill(pid, 0) != 0, errno == ESRCH { return true }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.isEmpty || stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
+            usleep(5_000)
+        }
+        return false
     }
 
     @Test("submit --command --wait: success with metrics; exit 3 retried, then failed with its status and stderr tail")
