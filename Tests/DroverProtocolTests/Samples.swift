@@ -38,6 +38,9 @@ enum Samples {
             .heartbeat,
             .bye(handedBack: []),
             .bye(handedBack: [lease]),
+            .logs([]),
+            .logs([LogChunk(lease: lease, stream: .stdout, seq: 1, bytes: Array("epoch 1 loss 0.3\n".utf8)),
+                   LogChunk(lease: lease, stream: .stderr, seq: 7, bytes: [0, 255, 10])]),
         ]
     }
 

@@ -1,4 +1,5 @@
 import DroverML
+import DroverProtocol
 @testable import DroverWorker
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ struct CommandExecutorTests {
 
     static func job(_ argv: [String], extra: [String: String] = [:], id: UInt64 = 1,
                     cancellation: CancellationToken = CancellationToken()) -> JobContext {
-        var request = CommandRequest(argv: argv)
+        var request = CommandJobRequest(argv: argv)
         request.graceMs = 300
         return JobContext(jobID: id, attempt: 1, kind: "command", params: request.params.merging(extra) { _, e in e },
                           cancellation: cancellation)
@@ -206,4 +207,22 @@ struct CommandExecutorTests {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+@Suite("LogTap: bounded output on its way to the coordinator")
+struct LogTapTests {
+    @Test("beyond its budget a chunk is dropped but keeps its sequence number; take is bounded")
+    func budget() {
+        let tap = LogTap(lease: Lease(jobID: 1, attempt: 1, token: 1), budget: 40 << 10)
+        let big = [UInt8](repeating: 65, count: 50 << 10) // chunks of 16, 16, 16 and 2 KiB: the third does not fit
+        big.withUnsafeBytes { tap.offer(.stdout, $0) }
+        Array("e".utf8).withUnsafeBytes { tap.offer(.stderr, $0) }
+        let first = tap.take(maxBytes: 20 << 10)
+        #expect(first.map(\.seq) == [1])
+        let rest = tap.take(maxBytes: .max)
+        #expect(rest.filter { $0.stream == .stdout }.map(\.seq) == [2, 4])
+        #expect(rest.filter { $0.stream == .stderr }.map(\.seq) == [1])
+        #expect(tap.dropped == 1)
+        #expect(tap.take(maxBytes: .max).isEmpty)
+    }
 }

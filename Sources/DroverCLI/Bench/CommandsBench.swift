@@ -61,7 +61,7 @@ struct CommandsBench: ParsableCommand {
             let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
             try DispatchBench().waitForWorkers(client, count: 1)
             var spec = JobSpec(kind: "command")
-            spec.params = CommandRequest(argv: ["true"]).params
+            spec.params = CommandJobRequest(argv: ["true"]).params
             _ = try sequentialRoundTrips(client, count: 20, spec: spec) // warm-up
             let trips = try sequentialRoundTrips(client, count: jobs, spec: spec).total.sorted()
             let start = ContinuousClock.now

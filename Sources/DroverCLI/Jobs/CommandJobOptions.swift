@@ -41,18 +41,18 @@ struct CommandJobOptions: ParsableArguments {
         _ = try params()
     }
 
-    /// The job's parameters (`CommandRequest`), or a usage error naming the bad flag.
+    /// The job's parameters (`CommandJobRequest`), or a usage error naming the bad flag.
     func params() throws(ValidationError) -> [String: String] {
-        var request = CommandRequest(argv: argv)
+        var request = CommandJobRequest(argv: argv)
         request.cwd = cwd
         for pair in env {
-            guard let kv = Self.split(pair), CommandRequest.isVariableName(kv.name), !kv.name.hasPrefix("DROVER_") else {
+            guard let kv = Self.split(pair), CommandJobRequest.isVariableName(kv.name), !kv.name.hasPrefix("DROVER_") else {
                 throw ValidationError("--env '\(pair)' must look like NAME=VALUE with NAME a variable name not starting with DROVER_")
             }
             request.env[kv.name] = kv.value
         }
         for pair in inputs {
-            guard let kv = Self.split(pair), CommandRequest.isPlainFileName(kv.name), let ref = try? ArtifactRef(parsing: kv.value) else {
+            guard let kv = Self.split(pair), CommandJobRequest.isPlainFileName(kv.name), let ref = try? ArtifactRef(parsing: kv.value) else {
                 throw ValidationError("--input '\(pair)' must look like NAME=sha256:<64 hex>:<size> with NAME a plain file name (see drover data add)")
             }
             request.inputs[kv.name] = ref
@@ -60,7 +60,7 @@ struct CommandJobOptions: ParsableArguments {
         if let grace { request.graceMs = grace.milliseconds }
         request.memoryBytes = memory?.bytes
         request.cpuSeconds = cpuSeconds
-        do { return try CommandRequest(params: request.params).params } catch {
+        do { return try CommandJobRequest(params: request.params).params } catch {
             throw ValidationError(error.message)
         }
     }

@@ -43,12 +43,15 @@ final class CoordinatorHandler: SocketLoopHandler {
     var lastCommitMs: Int64 = 0
     /// Set when a group commit failed: from then on nothing leaves the coordinator (fail-stop).
     private(set) var commitFailure: CoordinatorError?
+    /// Command output streamed by workers (LOGS), kept beside the journal.
+    let logs: LogStore
 
     init(loop: SocketLoop, options: CoordinatorOptions, storage: CoordinatorStorage, logger: Logger) throws {
         self.options = options
         self.storage = storage
         compactor = Self.makeCompactor(journal: storage.journal, options: options, failpoint: Failpoint())
         self.logger = logger
+        logs = LogStore(dataDirectory: options.dataDirectory)
         let common: [SocketOption] = [
             .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
             .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(5)),
@@ -116,6 +119,10 @@ final class CoordinatorHandler: SocketLoopHandler {
                         send(CoordinatorMessage.error(.forbidden, refusal).encode(), to: peer, on: workers)
                         continue
                     }
+                    if case .logs(let chunks) = message {
+                        let table = core.table
+                        logs.append(chunks) { table.job($0.jobID)?.token == $0.token }
+                    }
                     core.appending(to: &batch) { $0.workerMessage(from: peer, message, now: now) }
                 } catch {
                     core.appending(to: &batch) { $0.rejectWorkerFrame(from: peer, error) }
@@ -145,6 +152,9 @@ final class CoordinatorHandler: SocketLoopHandler {
             core.appending(to: &batch) { $0.submit(from: peer, requestID: id, watch: watch, specs: jobs, now: now) }
         case .watch(_, let ids):
             core.appending(to: &batch) { $0.watch(from: peer, jobIDs: ids) }
+        case .query(let id, let name, let body) where name == LogsQuery.name:
+            let (code, reply) = answerLogs(body)
+            batch.toClients.append((peer, .reply(requestID: id, code: code, body: reply)))
         case .query(let id, let name, let body):
             let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
                                                    journal: journal.summary, pipelines: options.pipelines)

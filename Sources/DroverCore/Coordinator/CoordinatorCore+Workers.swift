@@ -18,7 +18,7 @@ extension CoordinatorCore {
             return finish()
         }
         switch message {
-        case .hello, .heartbeat: break
+        case .hello, .heartbeat, .logs: break // LOGS are kept by the shell (LogStore), outside the journal
         case .credit(let n):
             members.addCredit(peer, n)
         case .started(let leases):

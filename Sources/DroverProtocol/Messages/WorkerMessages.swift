@@ -14,6 +14,8 @@ public enum WorkerMessage: Sendable, Equatable {
     case heartbeat
     /// Leaving: the listed attempts were not finished and go back to the queue.
     case bye(handedBack: [Lease])
+    /// Output of running command jobs, in bounded chunks (docs/commands.md, "Logs").
+    case logs([LogChunk])
 
     public struct Hello: Sendable, Equatable {
         public var name: String
@@ -38,6 +40,7 @@ public enum WorkerMessage: Sendable, Equatable {
         /// RESULTS where some result carries outputs: each result is followed by its outputs map.
         /// Without outputs a worker sends plain RESULTS, byte-for-byte what earlier workers send.
         case resultsWithOutputs
+        case logs
     }
 
     public func encode() -> [UInt8] {
@@ -79,6 +82,11 @@ public enum WorkerMessage: Sendable, Equatable {
             w.count(leases.count)
             for l in leases { l.encode(into: &w) }
             return w.bytes
+        case .logs(let chunks):
+            var w = Envelope.writer(command: Code.logs.rawValue, capacity: 8 + chunks.reduce(0) { $0 + 40 + $1.bytes.count })
+            w.count(chunks.count)
+            for c in chunks { c.encode(into: &w) }
+            return w.bytes
         }
     }
 
@@ -117,6 +125,12 @@ public enum WorkerMessage: Sendable, Equatable {
             message = .heartbeat
         case .bye:
             message = .bye(handedBack: try decodeLeases(&r, field: "bye.leases"))
+        case .logs:
+            let n = try r.count("logs.count", limit: WireLimits.maxBatch, minElementSize: 33)
+            var chunks: [LogChunk] = []
+            chunks.reserveCapacity(n)
+            for _ in 0..<n { chunks.append(try LogChunk.decode(from: &r)) }
+            message = .logs(chunks)
         }
         try r.finish()
         return message

@@ -17,6 +17,8 @@ public struct JobContext: Sendable {
     public var artifacts: any ArtifactAccess
     /// Artifacts the attempt produced, reported with its result.
     public var outputs = JobOutputs()
+    /// Where a command's stdout and stderr go while it runs (set for executors with `streamsLogs`).
+    public var logs: LogTap?
 
     public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String],
                 cancellation: CancellationToken = CancellationToken(),
@@ -63,10 +65,13 @@ public protocol JobExecutor: Sendable {
     /// Returns the metrics to report (name → number).
     func run(_ job: JobContext) async throws -> [String: Double]
     func runImmediately(_ job: JobContext) throws -> [String: Double]
+    /// Whether the worker streams this kind's output to the coordinator (`JobContext.logs`).
+    var streamsLogs: Bool { get }
 }
 
 extension JobExecutor {
     public var isImmediate: Bool { false }
+    public var streamsLogs: Bool { false }
     public func runImmediately(_ job: JobContext) throws -> [String: Double] {
         throw JobFailure("kind \(kind) cannot run immediately")
     }

@@ -21,6 +21,8 @@ final class WorkerHandler: SocketLoopHandler {
     struct Execution {
         var cancellation: CancellationToken
         var task: Task<Void, Never>
+        /// The attempt's output on its way to the coordinator (command jobs).
+        var logs: LogTap?
 
         func cancel() {
             cancellation.cancel()
@@ -146,8 +148,10 @@ final class WorkerHandler: SocketLoopHandler {
             return AttemptResult(lease: a.lease, outcome: .failed, message: "unknown job kind '\(a.kind)'")
         }
         let cancellation = CancellationToken()
-        let context = JobContext(jobID: a.jobID, attempt: a.attempt, kind: a.kind, params: a.params,
-                                 cancellation: cancellation, artifacts: options.artifacts)
+        var prepared = JobContext(jobID: a.jobID, attempt: a.attempt, kind: a.kind, params: a.params,
+                                  cancellation: cancellation, artifacts: options.artifacts)
+        if executor.streamsLogs { prepared.logs = LogTap(lease: a.lease) }
+        let context = prepared
         if executor.isImmediate {
             do {
                 return AttemptResult(lease: a.lease, outcome: .succeeded, metrics: try executor.runImmediately(context))
@@ -165,7 +169,7 @@ final class WorkerHandler: SocketLoopHandler {
             let micros = UInt64(max(0, d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000))
             inbox.push(Completion(lease: lease, result: result, durationMicros: micros, outputs: context.outputs.all))
         }
-        executions[a.token] = Execution(cancellation: cancellation, task: task)
+        executions[a.token] = Execution(cancellation: cancellation, task: task, logs: context.logs)
         return nil
     }
 
@@ -198,7 +202,11 @@ final class WorkerHandler: SocketLoopHandler {
 
     /// The completion inbox's doorbell: executors that have returned free their slots.
     func onReadable(fd: Int32, loop: SocketLoop) throws {
-        let results = inbox.drain().map { c -> AttemptResult in
+        let completions = inbox.drain()
+        // What an ended attempt printed last leaves before its result (same socket, in order).
+        let last = completions.flatMap { executions[$0.lease.token]?.logs?.take(maxBytes: .max) ?? [] }
+        if !last.isEmpty, session.welcomed { send(.logs(last)) }
+        let results = completions.map { c -> AttemptResult in
             let stopped = executions.removeValue(forKey: c.lease.token)?.cancellation.isCancelled ?? false
             switch c.result {
             case .success(let metrics):
@@ -223,6 +231,21 @@ final class WorkerHandler: SocketLoopHandler {
 
     func onTick(now _: ContinuousClock.Instant, loop: SocketLoop) throws {
         try perform(session.tick(now: nowMs), loop: loop)
+        sendLogs()
+    }
+
+    /// Most log bytes sent per tick (every 20 ms), shared by the running commands: bounds what
+    /// output can take from the socket, so heartbeats and results are never held back.
+    static let logBytesPerTick = 64 << 10
+
+    /// Sends what running commands printed since the last tick, fairly and within the budget.
+    func sendLogs() {
+        guard session.welcomed else { return }
+        let taps = executions.sorted { $0.key < $1.key }.compactMap(\.value.logs)
+        guard !taps.isEmpty else { return }
+        let share = max(LogChunk.maxBytes, Self.logBytesPerTick / taps.count)
+        let chunks = taps.flatMap { $0.take(maxBytes: share) }
+        if !chunks.isEmpty { send(.logs(chunks)) }
     }
 
     func onStop(loop: SocketLoop) {

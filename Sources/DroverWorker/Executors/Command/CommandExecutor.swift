@@ -14,15 +14,18 @@ public struct CommandExecutor: JobExecutor {
     public init(policy: CommandPolicy) { self.policy = policy }
 
     public var kind: String { "command" }
+    public var streamsLogs: Bool { true }
 
     public func run(_ job: JobContext) async throws -> [String: Double] {
         if let refusal = policy.refusal { throw JobFailure("command refused: \(refusal)") }
-        let request = try CommandRequest(params: job.params)
+        let request = try CommandJobRequest(params: job.params)
         let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
         let policy = self.policy
         let launch = try await runOffPool { () throws -> CommandLaunch in
             try dir.create()
-            return try Self.launch(request, job: job, in: dir, policy: policy)
+            var launch = try Self.launch(request, job: job, in: dir, policy: policy)
+            launch.logs = job.logs
+            return launch
         }
         for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
             let source = try await job.artifacts.localPath(ref)
@@ -50,7 +53,7 @@ public struct CommandExecutor: JobExecutor {
     }
 
     /// Resolves the program and working directory and builds the environment.
-    static func launch(_ request: CommandRequest, job: JobContext, in dir: AttemptDirectory,
+    static func launch(_ request: CommandJobRequest, job: JobContext, in dir: AttemptDirectory,
                        policy: CommandPolicy) throws(JobFailure) -> CommandLaunch {
         let directory = try policy.directory(for: request.cwd, fallback: dir.path)
         let inherited = ProcessInfo.processInfo.environment

@@ -19,6 +19,8 @@ struct CommandLaunch: Sendable {
     var maxLogBytes: Int64
     /// How much of the end of each stream is kept in memory for the job's record.
     var tailBytes: Int
+    /// Streams the output to the coordinator as it is read.
+    var logs: LogTap?
 }
 
 /// How a command attempt ended and what it printed.
@@ -81,7 +83,7 @@ enum CommandSupervisor {
                 killed = true
             }
             if readEnds.contains(where: { $0 >= 0 }) {
-                pump(&readEnds, into: &sinks, buffer: &buffer, timeoutMs: 20)
+                pump(&readEnds, into: &sinks, tap: launch.logs, buffer: &buffer, timeoutMs: 20)
             } else {
                 // Both pipes closed but the leader runs on: poll its exit with a short backoff
                 // (fast for `true`, cheap for a long quiet job).
@@ -95,7 +97,7 @@ enum CommandSupervisor {
         group.signalGroup(SIGKILL)
         let drainUntil = ContinuousClock.now + .seconds(2)
         while readEnds.contains(where: { $0 >= 0 }), ContinuousClock.now < drainUntil {
-            pump(&readEnds, into: &sinks, buffer: &buffer, timeoutMs: 20)
+            pump(&readEnds, into: &sinks, tap: launch.logs, buffer: &buffer, timeoutMs: 20)
         }
         group.reap()
         finished = true
@@ -106,7 +108,7 @@ enum CommandSupervisor {
     }
 
     /// Waits up to `timeoutMs` for output, then reads what is there; a closed pipe is set to -1.
-    private static func pump(_ fds: inout [Int32], into sinks: inout [LogSink], buffer: inout [UInt8], timeoutMs: Int32) {
+    private static func pump(_ fds: inout [Int32], into sinks: inout [LogSink], tap: LogTap?, buffer: inout [UInt8], timeoutMs: Int32) {
         var polls = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         let ready = poll(&polls, nfds_t(polls.count), timeoutMs)
         guard ready > 0 else { return }
@@ -115,7 +117,11 @@ enum CommandSupervisor {
             for _ in 0..<16 {
                 let n = buffer.withUnsafeMutableBytes { read(fds[i], $0.baseAddress, $0.count) }
                 if n > 0 {
-                    buffer.withUnsafeBytes { sinks[i].append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    buffer.withUnsafeBytes { all in
+                        let read = UnsafeRawBufferPointer(rebasing: all[0..<n])
+                        sinks[i].append(read)
+                        tap?.offer(i == 0 ? .stdout : .stderr, read)
+                    }
                     continue
                 }
                 if n == 0 || (errno != EAGAIN && errno != EINTR) {

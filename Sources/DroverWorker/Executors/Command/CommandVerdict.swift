@@ -7,7 +7,7 @@ import Darwin
 /// Why a finished (not stopped) command attempt failed, in words for the job's record, or nil
 /// when it succeeded. Pure: decided from the exit status, the limits asked for and stderr's tail.
 enum CommandVerdict {
-    static func failure(_ outcome: CommandOutcome, request: CommandRequest) -> String? {
+    static func failure(_ outcome: CommandOutcome, request: CommandJobRequest) -> String? {
         let tail = outcome.stderr.tailText.trimmingTrailingNewlines
         let shownTail = tail.isEmpty ? " (stderr was empty)" : "; stderr tail:\n" + tail
         if let limit = request.memoryBytes, ranOutOfMemory(outcome.status, stderr: tail) {

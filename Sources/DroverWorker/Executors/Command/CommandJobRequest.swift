@@ -10,7 +10,7 @@ import Foundation
 /// - `grace_ms`: between SIGTERM and SIGKILL when the attempt is stopped (default 5000).
 /// - `memory_bytes`, `cpu_seconds`: limits for the command's processes.
 /// - `run_id`: the pipeline run this job belongs to (`$DROVER_RUN_ID`).
-public struct CommandRequest: Sendable, Equatable {
+public struct CommandJobRequest: Sendable, Equatable {
     public var argv: [String]
     public var env: [String: String] = [:]
     public var cwd: String?
