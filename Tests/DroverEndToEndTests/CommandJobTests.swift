@@ -9,12 +9,13 @@ struct CommandJobTests {
         ["--allow-commands", "--allow-root-commands", "--command-root", dir.path]
     }
 
-    /// A coordinator and one command worker `w1` with `slots`, running while `body` runs.
-    static func withCommandCluster(slots: Int, _ body: (TestCluster) throws -> Void) throws {
+    /// A coordinator and one command worker `w1` with `slots` (command root `root`, default the
+    /// cluster's directory), running while `body` runs.
+    static func withCommandCluster(slots: Int, root: URL? = nil, _ body: (TestCluster) throws -> Void) throws {
         let cluster = try TestCluster()
         defer { cluster.cleanUp() }
         let coordinator = try cluster.coordinator()
-        let worker = try cluster.worker("w1", slots: slots, extra: commandWorker(cluster.dir))
+        let worker = try cluster.worker("w1", slots: slots, extra: commandWorker(root ?? cluster.dir))
         defer { worker.stop(); coordinator.stop() }
         try cluster.waitForStatus { $0.aliveWorkers == 1 }
         try body(cluster)
