@@ -30,13 +30,35 @@ struct TrainingOptionsTests {
         #expect(o.minDataInLeaf == 2 && o.l2 == 0.25 && o.maxIterations == 9 && o.threads == 3 && o.shards == 3)
         #expect(Set(TrainingOptions.parameterNames) == ["model", "label", "exclude", "holdout_modulo", "seed", "trees",
                                                          "leaves", "learning_rate", "max_bins", "min_data_in_leaf",
-                                                         "l2", "max_iterations", "threads"])
+                                                         "l2", "max_iterations", "threads", "objective",
+                                                         "bagging_fraction", "bagging_freq", "feature_fraction",
+                                                         "early_stopping_rounds", "validation_fraction", "categorical",
+                                                         "max_cat_threshold", "max_cat_to_onehot", "cat_smooth", "cat_l2",
+                                                         "min_data_per_group"])
+    }
+
+    @Test func everyGBDTParameterIsRead() throws {
+        let o = try TrainingOptions(params: [
+            "label": "y", "objective": "multiclass", "bagging_fraction": "0.8", "bagging_freq": "2",
+            "feature_fraction": "0.5", "early_stopping_rounds": "7", "validation_fraction": "0.2",
+            "categorical": "ordinal", "max_cat_threshold": "16", "max_cat_to_onehot": "6", "cat_smooth": "5",
+            "cat_l2": "1", "min_data_per_group": "50",
+        ])
+        #expect(o.objective == .multiclass && o.sampling.baggingFraction == 0.8 && o.sampling.baggingFrequency == 2)
+        #expect(o.sampling.featureFraction == 0.5 && o.earlyStoppingRounds == 7 && o.validationFraction == 0.2)
+        #expect(!o.categoricalSplits && o.categorical.maxCatThreshold == 16 && o.categorical.maxCatToOnehot == 6)
+        #expect(o.categorical.catSmooth == 5 && o.categorical.catL2 == 1 && o.categorical.minDataPerGroup == 50)
+        let defaults = try TrainingOptions(params: ["label": "y"])
+        #expect(defaults.objective == nil && defaults.categoricalSplits && defaults.categorical == CategoricalSplitter())
+        #expect(defaults.sampling == GBDTSampling() && defaults.earlyStoppingRounds == 0)
     }
 
     /// Bad values were once dropped silently (a job with seed=abc trained with seed 0).
     @Test(arguments: [("seed", "abc"), ("seed", "-1"), ("trees", "many"), ("trees", "0"),
                       ("learning_rate", "fast"), ("learning_rate", "0"), ("learning_rate", "nan"),
-                      ("holdout_modulo", "1"), ("max_bins", "300"), ("l2", "-1"), ("threads", "0")])
+                      ("holdout_modulo", "1"), ("max_bins", "300"), ("l2", "-1"), ("threads", "0"),
+                      ("objective", "poisson"), ("bagging_fraction", "1.5"), ("feature_fraction", "0"),
+                      ("validation_fraction", "1"), ("categorical", "onehot"), ("bagging_freq", "-1")])
     func badValueIsAnErrorNamingTheJobParameter(name: String, value: String) {
         let m = failure(["label": "y", name: value])
         #expect(m.contains("job parameter '\(name)'") && m.contains("'\(value)'"), "\(m)")

@@ -10,13 +10,17 @@ struct TrainCommand: AsyncParsableCommand {
         discussion: """
         Models: logistic (binary or multinomial classification), linear and
         ridge (regression), gbdt (gradient-boosted trees: two label classes →
-        binary classification, else regression). Labels may be numbers or text.
+        binary, more text classes → multiclass, more numbers → regression;
+        --objective overrides). Labels may be numbers or text. GBDT learns
+        where missing values go and splits text columns by category sets.
         With --holdout-modulo K, data row i (0-based) is held out when
         i % K == K-1; holdout metrics are printed and stored in the model.
 
         Examples:
           drover train diamonds.csv --label price --holdout-modulo 5 --out p.drover
           drover train taxi.csv --label tip --model logistic --out tip.drover
+          drover train taxi.csv --label company --bagging-fraction 0.8 --bagging-freq 1 \
+            --feature-fraction 0.8 --early-stopping-rounds 10 --out company.drover
         """)
 
     @Argument(help: "Training data (CSV with a header row).")
@@ -61,6 +65,42 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Logistic regression: maximum L-BFGS iterations (default 100).")
     var maxIterations: String?
 
+    @Option(help: "GBDT: binary | multiclass | regression (default: from the label).")
+    var objective: String?
+
+    @Option(help: "GBDT: fraction of rows per tree (with --bagging-freq; default 1).")
+    var baggingFraction: String?
+
+    @Option(help: "GBDT: redraw the row sample every K rounds (default 0 = no bagging).")
+    var baggingFreq: String?
+
+    @Option(help: "GBDT: fraction of features per tree (default 1).")
+    var featureFraction: String?
+
+    @Option(help: "GBDT: stop after K rounds without a lower validation loss, keep the best (default 0 = off).")
+    var earlyStoppingRounds: String?
+
+    @Option(help: "GBDT: fraction of training rows held out for early stopping (default 0.1).")
+    var validationFraction: String?
+
+    @Option(help: "GBDT: native (split text columns by category sets; default) | ordinal.")
+    var categorical: String?
+
+    @Option(help: "GBDT: most categories on the left of a split (default 32).")
+    var maxCatThreshold: String?
+
+    @Option(help: "GBDT: one-vs-rest splits up to this many bins incl. missing (default 4).")
+    var maxCatToOnehot: String?
+
+    @Option(help: "GBDT: smoothing of category statistics and minimum rows per category (default 10).")
+    var catSmooth: String?
+
+    @Option(help: "GBDT: extra L2 for categorical splits (default 10).")
+    var catL2: String?
+
+    @Option(help: "GBDT: minimum rows per category group (default 100).")
+    var minDataPerGroup: String?
+
     @Option(help: "Threads to train with (default: one per core of this machine).")
     var threads: String?
 
@@ -76,7 +116,11 @@ struct TrainCommand: AsyncParsableCommand {
             ("label", label), ("model", model), ("holdout_modulo", holdoutModulo), ("exclude", exclude),
             ("seed", seed), ("trees", trees), ("leaves", leaves), ("learning_rate", learningRate),
             ("max_bins", maxBins), ("min_data_in_leaf", minDataInLeaf), ("l2", l2),
-            ("max_iterations", maxIterations), ("threads", threads),
+            ("max_iterations", maxIterations), ("threads", threads), ("objective", objective),
+            ("bagging_fraction", baggingFraction), ("bagging_freq", baggingFreq), ("feature_fraction", featureFraction),
+            ("early_stopping_rounds", earlyStoppingRounds), ("validation_fraction", validationFraction),
+            ("categorical", categorical), ("max_cat_threshold", maxCatThreshold), ("max_cat_to_onehot", maxCatToOnehot),
+            ("cat_smooth", catSmooth), ("cat_l2", catL2), ("min_data_per_group", minDataPerGroup),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } })
     }

@@ -25,7 +25,7 @@ extension ModelFile {
         let outputs: Int
         if let gbdt {
             raw = gbdt.rawScores(x, threads: threads)
-            outputs = 1
+            outputs = gbdt.outputs
         } else {
             let w = linear!
             raw = w.scores(x, rows: 0..<n)

@@ -34,6 +34,16 @@ public struct TrainingParameters: Codable, Sendable, Equatable {
     public var maxBins: Int?
     public var minDataInLeaf: Int?
     public var warmStartTrees: Int?
+    /// GBDT: loss, subsampling, early stopping (rounds kept = `bestIteration`) and how many
+    /// input features were split as categories.
+    public var objective: String?
+    public var baggingFraction: Double?
+    public var baggingFreq: Int?
+    public var featureFraction: Double?
+    public var earlyStoppingRounds: Int?
+    public var validationFraction: Double?
+    public var bestIteration: Int?
+    public var categoricalFeatures: Int?
 }
 
 /// Training metadata saved with the model.

@@ -1,13 +1,15 @@
-/// How missing numbers are filled.
-public enum NumericImputation: String, Codable, Sendable { case mean, median }
+/// How missing numbers are filled; `keep` leaves them NaN for a model that learns where they go
+/// (GBDT).
+public enum NumericImputation: String, Codable, Sendable { case mean, median, keep }
 
 /// How categorical columns become numbers: one indicator per level (linear models) or the
 /// level's index (trees).
 public enum CategoricalEncoding: String, Codable, Sendable { case oneHot, ordinal }
 
 /// How missing categories are filled: with the most frequent training level, or with an
-/// explicit "(missing)" level of their own.
-public enum CategoricalImputation: String, Codable, Sendable { case mostFrequent, missingLevel }
+/// explicit "(missing)" level of their own; `keep` leaves them (and unseen categories) NaN in
+/// ordinal encoding and all-zero in one-hot encoding.
+public enum CategoricalImputation: String, Codable, Sendable { case mostFrequent, missingLevel, keep }
 
 /// Options for fitting a `FeatureTransform` on training data.
 public struct FeatureTransformOptions: Codable, Sendable, Equatable {
@@ -27,8 +29,13 @@ public struct FeatureTransformOptions: Codable, Sendable, Equatable {
 
     /// Linear models: mean imputation, standardised numbers, one-hot categories.
     public static let linear = FeatureTransformOptions(encoding: .oneHot, standardize: true)
-    /// Trees: mean imputation, raw numbers, ordinal categories.
+    /// Trees: mean imputation, raw numbers, ordinal categories (GBDT models before learned
+    /// missing directions).
     public static let trees = FeatureTransformOptions(encoding: .ordinal, standardize: false)
+    /// GBDT: missing values and unseen categories stay NaN (each split learns where they go),
+    /// raw numbers, categories as level indices.
+    public static let gbdt = FeatureTransformOptions(numericImputation: .keep, categoricalImputation: .keep,
+                                                     encoding: .ordinal, standardize: false)
 }
 
 /// A numeric (or boolean) column: fill missing with `fill`, then `(x - center) / scale`.
@@ -119,6 +126,7 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
         spelling: OptionSpelling = .jobParameter
     ) throws -> FeatureTransform {
         let rowList = rows ?? Array(0..<table.rowCount)
+        precondition(!options.standardize || options.numericImputation != .keep, "cannot standardise NaNs")
         var steps: [Step] = []
         for name in columns {
             guard let column = table.column(named: name) else {
@@ -207,25 +215,28 @@ public struct FeatureTransform: Codable, Sendable, Equatable {
                 switch step {
                 case .numeric(let s):
                     let col = table.column(named: s.column)!
+                    let fill = options.numericImputation == .keep ? .nan : s.fill
                     col.numbers.withUnsafeBufferPointer { v in
                         let base = j * n
                         for k in 0..<n {
                             let x = v[rows?[k] ?? k]
-                            o[base + k] = ((x.isNaN ? s.fill : x) - s.center) / s.scale
+                            o[base + k] = ((x.isNaN ? fill : x) - s.center) / s.scale
                         }
                     }
                     j += 1
                 case .categorical(let s):
                     let col = table.column(named: s.column)!
                     let map = s.levelMap(for: col)
+                    let keep = options.categoricalImputation == .keep
                     for k in 0..<n {
                         let code = Int(col.codes[rows?[k] ?? k])
-                        let level: Int? = code < 0 ? s.fill : map[code]
+                        let level: Int? = code < 0 ? (keep ? nil : s.fill) : map[code]
                         switch s.encoding {
                         case .oneHot:
                             if let level { o[(j + level) * n + k] = 1 }  // unseen: all zeros
                         case .ordinal:
-                            o[j * n + k] = Double(level ?? s.fill)       // unseen: the fill level
+                            // unseen: the fill level, or NaN (missing) when kept
+                            o[j * n + k] = level.map(Double.init) ?? (keep ? .nan : Double(s.fill))
                         }
                     }
                     j += s.width

@@ -20,6 +20,7 @@ struct TreeGrower: Sendable {
         var hist: HistogramPartial
         var sumG: Double, sumH: Double
         var count: Int
+        var lambda: Double  // of this leaf's output
         var split: SplitCandidate?
     }
 
@@ -54,11 +55,16 @@ struct TreeGrower: Sendable {
     }
 
     /// Grows a tree from interleaved (gradient, hessian) pairs and adds its outputs to `scores`
-    /// for every training row.
-    func grow(gradHess: SharedBuffer<Double>, scores: SharedBuffer<Double>) -> RegressionTree {
-        let indices: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(s.rows.map { UInt32($0) }) }
-        let scratch: [SharedBuffer<UInt32>] = shards.map { s in SharedBuffer(repeating: 0, count: s.count) }
-        let rootSegments = shards.map { 0..<$0.count }
+    /// for every row it was grown on: each shard's rows, or only `bag[s]` (sorted row indices
+    /// within shard s) when bagging. `allowed`: the features this tree may split on.
+    func grow(gradHess: SharedBuffer<Double>, scores: SharedBuffer<Double>, bag: [[UInt32]]? = nil,
+              allowed: [Bool]? = nil) -> RegressionTree {
+        let indices: [SharedBuffer<UInt32>] = shards.indices.map { s in
+            SharedBuffer(bag?[s] ?? shards[s].rows.map { UInt32($0) })
+        }
+        let scratch: [SharedBuffer<UInt32>] = indices.map { SharedBuffer(repeating: 0, count: $0.count) }
+        let rootSegments = indices.map { 0..<$0.count }
+        let rootCount = indices.reduce(0) { $0 + $1.count }
         let rootHist = histogram(rootSegments, indices: indices, gradHess: gradHess)
         var sumG = 0.0, sumH = 0.0
         for b in 0..<(data.featureCount > 0 ? binStride : 0) {
@@ -66,12 +72,19 @@ struct TreeGrower: Sendable {
             sumH += rootHist.values[2 * b + 1]
         }
         if data.featureCount == 0 {
-            for r in 0..<data.rowCount { sumG += gradHess.pointer[2 * r]; sumH += gradHess.pointer[2 * r + 1] }
+            for i in indices {
+                for k in 0..<i.count {
+                    let r = Int(i.pointer[k])
+                    sumG += gradHess.pointer[2 * r]; sumH += gradHess.pointer[2 * r + 1]
+                }
+            }
         }
         var nodes = [RegressionTree.Node.leaf(0)]
+        var categoryWords: [UInt32] = []
         var leaves = [Leaf(node: 0, segments: rootSegments, hist: rootHist, sumG: sumG, sumH: sumH,
-                           count: data.rowCount, split: nil)]
-        leaves[0].split = finder.best(rootHist, features: data.features, sumG: sumG, sumH: sumH, count: data.rowCount)
+                           count: rootCount, lambda: finder.lambda, split: nil)]
+        leaves[0].split = finder.best(rootHist, features: data.features, sumG: sumG, sumH: sumH,
+                                      count: rootCount, allowed: allowed)
 
         while leaves.count < maxLeaves {
             var bestIndex = -1, bestGain = 0.0
@@ -81,8 +94,8 @@ struct TreeGrower: Sendable {
             guard bestIndex >= 0 else { break }
             let parent = leaves[bestIndex]
             let split = parent.split!
-            // Partition each shard's segment: rows with bin ≤ split.bin go left (stable order).
-            let (f, n, bin) = (split.feature, data.rowCount, UInt8(split.bin))
+            // Partition each shard's segment: rows whose bin is in the split's set go left (stable order).
+            let (f, n, leftBins) = (split.feature, data.rowCount, split.leftBins)
             let data = self.data
             let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads(for: parent.count)) { s in
                 let seg = parent.segments[s]
@@ -92,7 +105,7 @@ struct TreeGrower: Sendable {
                     let column = b.baseAddress! + f &* n
                     for k in seg {
                         let r = idx[k]
-                        if column[Int(r)] <= bin { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
+                        if leftBins.contains(column[Int(r)]) { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
                     }
                 }
                 (idx + l).update(from: right, count: rc)
@@ -113,18 +126,19 @@ struct TreeGrower: Sendable {
             let (lh, rh) = leftSmaller ? (small, large) : (large, small)
 
             let leftNode = nodes.count, rightNode = nodes.count + 1
-            nodes[parent.node] = RegressionTree.Node(
-                feature: f, threshold: data.features[f].upperBounds[split.bin],
-                left: leftNode, right: rightNode, value: 0)
+            nodes[parent.node] = Self.node(split, bins: data.features[f], left: leftNode, right: rightNode,
+                                           categoryWords: &categoryWords)
             nodes.append(.leaf(0))
             nodes.append(.leaf(0))
             var left = Leaf(node: leftNode, segments: leftSegs, hist: lh, sumG: split.leftG,
-                            sumH: split.leftH, count: leftCount, split: nil)
+                            sumH: split.leftH, count: leftCount, lambda: split.lambda, split: nil)
             var right = Leaf(node: rightNode, segments: rightSegs, hist: rh, sumG: split.rightG,
-                             sumH: split.rightH, count: rightCount, split: nil)
+                             sumH: split.rightH, count: rightCount, lambda: split.lambda, split: nil)
             if leaves.count + 1 < maxLeaves {
-                left.split = finder.best(lh, features: data.features, sumG: left.sumG, sumH: left.sumH, count: leftCount)
-                right.split = finder.best(rh, features: data.features, sumG: right.sumG, sumH: right.sumH, count: rightCount)
+                left.split = finder.best(lh, features: data.features, sumG: left.sumG, sumH: left.sumH,
+                                         count: leftCount, allowed: allowed)
+                right.split = finder.best(rh, features: data.features, sumG: right.sumG, sumH: right.sumH,
+                                          count: rightCount, allowed: allowed)
             }
             leaves[bestIndex] = left
             leaves.append(right)
@@ -132,7 +146,7 @@ struct TreeGrower: Sendable {
 
         // Leaf outputs −G/(H+λ)·η, added to the scores of the rows in each leaf.
         for leaf in leaves {
-            nodes[leaf.node].value = -leaf.sumG / (leaf.sumH + finder.lambda) * learningRate
+            nodes[leaf.node].value = -leaf.sumG / (leaf.sumH + leaf.lambda) * learningRate
         }
         let finalLeaves = leaves.map { (segments: $0.segments, value: nodes[$0.node].value) }
         ParallelShards.forEach(shards.count, threads: threads(for: data.rowCount)) { s in
@@ -141,6 +155,23 @@ struct TreeGrower: Sendable {
                 for k in leaf.segments[s] { scores.pointer[Int(idx[k])] += leaf.value }
             }
         }
-        return RegressionTree(nodes: nodes)
+        return RegressionTree(nodes: nodes, categoryWords: categoryWords)
+    }
+
+    /// The tree node of a split: a threshold (∞ when every value goes left and only missing
+    /// goes right) and missing direction, or the left categories' codes as a bitset.
+    static func node(_ split: SplitCandidate, bins: FeatureBins, left: Int, right: Int,
+                     categoryWords: inout [UInt32]) -> RegressionTree.Node {
+        guard let categories = bins.categories else {
+            let threshold = split.bin < bins.upperBounds.count ? bins.upperBounds[split.bin] : .infinity
+            return RegressionTree.Node(feature: split.feature, threshold: threshold, left: left, right: right,
+                                       value: 0, missingLeft: split.missingLeft)
+        }
+        let codes = categories.indices.filter { split.leftBins.contains(UInt8($0)) }.map { categories[$0] }
+        var words = [UInt32](repeating: 0, count: (codes.max() ?? 0) / 32 + 1)
+        for c in codes { words[c / 32] |= 1 << UInt32(c % 32) }
+        defer { categoryWords += words }
+        return RegressionTree.Node(feature: split.feature, threshold: 0, left: left, right: right, value: 0,
+                                   categoryStart: categoryWords.count, categoryCount: words.count)
     }
 }

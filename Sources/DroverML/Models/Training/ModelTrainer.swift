@@ -44,7 +44,7 @@ public enum ModelTrainer {
             }
             try warm.signature.check(table, source: source)
         }
-        let label = try warm?.label ?? labelInfo(labelColumn, rows: trainRows, kind: o.kind, source: source, spelling: o.spelling)
+        let label = try warm?.label ?? labelInfo(labelColumn, rows: trainRows, options: o, source: source)
         let targets = try encodeTargets(labelColumn, rows: trainRows, label: label, source: source, spelling: o.spelling)
 
         let signature = warm?.signature ?? InputSignature(columns: featureNames.map {
@@ -52,7 +52,7 @@ public enum ModelTrainer {
         })
         let transform = try warm?.transform ?? FeatureTransform.fit(
             table, columns: featureNames, rows: trainRows,
-            options: o.kind == .gbdt ? .trees : .linear, source: source, spelling: o.spelling)
+            options: o.kind == .gbdt ? .gbdt : .linear, source: source, spelling: o.spelling)
         try cancellation?.check()
         let x = transform.apply(table, rows: trainRows)
         try cancellation?.check()
@@ -78,21 +78,14 @@ public enum ModelTrainer {
             iterations = result.iterations
             converged = result.converged
         case .gbdt:
-            var trainer = GBDTTrainer()
-            trainer.trees = o.trees
-            trainer.leaves = o.leaves
-            trainer.learningRate = o.learningRate
-            trainer.maxBins = o.maxBins
-            trainer.minDataInLeaf = o.minDataInLeaf
-            trainer.l2 = o.l2 ?? 0
-            trainer.shards = o.shards
-            trainer.threads = o.threads
-            trainer.progress = o.progress
-            (params.trees, params.leaves, params.learningRate) = (o.trees, o.leaves, o.learningRate)
-            (params.maxBins, params.minDataInLeaf, params.l2) = (o.maxBins, o.minDataInLeaf, trainer.l2)
-            params.warmStartTrees = warm?.gbdt?.trees.count
-            gbdt = try trainer.fit(x, targets: targets, objective: label.task == .regression ? .squaredError : .binaryLogLoss,
-                                   initial: warm?.gbdt, cancellation: cancellation)
+            let trainer = gbdtTrainer(o, transform: transform)
+            let objective: GBDTObjective = label.task == .regression ? .squaredError
+                : (label.classes.count > 2 || o.objective == .multiclass ? .multiclass : .binaryLogLoss)
+            params.record(o, trainer: trainer, objective: objective, warmStartTrees: warm?.gbdt?.trees.count)
+            let fitted = try trainer.fit(x, targets: targets, objective: objective, classCount: label.classes.count,
+                                         initial: warm?.gbdt, cancellation: cancellation)
+            if o.earlyStoppingRounds > 0 { params.bestIteration = fitted.rounds - (warm?.gbdt?.rounds ?? 0) }
+            gbdt = fitted
         }
 
         try cancellation?.check()
@@ -112,21 +105,23 @@ public enum ModelTrainer {
         return model
     }
 
-    static func labelInfo(_ c: Column, rows: [Int], kind: ModelKind, source: String,
-                          spelling: OptionSpelling) throws -> LabelInfo {
-        switch kind {
+    /// The task: regression for linear models; classes for logistic. GBDT follows `objective`,
+    /// else two classes → binary, more text classes → multiclass, more numbers → regression.
+    static func labelInfo(_ c: Column, rows: [Int], options o: TrainingOptions, source: String) throws -> LabelInfo {
+        switch o.kind {
         case .linear, .ridge:
             return LabelInfo(name: c.name, task: .regression, classes: [])
         case .logistic, .gbdt:
             let classes = LabelEncoding.classes(c, rows: rows)
-            if kind == .gbdt && classes.count > 2 {
+            if o.kind == .gbdt {
                 let numeric = c.type != .categorical || classes.allSatisfy { Double($0) != nil }
-                guard numeric else {
+                let objective = o.objective ?? (classes.count > 2 && numeric ? .squaredError : nil)
+                if objective == .squaredError { return LabelInfo(name: c.name, task: .regression, classes: []) }
+                if objective == .binaryLogLoss && classes.count > 2 {
                     throw ModelError.input(
-                        "label '\(c.name)' in \(source) has \(classes.count) classes; gbdt supports binary classification and regression",
-                        hint: "use \(spelling.setting("model", "logistic")) for more than two classes")
+                        "label '\(c.name)' in \(source) has \(classes.count) classes, but \(o.spelling.setting("objective", "binary")) needs two",
+                        hint: "use \(o.spelling.setting("objective", "multiclass"))")
                 }
-                return LabelInfo(name: c.name, task: .regression, classes: [])
             }
             guard classes.count >= 2 else {
                 throw ModelError.input(
@@ -143,5 +138,56 @@ public enum ModelTrainer {
             return try rows.map { try LabelEncoding.number(c, $0, source: source, spelling: spelling) ?? .nan }
         }
         return try LabelEncoding.classIndices(c, rows: rows, classes: label.classes, source: source)
+    }
+}
+
+extension ModelTrainer {
+    /// The GBDT learner configured from the options; categorical columns (ordinal level
+    /// indices in the transform) are split by category sets unless `categoricalSplits` is off.
+    static func gbdtTrainer(_ o: TrainingOptions, transform: FeatureTransform) -> GBDTTrainer {
+        var trainer = GBDTTrainer()
+        trainer.trees = o.trees
+        trainer.leaves = o.leaves
+        trainer.learningRate = o.learningRate
+        trainer.maxBins = o.maxBins
+        trainer.minDataInLeaf = o.minDataInLeaf
+        trainer.l2 = o.l2 ?? 0
+        trainer.shards = o.shards
+        trainer.threads = o.threads
+        trainer.progress = o.progress
+        trainer.sampling = o.sampling
+        trainer.sampling.seed = o.seed
+        trainer.categorical = o.categorical
+        if o.earlyStoppingRounds > 0 {
+            trainer.earlyStopping = GBDTEarlyStopping(rounds: o.earlyStoppingRounds, validationFraction: o.validationFraction)
+        }
+        if o.categoricalSplits {
+            var j = 0
+            for step in transform.steps {
+                switch step {
+                case .numeric: j += 1
+                case .categorical(let c):
+                    if c.encoding == .ordinal { trainer.categoricalFeatures.insert(j) }
+                    j += c.width
+                }
+            }
+        }
+        return trainer
+    }
+}
+
+extension TrainingParameters {
+    /// Records the GBDT settings that shaped the model.
+    mutating func record(_ o: TrainingOptions, trainer: GBDTTrainer, objective: GBDTObjective, warmStartTrees: Int?) {
+        (trees, leaves, learningRate) = (o.trees, o.leaves, o.learningRate)
+        (maxBins, minDataInLeaf, l2) = (o.maxBins, o.minDataInLeaf, trainer.l2)
+        self.objective = objective.rawValue
+        self.warmStartTrees = warmStartTrees
+        if trainer.sampling.bagging {
+            (baggingFraction, baggingFreq) = (o.sampling.baggingFraction, o.sampling.baggingFrequency)
+        }
+        if o.sampling.featureFraction < 1 { featureFraction = o.sampling.featureFraction }
+        if let e = trainer.earlyStopping { (earlyStoppingRounds, validationFraction) = (e.rounds, e.validationFraction) }
+        categoricalFeatures = trainer.categoricalFeatures.count
     }
 }

@@ -8,6 +8,9 @@ extension TrainingOptions {
     public static let parameterNames: [String] = [
         "model", "label", "exclude", "holdout_modulo", "seed", "trees", "leaves", "learning_rate",
         "max_bins", "min_data_in_leaf", "l2", "max_iterations", "threads",
+        "objective", "bagging_fraction", "bagging_freq", "feature_fraction", "early_stopping_rounds",
+        "validation_fraction", "categorical", "max_cat_threshold", "max_cat_to_onehot", "cat_smooth", "cat_l2",
+        "min_data_per_group",
     ]
 
     /// Options from `params` (job-parameter names, values as text). Absent parameters keep
@@ -36,6 +39,35 @@ extension TrainingOptions {
         l2 = try reader.double("l2", positive: false)
         if let v = try reader.int("max_iterations", atLeast: 1) { maxIterations = v }
         if let v = try reader.int("threads", atLeast: 1) { (threads, shards) = (v, v) }
+        try readGBDT(reader)
+    }
+
+    /// The GBDT-only parameters (LightGBM's names where LightGBM has one).
+    private mutating func readGBDT(_ reader: ParameterReader) throws {
+        if let text = reader.params["objective"] {
+            let names = ["binary": GBDTObjective.binaryLogLoss, "multiclass": .multiclass, "regression": .squaredError]
+            guard let v = names[text.trimmingCharacters(in: .whitespaces)] else {
+                throw reader.bad("objective", text, "one of binary, multiclass, regression")
+            }
+            objective = v
+        }
+        if let v = try reader.double("bagging_fraction", positive: true, atMost: 1) { sampling.baggingFraction = v }
+        if let v = try reader.int("bagging_freq", atLeast: 0) { sampling.baggingFrequency = v }
+        if let v = try reader.double("feature_fraction", positive: true, atMost: 1) { sampling.featureFraction = v }
+        if let v = try reader.int("early_stopping_rounds", atLeast: 0) { earlyStoppingRounds = v }
+        if let v = try reader.double("validation_fraction", positive: true, atMost: 0.9) { validationFraction = v }
+        if let text = reader.params["categorical"] {
+            switch text.trimmingCharacters(in: .whitespaces) {
+            case "native": categoricalSplits = true
+            case "ordinal": categoricalSplits = false
+            default: throw reader.bad("categorical", text, "native or ordinal")
+            }
+        }
+        if let v = try reader.int("max_cat_threshold", atLeast: 1) { categorical.maxCatThreshold = v }
+        if let v = try reader.int("max_cat_to_onehot", atLeast: 1) { categorical.maxCatToOnehot = v }
+        if let v = try reader.double("cat_smooth", positive: false) { categorical.catSmooth = v }
+        if let v = try reader.double("cat_l2", positive: false) { categorical.catL2 = v }
+        if let v = try reader.int("min_data_per_group", atLeast: 1) { categorical.minDataPerGroup = v }
     }
 }
 
@@ -61,15 +93,17 @@ private struct ParameterReader {
         return v
     }
 
-    func double(_ name: String, positive: Bool) throws -> Double? {
+    func double(_ name: String, positive: Bool, atMost high: Double = .infinity) throws -> Double? {
         guard let text = params[name] else { return nil }
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, positive ? v > 0 : v >= 0 else {
-            throw bad(name, text, positive ? "a number > 0" : "a number ≥ 0")
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, positive ? v > 0 : v >= 0,
+              v <= high else {
+            let low = positive ? "> 0" : "≥ 0"
+            throw bad(name, text, high.isFinite ? "a number \(low) and ≤ \(high)" : "a number \(low)")
         }
         return v
     }
 
-    private func bad(_ name: String, _ text: String, _ expected: String) -> ModelError {
+    func bad(_ name: String, _ text: String, _ expected: String) -> ModelError {
         .input("\(spelling.name(name)) is '\(text)', which is not \(expected)")
     }
 }

@@ -15,6 +15,19 @@ public struct TrainingOptions: Sendable {
     public var learningRate = 0.1
     public var maxBins = 255
     public var minDataInLeaf = 20
+    /// GBDT loss; nil = from the label (two classes → binary, text classes → multiclass,
+    /// numbers → regression).
+    public var objective: GBDTObjective?
+    /// GBDT row/column subsampling (`bagging_fraction`, `bagging_freq`, `feature_fraction`);
+    /// training seeds it with `seed`.
+    public var sampling = GBDTSampling()
+    /// GBDT early stopping: stop after this many rounds without a lower validation loss (0 = off)
+    /// on `validationFraction` of the training rows.
+    public var earlyStoppingRounds = 0
+    public var validationFraction = 0.1
+    /// GBDT: split categorical columns by category sets (false = by their ordinal codes).
+    public var categoricalSplits = true
+    public var categorical = CategoricalSplitter()
     /// Row shards per learner step and the threads that work on them (default: one per core).
     public var shards = ParallelShards.defaultThreads
     public var threads = ParallelShards.defaultThreads
