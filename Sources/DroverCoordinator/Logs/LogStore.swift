@@ -49,16 +49,31 @@ final class LogStore {
         }
     }
 
+    /// Open log files (appending), so a stream's chunks cost one `write` each; bounded.
+    private var open: [String: Int32] = [:]
+    private static let maxOpen = 64
+
     private func write(_ data: [UInt8], to path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: dir) {
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var fd = open[path] ?? -1
+        if fd < 0 {
+            if open.count >= Self.maxOpen { closeAll() }
+            let dir = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: dir) {
+                try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            }
+            fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return }
+            open[path] = fd
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
         data.withUnsafeBytes { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
     }
+
+    func closeAll() {
+        for fd in open.values { close(fd) }
+        open.removeAll()
+    }
+
+    deinit { closeAll() }
 
     /// Answers `logs`: up to 1 MiB from `offset` of the newest (or the asked) attempt's stream.
     func read(_ q: LogsQuery, ended: Bool) -> LogsReply {
