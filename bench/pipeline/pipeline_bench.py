@@ -110,6 +110,10 @@ def by_hand(drover, csv, workdir):
 
 
 def prefect_runs(drover, csv, workdir, runs):
+    # Prefect starts an ephemeral API server (SQLite) on the first flow; on a busy 2-core machine
+    # it needs longer than its default start-up timeout.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     try:
         from prefect import flow, task
     except ImportError:
