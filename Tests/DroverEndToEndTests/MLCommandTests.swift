@@ -66,6 +66,30 @@ struct MLCommandTests {
         #expect(evaluated.stdout.contains("\"roc_auc\"") && !evaluated.stdout.contains("rocAUC"))
     }
 
+    @Test("gbdt trains a three-class text label; --type makes a numeric-looking column categorical, and predict reads it so")
+    func gbdtMulticlassAndForcedCategoricalColumn() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        var text = "store,x,band\n"
+        for i in 0..<600 {
+            let store = [101, 205, 307, 409][i % 4], x = Double((i * 37) % 101) / 10
+            text += "\(store),\(i % 10 == 0 ? "" : String(x)),\(store == 101 || store == 409 ? "low" : (x > 5 ? "high" : "mid"))\n"
+        }
+        let data = try Self.write(text, "bands.csv", in: cluster.dir)
+        let out = cluster.dir.appendingPathComponent("bands.drover").path
+        let trained = try drover(["train", data, "--label", "band", "--type", "store=categorical", "--trees", "30",
+                                  "--holdout-modulo", "5", "--out", out, "--json"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(trained.stdout.utf8)) as? [String: Any])
+        #expect(report["task"] as? String == "multiclass" && report["classes"] as? [String] == ["high", "low", "mid"])
+        let model = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(model.contains("\"categoryWords\"") && model.contains("\"multiclass\""))
+        let predicted = try drover(["predict", out, data])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stdout.split(separator: "\n").count == 601)
+        #expect(try drover(["train", data, "--label", "band", "--type", "store", "--out", out]).status == 2)
+    }
+
     @Test("a train job with a bad parameter fails with a message naming the job parameter, not a CLI flag")
     func trainJobNamesBadParameter() throws {
         let cluster = try TestCluster()

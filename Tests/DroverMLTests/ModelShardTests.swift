@@ -103,6 +103,13 @@ struct ModelBinningTests {
         #expect(RadixSort.sorted(values) == values.sorted())
     }
 
+    @Test func binSetThroughHoldsExactlyTheLowBins() {
+        for last in [-1, 0, 62, 63, 64, 70, 127, 200, 255] {
+            let set = BinSet(through: last)
+            #expect((0...255).filter { set.contains(UInt8($0)) } == Array(0..<(last + 1)), "through \(last)")
+        }
+    }
+
     @Test func binsSplitBetweenDistinctValues() {
         let bins = FeatureBins.fit(sortedSample: [1, 1, 2, 3, 3, 3], maxBins: 255)
         #expect(bins.upperBounds == [1.5, 2.5])

@@ -20,14 +20,6 @@ struct DataReadOptions: ParsableArguments {
         } else {
             throw ValidationError("--delimiter must be one ASCII character or 'tab', got '\(delimiter)'")
         }
-        var columnTypes: [String: ColumnType] = [:]
-        for entry in types {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let type = ColumnType(rawValue: parts[1]) else {
-                throw ValidationError("--type expects column=type with type numeric, categorical or boolean, got '\(entry)'")
-            }
-            columnTypes[parts[0]] = type
-        }
-        return CSVOptions(delimiter: byte, columnTypes: columnTypes)
+        return CSVOptions(delimiter: byte, columnTypes: try TrainSupport.parseTypes(types))
     }
 }

@@ -28,7 +28,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         try await TrainSupport.run {
             let m = try ModelFile.read(path: model)
-            let table = try TrainSupport.readTable(data, label: m.label.name, labelRequired: true)
+            let table = try TrainSupport.readTable(data, label: m.label.name, labelRequired: true, model: m)
             let metrics = try m.evaluate(table, source: data)
             if json {
                 try Output.json(metrics)

@@ -29,7 +29,7 @@ struct PredictCommand: AsyncParsableCommand {
     func run() async throws {
         try await TrainSupport.run {
             let m = try ModelFile.read(path: model)
-            let table = try TrainSupport.readTable(data, label: m.label.name, labelRequired: false)
+            let table = try TrainSupport.readTable(data, label: m.label.name, labelRequired: false, model: m)
             let kept = try TrainSupport.parseList(keep).map { name in
                 guard let c = table.column(named: name) else {
                     throw CLIError.input("--keep names column '\(name)', which is not in \(data)",

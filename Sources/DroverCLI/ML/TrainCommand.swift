@@ -65,6 +65,11 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Logistic regression: maximum L-BFGS iterations (default 100).")
     var maxIterations: String?
 
+    @Option(name: .customLong("type"), parsing: .singleValue,
+            help: ArgumentHelp("Force a column's type, e.g. --type store_id=categorical (gbdt then splits it by category sets).",
+                               valueName: "column=type"))
+    var types: [String] = []
+
     @Option(help: "GBDT: binary | multiclass | regression (default: from the label).")
     var objective: String?
 
@@ -131,7 +136,8 @@ struct TrainCommand: AsyncParsableCommand {
             options.progress = TrainProgress.reporter(enabled: !json)
             if let warmStart { options.warmStart = try ModelFile.read(path: warmStart) }
 
-            let table = try TrainSupport.readTable(data, label: label, labelRequired: true)
+            let table = try TrainSupport.readTable(data, label: label, labelRequired: true,
+                                                   types: try TrainSupport.parseTypes(types))
             let trained = try ModelTrainer.train(table, source: data, options: options)
             try trained.write(to: out)
             try report(trained, holdoutModulo: options.holdoutModulo)

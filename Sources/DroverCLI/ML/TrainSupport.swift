@@ -20,16 +20,35 @@ enum TrainSupport {
     }
 
     /// Reads a CSV, forcing the label (if given and present) to be read as text so class names
-    /// like yes/no or 0/1 are kept exactly; numeric targets are parsed from that text.
-    static func readTable(_ path: String, label: String?, labelRequired: Bool) throws -> Table {
+    /// like yes/no or 0/1 are kept exactly; numeric targets are parsed from that text. `types`
+    /// forces column types (`drover train --type zip=categorical`); with `model`, its
+    /// categorical inputs are read as categories, as in training, and may be absent (the
+    /// signature check names them).
+    static func readTable(_ path: String, label: String?, labelRequired: Bool,
+                          types: [String: ColumnType] = [:], model: ModelFile? = nil) throws -> Table {
         var options = CSVOptions()
-        if let label { options.columnTypes = [label: .categorical] }
-        options.ignoresUnknownColumnTypes = !labelRequired  // predict: the label may be absent
+        options.columnTypes = types
+        for spec in model?.signature.columns ?? [] where spec.type == .categorical { options.columnTypes[spec.name] = .categorical }
+        if let label { options.columnTypes[label] = .categorical }
+        options.ignoresUnknownColumnTypes = !labelRequired || model != nil  // predict: the label may be absent
         do {
             return try CSVReader.read(path: path, options: options)
         } catch let e as DataError where e.code == .unknownColumn && e.column == label {
             throw CLIError.input("label column '\(label!)' is not in \(path)", hint: e.hint)
         }
+    }
+
+    /// `column=type` entries of `--type`.
+    static func parseTypes(_ entries: [String]) throws -> [String: ColumnType] {
+        var types: [String: ColumnType] = [:]
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let type = ColumnType(rawValue: parts[1]) else {
+                throw CLIError.input("--type expects column=type with type numeric, categorical or boolean, got '\(entry)'")
+            }
+            types[parts[0]] = type
+        }
+        return types
     }
 
     static func parseList(_ text: String?) -> [String] {

@@ -3,7 +3,13 @@ struct BinSet: Sendable, Equatable {
     var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// Bins 0...last.
-    init(through last: Int) { if last >= 0 { for b in 0...last { insert(b) } } }
+    init(through last: Int) {
+        func word(_ w: Int) -> UInt64 {
+            let bits = last + 1 - 64 * w  // bins of word w that are ≤ last
+            return bits <= 0 ? 0 : bits >= 64 ? ~0 : (1 << UInt64(bits)) - 1
+        }
+        words = (word(0), word(1), word(2), word(3))
+    }
     init() {}
 
     mutating func insert(_ b: Int) {
