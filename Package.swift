@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims: only a module map and a header each.
@@ -39,10 +40,13 @@ let package = Package(
         .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
         .target(name: "DroverArtifacts", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
-        // HTTP for artifacts only (server: Hummingbird; client: SwiftNIO HTTP/1.1). The coordinator never imports it.
+        // HTTP (server: Hummingbird; client: SwiftNIO HTTP/1.1): artifacts, the /api/v1 API over
+        // DroverClient and the metadata store, events, metrics, dashboard. The coordinator never imports it.
         .target(name: "DroverHTTP", dependencies: [
-            "DroverArtifacts", "NativeThreads",
+            "DroverArtifacts", "DroverClient", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +95,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
     ]
 )

@@ -52,10 +52,10 @@ struct ArtifactServerFlags: ParsableArguments {
         }
     }
 
-    /// The server over the data directory's store, or `nil` with `--artifacts-bind none`.
-    func server(bind: String, store: ArtifactStore, logger: Logger) throws -> ArtifactServer? {
+    /// The server over the data directory's store (serving `web` too), or `nil` with `--artifacts-bind none`.
+    func server(bind: String, store: ArtifactStore, logger: Logger, web: WebAPI? = nil) throws -> ArtifactServer? {
         guard let address = try address(besideWorkerEndpoint: bind) else { return nil }
-        return ArtifactServer(store: store, options: .init(address: address, maxUploadBytes: maxUpload.bytes), logger: logger)
+        return ArtifactServer(store: store, options: .init(address: address, maxUploadBytes: maxUpload.bytes), logger: logger, web: web)
     }
 }
 

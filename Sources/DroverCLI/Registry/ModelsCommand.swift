@@ -152,27 +152,12 @@ struct ModelsPromote: AsyncParsableCommand {
         try await Output.run {
             let (_, registry) = try store.open()
             do {
-                let actor = Actor.current
-                if alias != ModelRegistry.champion {
-                    guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                        throw CLIError.input("moving @\(alias) needs --reason \"why\"")
-                    }
-                    let move = try await registry.setAlias(model: name, alias: alias, version: version, actor: actor, reason: reason)
+                let result = try await registry.promoteByHand(model: name, version: version, alias: alias, reason: reason,
+                                                              actor: Actor.current)
+                if alias != ModelRegistry.champion, let move = result.move {
                     if output.json { return try Output.json(move) }
                     return Output.line(moveLine(move))
                 }
-                let champion = try await registry.champion(model: name)
-                let passing = try await registry.verdicts(model: name, version: version)
-                    .last { $0.verdict.passed && $0.baselineVersion == champion?.version }
-                if passing == nil, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
-                    _ = try await registry.version(model: name, version) // unknown version → that error first
-                    throw CLIError.input("\(name) version \(version) has no passing verdict against the current champion"
-                                         + (champion.map { " (version \($0.version))" } ?? ""),
-                                         hint: "force it with --reason \"why\"; the move is recorded as forced")
-                }
-                let result = try await registry.promote(PromotionRequest(
-                    model: name, version: version, verdictID: passing?.id, baselineVersion: champion?.version,
-                    actor: actor, reason: reason, force: passing == nil))
                 if output.json { return try Output.json(result) }
                 if let move = result.move { Output.line(moveLine(move)) } else { Output.line(result.note ?? "nothing changed") }
             } catch { throw cliError(error) }

@@ -54,6 +54,7 @@ struct CoordinatorFlags: ParsableArguments {
     var insecure = false
 
     @OptionGroup var artifactServer: ArtifactServerFlags
+    @OptionGroup var web: WebFlags
 
     func validate() throws {
         let keyFlags = [curveSecret, allowWorkers, allowClients].compactMap { $0 }.count
@@ -82,6 +83,7 @@ struct CoordinatorFlags: ParsableArguments {
             throw ValidationError(refusal)
         }
         try artifactServer.checkExposure(bind: bind, secured: curveSecret != nil, insecure: insecure)
+        try web.checkExposure(secured: curveSecret != nil, insecure: insecure)
     }
 
     /// Loads the keys (permission-checked) and builds the options.

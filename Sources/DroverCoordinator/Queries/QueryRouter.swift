@@ -29,7 +29,7 @@ enum QueryRouter {
                 }
                 state = parsed
             }
-            return ok(core.jobSummaries(state: state, limit: max(0, min(q.limit, 100_000))))
+            return ok(core.jobSummaries(state: state, kind: q.kind, before: q.before, limit: max(0, min(q.limit, 100_000))))
         case .workers:
             return ok(core.workerInfos(now: now))
         case .run(let q):

@@ -64,14 +64,16 @@ extension CoordinatorCore {
         }
     }
 
-    /// Jobs in a state (or all), newest first, at most `limit`.
-    public func jobSummaries(state: JobState?, limit: Int) -> [JobSummary] {
+    /// Jobs in a state (or all) and of a kind (or all), newest first, older than `before` when
+    /// given (a page cursor), at most `limit`.
+    public func jobSummaries(state: JobState?, kind: String? = nil, before: JobID? = nil, limit: Int) -> [JobSummary] {
         var summaries: [JobSummary] = []
         let jobs = table.jobs
         var i = jobs.count - 1
+        if let before { i = min(i, Int(clamping: before) - table.evictedCount - 2) }
         while i >= 0, summaries.count < limit {
             let job = jobs[i]
-            if state == nil || job.state == state {
+            if state == nil || job.state == state, kind == nil || job.spec.kind == kind {
                 summaries.append(JobSummary(id: JobID(table.evictedCount + i + 1), kind: job.spec.kind, state: job.state.name,
                                       attempt: job.attempt, worker: workerName(job.workerName)))
             }

@@ -9,7 +9,8 @@ import Synchronization
 /// The coordinator's artifact server as a `Service`: `GET`/`HEAD /artifacts/<digest>` (with
 /// byte ranges) and `PUT /artifacts` (uploads, digest computed and optionally checked), over
 /// plain HTTP/1.1 (Hummingbird). Composed beside the coordinator by the CLI; the coordinator
-/// itself knows nothing about HTTP.
+/// itself knows nothing about HTTP. With a `WebAPI`, the same port also serves `/api/v1`,
+/// `/metrics` and the dashboard.
 public final class ArtifactServer: Service {
     public struct Options: Sendable {
         public var address: ArtifactAddress
@@ -27,7 +28,11 @@ public final class ArtifactServer: Service {
     let logger: Logger
     private let ready = OneShot<Result<ArtifactAddress, ArtifactServerError>>()
 
-    public init(store: ArtifactStore, options: Options, logger: Logger) {
+    /// The HTTP API, events, metrics and dashboard, served beside the artifacts when given.
+    let web: WebAPI?
+
+    public init(store: ArtifactStore, options: Options, logger: Logger, web: WebAPI? = nil) {
+        self.web = web
         self.store = store
         self.options = options
         self.logger = logger
@@ -41,25 +46,11 @@ public final class ArtifactServer: Service {
 
     public func run() async throws {
         let router = Router(context: BasicRequestContext.self)
+        web?.register(on: router)
         ArtifactRoutes(store: store, maxUploadBytes: options.maxUploadBytes, logger: logger).register(on: router)
-        let address = options.address, ready = self.ready, logger = self.logger
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "drover-artifacts"),
-            onServerRunning: { channel in
-                let bound = ArtifactAddress(host: address.host, port: channel.localAddress?.port ?? address.port)
-                logger.info("artifacts.started", metadata: ["address": "\(bound)"])
-                ready.resolve(.success(bound))
-            },
-            logger: logger)
-        do {
-            try await app.run()
-        } catch {
-            let failure = ArtifactServerError(message: "cannot serve artifacts on \(address): \(error); pick another port with --artifacts-bind")
-            ready.resolve(.failure(failure))
-            throw failure
-        }
-        ready.resolve(.failure(ArtifactServerError(message: "the artifact server stopped before it was ready")))
+        try await HTTPListener.run(router: router, address: options.address, serverName: "drover-artifacts", event: "artifacts.started",
+                                   ready: ready, logger: logger, hint: "pick another port with --artifacts-bind",
+                                   onShutdown: { [web] in web?.backend.events.close() })
     }
 }
 

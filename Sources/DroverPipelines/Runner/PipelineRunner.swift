@@ -71,6 +71,9 @@ public final class PipelineRunner: PipelineDesk, Service {
         }
     }
 
+    /// The metadata store (runs, models, datasets, API tokens) this runner records into.
+    public var metadata: MetadataStore { records.store }
+
     var runsDirectory: String { (directory as NSString).appendingPathComponent("runs") }
     func runPath(_ id: String) -> String { (runsDirectory as NSString).appendingPathComponent("\(id).json") }
 

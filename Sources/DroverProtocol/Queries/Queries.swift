@@ -15,15 +15,21 @@ public struct JobQuery: CoordinatorQuery, Equatable {
     public init(id: JobID) { self.id = id }
 }
 
-/// `jobs` → `[JobSummary]`: jobs newest first, optionally in one state.
-/// Body `{"state": "running", "limit": 50}` (`state` may be omitted; `limit` is capped at 100,000).
+/// `jobs` → `[JobSummary]`: jobs newest first, optionally in one state and of one kind, and
+/// only older than `before` (a page cursor: the last id of the previous page).
+/// Body `{"state": "running", "kind": "train", "before": 1200, "limit": 50}` (all but `limit`
+/// may be omitted; `limit` is capped at 100,000).
 public struct JobsQuery: CoordinatorQuery, Equatable {
     public typealias Reply = [JobSummary]
     public static let name = "jobs"
     public var state: String?
+    public var kind: String?
+    public var before: JobID?
     public var limit: Int
-    public init(state: String? = nil, limit: Int = 50) {
+    public init(state: String? = nil, kind: String? = nil, before: JobID? = nil, limit: Int = 50) {
         self.state = state
+        self.kind = kind
+        self.before = before
         self.limit = limit
     }
 }

@@ -110,6 +110,7 @@ enum MetadataSchema {
                 );
                 """)
         }
+        AccessSchema.register(in: &m)
         return m
     }
 }

@@ -1,0 +1,21 @@
+import DroverStore
+
+/// What the HTTP API reads and acts on: the coordinator (through typed queries and commands,
+/// like the CLI), the metadata store and registry, the token store and the event hub.
+public struct APIBackend: Sendable {
+    public let link: CoordinatorLink
+    public let metadata: MetadataStore
+    public let registry: ModelRegistry
+    public let access: AccessStore
+    public let events: EventHub
+
+    public init(link: CoordinatorLink, metadata: MetadataStore, events: EventHub) {
+        self.link = link
+        self.metadata = metadata
+        registry = ModelRegistry(store: metadata)
+        access = AccessStore(store: metadata)
+        self.events = events
+    }
+
+    var auth: APIAuth { APIAuth(access: access) }
+}

@@ -1,0 +1,120 @@
+import DroverProtocol
+import DroverStore
+import Foundation
+import Hummingbird
+
+/// `GET /api/v1/…`: every read the CLI can do, as JSON, behind a `read` token.
+struct APIReadRoutes: Sendable {
+    let backend: APIBackend
+
+    func register(on router: Router<BasicRequestContext>) {
+        get(router, "/api/v1/cluster") { r, _ in
+            let b = backend
+            async let status = b.link.query(StatusQuery())
+            async let workers = b.link.query(WorkersQuery())
+            return try JSONReply.ok(ClusterView(status: try await status, workers: try await workers), for: r)
+        }
+        get(router, "/api/v1/workers") { r, _ in try JSONReply.ok(try await backend.link.query(WorkersQuery()), for: r) }
+        get(router, "/api/v1/jobs") { r, _ in try await jobs(r) }
+        get(router, "/api/v1/jobs/:id") { r, c in
+            let id = try c.parameters.require("id", as: UInt64.self)
+            return try JSONReply.ok(try await backend.link.query(JobQuery(id: id)), for: r)
+        }
+        get(router, "/api/v1/runs") { r, _ in try await runs(r) }
+        get(router, "/api/v1/runs/:id") { r, c in try await run(try c.parameters.require("id"), r) }
+        get(router, "/api/v1/models") { r, _ in try JSONReply.ok(Page(items: try await backend.registry.models(), next: nil), for: r) }
+        get(router, "/api/v1/models/:name") { r, c in try await model(try c.parameters.require("name"), r) }
+        get(router, "/api/v1/models/:name/versions/:version") { r, c in
+            let name = try c.parameters.require("name"), version = try c.parameters.require("version", as: Int.self)
+            let v = try await backend.registry.version(model: name, version)
+            return try JSONReply.ok(VersionView(version: v, verdicts: try await backend.registry.verdicts(model: name, version: version)), for: r)
+        }
+        get(router, "/api/v1/datasets") { r, _ in try JSONReply.ok(Page(items: try await backend.metadata.datasets(), next: nil), for: r) }
+        get(router, "/api/v1/datasets/:name") { r, c in
+            let name = try c.parameters.require("name")
+            let spans = try await backend.metadata.spans(dataset: name)
+            guard !spans.isEmpty else { throw APIError.notFound("no dataset '\(name)'; add one with `drover data add`") }
+            return try JSONReply.ok(DatasetView(name: name, spans: spans), for: r)
+        }
+    }
+
+    /// A `GET` route behind a `read` token.
+    func get(_ router: Router<BasicRequestContext>, _ path: RouterPath,
+             _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        let auth = backend.auth
+        router.get(path) { request, context in
+            _ = try await auth.require(.read, request)
+            return try await handler(request, context)
+        }
+    }
+
+    func jobs(_ r: Request) async throws -> Response {
+        let limit = try r.integer("limit", in: 1...1_000, default: 50)
+        let before = try r.cursor(as: UInt64.self)
+        let items = try await backend.link.query(JobsQuery(state: r.text("state"), kind: r.text("kind"), before: before, limit: limit))
+        return try JSONReply.ok(Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil), for: r)
+    }
+
+    func runs(_ r: Request) async throws -> Response {
+        let limit = try r.integer("limit", in: 1...1_000, default: 50)
+        let before = try r.cursor(as: Double.self)
+        let items = try await backend.metadata.runs(status: r.text("state"), before: before, limit: limit)
+        return try JSONReply.ok(Page(items: items, next: items.count == limit ? items.last.map { String($0.startedAt) } : nil), for: r)
+    }
+
+    func run(_ id: String, _ r: Request) async throws -> Response {
+        var live: RunInfo?
+        do {
+            live = try await backend.link.query(RunQuery(id: id))
+        } catch {
+            let status = APIError.from(error).status // an unknown run, or no runner: the store may still know it
+            guard status == .notFound || status == .notImplemented else { throw error }
+        }
+        let record = try await backend.metadata.run(id)
+        guard live != nil || record != nil else { throw APIError.notFound("no run '\(id)'; list runs with GET /api/v1/runs") }
+        let m = backend.metadata
+        return try JSONReply.ok(RunView(
+            run: live, record: record, steps: try await m.steps(runID: id), jobs: try await m.jobAttempts(runID: id),
+            params: try await m.params(runID: id), metrics: try await m.latestMetrics(runID: id),
+            verdicts: try await backend.registry.verdicts(runID: id)), for: r)
+    }
+
+    func model(_ name: String, _ r: Request) async throws -> Response {
+        let reg = backend.registry
+        let summary = try await reg.model(name)
+        let versions = try await reg.versions(model: name)
+        var history: [String: [MetricPointView]] = [:]
+        for v in versions.reversed() {
+            for (k, value) in v.metrics { history[k, default: []].append(MetricPointView(version: v.version, value: value)) }
+        }
+        return try JSONReply.ok(ModelView(
+            model: summary, versions: versions, verdicts: try await reg.verdicts(model: name),
+            aliasHistory: try await reg.aliasHistory(model: name), metricHistory: history), for: r)
+    }
+}
+
+struct ClusterView: Encodable { var status: ClusterStatus; var workers: [WorkerInfo] }
+struct VersionView: Encodable { var version: ModelVersion; var verdicts: [StoredVerdict] }
+struct DatasetView: Encodable { var name: String; var spans: [DatasetSpan] }
+struct MetricPointView: Encodable { var version: Int; var value: Double }
+
+struct ModelView: Encodable {
+    var model: ModelSummary
+    var versions: [ModelVersion]
+    var verdicts: [StoredVerdict]
+    var aliasHistory: [AliasMove]
+    /// Metric name → its value per version, oldest version first (what the dashboard plots).
+    var metricHistory: [String: [MetricPointView]]
+}
+
+/// One run: the runner's live view (steps with state, progress, verdict) when the coordinator
+/// knows it, and what the metadata store recorded.
+struct RunView: Encodable {
+    var run: RunInfo?
+    var record: RunRecord?
+    var steps: [StepRecord]
+    var jobs: [JobAttemptRecord]
+    var params: [String: String]
+    var metrics: [String: Double]
+    var verdicts: [StoredVerdict]
+}

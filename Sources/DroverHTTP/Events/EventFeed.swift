@@ -1,0 +1,102 @@
+import DroverProtocol
+import DroverStore
+import Logging
+
+/// Turns what changed into events, by asking the coordinator and the registry what the CLI
+/// would (the coordinator core knows nothing about HTTP): job counts and the newest jobs' states,
+/// runs and their steps, verdicts and alias moves. One pass per `intervalMs`; a pass's queries
+/// are a handful of small reads, whatever the number of subscribers.
+public struct EventFeed: Sendable {
+    let backend: APIBackend
+    let logger: Logger
+    public var intervalMs: Int
+    /// How many of the newest jobs are watched for state changes.
+    public var watchedJobs: Int
+
+    public init(backend: APIBackend, logger: Logger, intervalMs: Int = 250, watchedJobs: Int = 500) {
+        self.backend = backend
+        self.logger = logger
+        self.intervalMs = intervalMs
+        self.watchedJobs = watchedJobs
+    }
+
+    struct Seen {
+        var counts: [String: Int]?
+        var jobs: [UInt64: String] = [:]
+        var runs: [String: RunInfo] = [:]
+        var verdict: Int64 = -1
+        var move: Int64 = -1
+        var pings = 0
+    }
+
+    struct JobEvent: Encodable { var id: UInt64; var kind: String; var state: String; var attempt: UInt32; var worker: String? }
+    struct CountsEvent: Encodable { var jobs: [String: Int]; var workers: ClusterStatus.WorkerCounts }
+    struct RunEvent: Encodable { var run: RunInfo }
+
+    /// Runs until cancelled.
+    public func run() async {
+        var seen = Seen()
+        while !Task.isCancelled {
+            do {
+                try await pass(&seen)
+            } catch {
+                logger.debug("events.pass.failed", metadata: ["error": "\(error)"])
+            }
+            seen.pings += 1
+            if seen.pings * intervalMs >= 15_000 { seen.pings = 0; backend.events.ping() }
+            try? await Task.sleep(for: .milliseconds(intervalMs))
+        }
+    }
+
+    func pass(_ seen: inout Seen) async throws {
+        let hub = backend.events, link = backend.link
+        let status = try await link.query(StatusQuery())
+        if seen.counts != nil, seen.counts != status.jobs { hub.publish("jobs", CountsEvent(jobs: status.jobs, workers: status.workers)) }
+        let first = seen.counts == nil
+        seen.counts = status.jobs
+
+        var jobs: [UInt64: String] = [:]
+        for j in try await link.query(JobsQuery(limit: watchedJobs)).reversed() {
+            jobs[j.id] = j.state
+            if !first, seen.jobs[j.id] != j.state { hub.publish("job", JobEvent(id: j.id, kind: j.kind, state: j.state, attempt: j.attempt, worker: j.worker)) }
+        }
+        seen.jobs = jobs
+
+        try await runs(&seen, first: first)
+
+        let reg = backend.registry
+        if seen.verdict < 0 { (seen.verdict, seen.move) = try await reg.feedPosition() }
+        for v in try await reg.verdicts(after: seen.verdict) {
+            hub.publish("verdict", v)
+            if !v.verdict.passed { hub.publish("rejection", v) }
+            seen.verdict = v.id
+        }
+        for m in try await reg.aliasMoves(after: seen.move) {
+            hub.publish("promotion", m)
+            seen.move = m.id
+        }
+    }
+
+    /// A run event when a run appears, its state changes or one of its steps progresses.
+    func runs(_ seen: inout Seen, first: Bool) async throws {
+        let link = backend.link
+        let listed: [RunInfo]
+        do {
+            listed = try await link.query(RunsQuery(limit: 20))
+        } catch {
+            if APIError.from(error).status == .notImplemented { return } // a coordinator without a pipeline runner
+            throw error
+        }
+        for summary in listed.reversed() {
+            let before = seen.runs[summary.id]
+            guard before == nil || !(before!.isFinished && summary.isFinished) else { continue }
+            let full = try await link.query(RunQuery(id: summary.id))
+            if !first, before != full { backend.events.publish("run", RunEvent(run: full)) }
+            seen.runs[summary.id] = full
+        }
+        if seen.runs.count > 200 {
+            let keep = Set(listed.map(\.id))
+            seen.runs = seen.runs.filter { keep.contains($0.key) }
+        }
+    }
+}
