@@ -15,13 +15,13 @@ enum DashboardScript {
         else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
         else e.setAttribute(k, v);
       }
-      for (const c of kids.flat()) { if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c)); }
+      for (const c of kids.flat(Infinity)) { if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c)); }
       return e;
     }
     function sv(tag, attrs, ...kids) {
       const e = document.createElementNS(svgNS, tag);
       for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-      for (const c of kids.flat()) { if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c)); }
+      for (const c of kids.flat(Infinity)) { if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c)); }
       return e;
     }
     const fmt = (x) => typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toPrecision(5)) : (x ?? '-');
