@@ -52,7 +52,7 @@ public final class EventHub: Sendable {
     @discardableResult
     public func publish(_ type: String, _ value: some Encodable) -> UInt64 {
         let data = (try? String(decoding: JSONReply.encoder().encode(value), as: UTF8.self)) ?? "{}"
-        return state.withLock { s in
+        let (id, dropped) = state.withLock { s -> (UInt64, [Subscriber]) in
             let event = DroverEvent(id: s.nextID, type: type, data: data)
             s.nextID += 1
             if s.retained.count < retainedCount {
@@ -61,23 +61,32 @@ public final class EventHub: Sendable {
                 s.retained[s.start] = event
                 s.start = (s.start + 1) % retainedCount
             }
-            deliver(.event(event), in: &s)
-            return event.id
+            return (event.id, deliver(.event(event), in: &s))
         }
+        finish(dropped)
+        return id
     }
 
     /// A keep-alive to every subscriber.
-    public func ping() { state.withLock { deliver(.ping, in: &$0) } }
+    public func ping() { finish(state.withLock { deliver(.ping, in: &$0) }) }
 
-    private func deliver(_ item: Item, in s: inout State) {
+    /// Offers `item` to every subscriber; returns those whose buffer was full, removed from the
+    /// table (to be finished outside the lock: finishing runs their termination handler, which locks).
+    private func deliver(_ item: Item, in s: inout State) -> [Subscriber] {
+        var dropped: [Subscriber] = []
         for (key, sub) in s.subscribers {
             if case .dropped = sub.continuation.yield(item) {
                 s.subscribers[key] = nil
                 s.dropped += 1
-                // The buffer holds older items: the client reads them, then this reason.
-                sub.continuation.finish()
+                dropped.append(sub)
             }
         }
+        return dropped
+    }
+
+    /// The buffer holds older items: the client reads them, then learns why it was dropped.
+    private func finish(_ subscribers: [Subscriber]) {
+        for sub in subscribers { sub.continuation.finish() }
     }
 
     /// Subscribes; with `after` (a `Last-Event-ID`) the retained events after it come first, or
