@@ -117,7 +117,7 @@ struct CommandExecutorTests {
         let stopped = ContinuousClock.now
         token.cancel()
         let message = await running.value
-        #expect(ContinuousClock.now - stopped < .seconds(5), "a SIGTERM-abiding command stops at once")
+        #expect(ContinuousClock.now - stopped < .seconds(10), "a SIGTERM-abiding command stops at once (bound generous for a loaded CI machine)")
         #expect(message.contains("cancelled"))
         for pid in pids { #expect(Self.isGone(pid), "process \(pid) survived the cancellation") }
     }

@@ -39,9 +39,9 @@ struct AttemptDirectory: Sendable {
 
     /// The regular files under `out/` (relative names, sorted) and their total size; symlinks
     /// and other special files are refused (they could point anywhere on the worker).
-    func outputFiles() throws(JobFailure) -> (files: [String], bytes: Int64) {
+    func outputFiles() throws(JobFailure) -> OutputFiles {
         let fm = FileManager.default
-        guard let walker = fm.enumerator(atPath: outputs) else { return ([], 0) }
+        guard let walker = fm.enumerator(atPath: outputs) else { return OutputFiles(files: [], bytes: 0) }
         var files: [String] = []
         var total: Int64 = 0
         while let name = walker.nextObject() as? String {
@@ -57,6 +57,12 @@ struct AttemptDirectory: Sendable {
                 throw JobFailure("command: output '\(name)' is not a regular file (symlinks and devices are not uploaded)")
             }
         }
-        return (files.sorted(), total)
+        return OutputFiles(files: files.sorted(), bytes: total)
     }
+}
+
+/// The files an attempt left in `out/` (relative names, sorted) and their total size.
+struct OutputFiles: Sendable {
+    var files: [String]
+    var bytes: Int64
 }

@@ -21,24 +21,26 @@ public struct CommandExecutor: JobExecutor {
         let request = try CommandJobRequest(params: job.params)
         let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
         let policy = self.policy
-        let launch = try await runOffPool { () throws -> CommandLaunch in
+        var sources: [(name: String, path: String)] = []
+        for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
+            sources.append((name, try await job.artifacts.localPath(ref)))
+        }
+        let ready = sources
+        // Everything blocking on one thread of its own: a thread hop costs a scheduling delay,
+        // which is what a short command's overhead is made of on a busy machine.
+        let (outcome, logged, outputs) = try await runOffPool { () throws -> (CommandOutcome, MetricsFile, OutputFiles) in
             try dir.create()
+            for input in ready { try dir.materialise(input.path, as: input.name) }
             var launch = try Self.launch(request, job: job, in: dir, policy: policy)
             launch.logs = job.logs
-            return launch
-        }
-        for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
-            let source = try await job.artifacts.localPath(ref)
-            try await runOffPool { try dir.materialise(source, as: name) }
-        }
-        try job.cancellation.check()
-        let (outcome, logged) = try await runOffPool {
+            try job.cancellation.check()
             let outcome = try CommandSupervisor.run(launch, cancellation: job.cancellation)
-            return (outcome, MetricsFile(path: dir.metrics))
+            let outputs = outcome.status == .exited(code: 0) && !outcome.stopped ? try dir.outputFiles() : OutputFiles(files: [], bytes: 0)
+            return (outcome, MetricsFile(path: dir.metrics), outputs)
         }
         if outcome.stopped { throw Cancelled() }
         if let failure = CommandVerdict.failure(outcome, request: request) { throw JobFailure(failure) }
-        try await uploadOutputs(dir, job: job)
+        try await uploadOutputs(outputs, from: dir, job: job)
         await uploadLogs(dir, outcome, job: job)
         return Self.metrics(outcome, logged)
     }
@@ -89,14 +91,12 @@ public struct CommandExecutor: JobExecutor {
     }
 
     /// Uploads the files left in `$DROVER_OUTPUT_DIR` as the attempt's outputs (name = relative path).
-    private func uploadOutputs(_ dir: AttemptDirectory, job: JobContext) async throws {
-        let policy = self.policy
-        let (files, bytes) = try await runOffPool { try dir.outputFiles() }
-        guard !files.isEmpty else { return }
-        if bytes > policy.maxOutputBytes {
-            throw JobFailure("command: its outputs total \(bytes) bytes, over this worker's limit of \(policy.maxOutputBytes) bytes")
+    private func uploadOutputs(_ outputs: OutputFiles, from dir: AttemptDirectory, job: JobContext) async throws {
+        guard !outputs.files.isEmpty else { return }
+        if outputs.bytes > policy.maxOutputBytes {
+            throw JobFailure("command: its outputs total \(outputs.bytes) bytes, over this worker's limit of \(policy.maxOutputBytes) bytes")
         }
-        for name in files {
+        for name in outputs.files {
             do {
                 let ref = try await job.artifacts.upload(fileAt: dir.outputs + "/" + name)
                 job.outputs.set(name, ref.description)
