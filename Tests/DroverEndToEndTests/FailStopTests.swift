@@ -40,14 +40,14 @@ struct FailStopTests {
         #expect(audit.submitted == 0)
     }
 
-    @Test("a real full file system (1 MiB tmpfs): the coordinator exits 1 saying the disk is full; acknowledged jobs are on disk",
+    @Test("a real full file system (4 MiB tmpfs): the coordinator exits 1 saying the disk is full; acknowledged jobs are on disk",
           .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
     func fullFileSystem() throws {
         let cluster = try TestCluster()
         defer { cluster.cleanUp() }
         let mountPoint = cluster.dir.appendingPathComponent("small").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]) == 0 else {
+        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]) == 0 else {
             Issue.record("mount -t tmpfs failed although running as root (no CAP_SYS_ADMIN?)")
             return
         }
@@ -58,7 +58,8 @@ struct FailStopTests {
         defer { coordinator.stop() }
         try cluster.waitForStatus { _ in true }
 
-        // 64 jobs of ~4 KB each per submission: the 1 MiB file system fills within a few submissions.
+        // 64 jobs of ~4 KB each per submission: the 4 MiB file system (the metadata store and its
+        // migrations take ~1 MiB at start) fills within a few dozen submissions.
         let padding = String(repeating: "x", count: 4_000)
         var acknowledged = 0
         for _ in 0..<100 where coordinator.process.isRunning {

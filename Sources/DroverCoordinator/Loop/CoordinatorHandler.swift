@@ -39,6 +39,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// Background journal snapshots and the records committed since the last one started.
     var compactor: JournalCompactor
     var recordsSinceSnapshot = 0
+    /// Jobs that ended (finished or cancelled records) since the last snapshot started.
+    var endedSinceSnapshot = 0
     /// When the last group commit happened (loop clock, ms): a quiet journal compacts early.
     var lastCommitMs: Int64 = 0
     /// Set when a group commit failed: from then on nothing leaves the coordinator (fail-stop).
@@ -201,7 +203,7 @@ final class CoordinatorHandler: SocketLoopHandler {
             commitMax = max(commitMax, took)
             commits += 1
             failpoint.afterCommit()
-            noteCommitted(records: effects.journal.count)
+            noteCommitted(records: effects.journal)
         }
         // Latency order: work first (WELCOME and ASSIGN, in that order, so a session's WELCOME
         // always precedes its first ASSIGN), then answers to clients (SUBMITTED, DONE), then the

@@ -38,11 +38,13 @@ public final class SQLiteJournal: Journal {
         var config = Configuration()
         config.label = "drover.journal"
         config.journalMode = .wal
+        // Only for a new file (before its first table): lets compaction give the pages of deleted
+        // rows back to the file system (BatchAppender.vacuumStep). Never on an existing journal,
+        // where it changes nothing and fails on a full disk (the audit must still read it).
+        let isNew = !FileManager.default.fileExists(atPath: path)
         config.prepareDatabase { db in
             try db.execute(sql: durability == .fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-            // Takes effect only on a new file (before its first table): lets compaction give the
-            // pages of deleted rows back to the file system (BatchAppender.vacuumStep).
-            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            if isNew { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         db = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(db)
