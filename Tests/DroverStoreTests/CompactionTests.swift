@@ -29,6 +29,35 @@ struct CompactionTests {
         return fold.records()
     }
 
+    @Test("a truncation step deletes rows holding at most truncateRecords records, and at least one row")
+    func truncationIsBoundedByRecords() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        // Rows of 3,000 records (big group commits), then one row larger than the bound.
+        let big = Int(BatchAppender.truncateRecords) * 3 / 4
+        var next: JobID = 1
+        for size in [big, big, big, big, Int(BatchAppender.truncateRecords) * 2, 1] {
+            try journal.append((0..<size).map { _ in
+                defer { next += 1 }
+                return .cancelled(next, atMs: 0)
+            })
+        }
+        journal.snapshotWritten(coveredSeq: journal.lastSeq - 1)
+        var rows = try Self.rowCount(dir.journalPath)
+        #expect(rows == 6)
+        var deleted: [Int] = []
+        while journal.rowsAwaitingTruncation > 0 {
+            try journal.truncateStep()
+            let now = try Self.rowCount(dir.journalPath)
+            deleted.append(rows - now)
+            rows = now
+        }
+        // One big row per step (two would exceed the bound); the oversized row alone; the newest stays.
+        #expect(deleted == [1, 1, 1, 1, 1])
+        #expect(rows == 1)
+    }
+
     @Test("a compaction writes a snapshot; replay gives the snapshot then the rows after it; covered rows are deleted")
     func compactReplayTruncate() throws {
         let dir = try TempDir()

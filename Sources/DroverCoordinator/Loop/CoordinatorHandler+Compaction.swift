@@ -1,6 +1,13 @@
 import DroverCore
 import DroverStore
 
+/// The longest time the loop spent on each part of compaction (logged at stop).
+struct CompactionPauses {
+    var start: Duration = .zero
+    var truncate: Duration = .zero
+    var vacuum: Duration = .zero
+}
+
 /// Journal compaction seen from the loop: start a snapshot in the background once enough
 /// records were committed since the last one, pick up its outcome, and delete the rows it
 /// covers a few at a time (docs/architecture.md, "Journal compaction").
@@ -48,6 +55,7 @@ extension CoordinatorHandler {
         let began = ContinuousClock.now
         let through = journal.lastSeq
         guard compactor.start(through: through) else { return }
+        compactionPauses.start = max(compactionPauses.start, ContinuousClock.now - began)
         compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
         logger.info("coordinator.journal.compacting", metadata: [
             "reason": "\(reason)", "through_row": "\(through)", "records_since_snapshot": "\(recordsSinceSnapshot)",
@@ -81,7 +89,14 @@ extension CoordinatorHandler {
             break
         }
         do {
-            try journal.truncateStep()
+            let stepBegan = ContinuousClock.now
+            let work = try journal.truncateStep()
+            let took = ContinuousClock.now - stepBegan
+            switch work {
+            case .truncated: compactionPauses.truncate = max(compactionPauses.truncate, took)
+            case .vacuumed: compactionPauses.vacuum = max(compactionPauses.vacuum, took)
+            case .none: break
+            }
         } catch {
             logger.error("coordinator.journal.truncate_failed", metadata: ["error": "\(error)"])
         }

@@ -32,6 +32,7 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// (starting one, taking its outcome, deleting covered rows): what compaction can stall.
     private var commitMax: Duration = .zero
     var compactionLoopMax: Duration = .zero
+    var compactionPauses = CompactionPauses()
     private var failpoint = Failpoint()
     /// Closed worker connections (socket monitor) and the workers they belonged to.
     let disconnectMonitor: ZMQMonitor
@@ -227,7 +228,9 @@ final class CoordinatorHandler: SocketLoopHandler {
         let avg = commits > 0 ? commitTime / commits : .zero
         logger.info("coordinator.journal.stats", metadata: [
             "commits": "\(commits)", "commit.avg": "\(avg)", "commit.max": "\(commitMax)",
-            "compaction.loop.max": "\(compactionLoopMax)", "undeliverable": "\(undeliverable)",
+            "compaction.loop.max": "\(compactionLoopMax)", "compaction.start.max": "\(compactionPauses.start)",
+            "compaction.truncate.max": "\(compactionPauses.truncate)", "compaction.vacuum.max": "\(compactionPauses.vacuum)",
+            "undeliverable": "\(undeliverable)",
             "rejected_frames": "\(core.rejectedFrames)", "discarded_results": "\(core.discardedResults)",
         ])
         // After a failed commit nothing more may be written or sent: the journal is left as it is.

@@ -10,6 +10,11 @@ import Glibc
 /// `commit.avg` (release build, same single-job workload, load ~9) was 148 µs per group commit
 /// through `DatabaseQueue.write` and 71 µs through the C API; a single-job round trip pays two.
 /// GRDB still owns the schema (migrations) and replay.
+/// What one maintenance step of the journal did (timed separately by the coordinator).
+public enum JournalMaintenance: Sendable {
+    case none, truncated, vacuumed
+}
+
 final class BatchAppender {
     private var db: OpaquePointer?
     private var begin: OpaquePointer?
@@ -17,6 +22,7 @@ final class BatchAppender {
     private var commit: OpaquePointer?
     private var rollback: OpaquePointer?
     private var truncate: OpaquePointer?
+    private var coveredRows: OpaquePointer?
     private var freelistCount: OpaquePointer?
     private var vacuum: OpaquePointer?
     let path: String
@@ -27,6 +33,11 @@ final class BatchAppender {
     var truncateTarget: Int64 = 0
     /// Rows deleted per transaction: small, so a commit that also truncates stays fast.
     static let truncateChunk: Int64 = 8
+    /// Records deleted per transaction, at most (but always at least one row): a group commit
+    /// under load holds up to ~100,000 records (4 MB of overflow pages, all walked to free them),
+    /// so eight such rows made one commit take 74 ms (release, 2 cores) while a compaction's
+    /// rows were being deleted. 4,096 records are about 160 KiB, well under a millisecond.
+    static let truncateRecords: Int64 = 4_096
     /// Free pages the file may keep for new rows; beyond this, `truncateStep` returns them to the
     /// file system (`auto_vacuum = INCREMENTAL`, set when the journal is created). Deleted rows
     /// only become free pages, so without this the file stays as large as the journal ever was.
@@ -60,6 +71,8 @@ final class BatchAppender {
         commit = try prepare("COMMIT")
         rollback = try prepare("ROLLBACK")
         truncate = try prepare("DELETE FROM journal WHERE seq > ?1 AND seq <= ?2")
+        // `records` precedes the batch in the row, so this never reads a batch's overflow pages.
+        coveredRows = try prepare("SELECT seq, records FROM journal WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT \(Self.truncateChunk)")
         freelistCount = try prepare("PRAGMA freelist_count")
         vacuum = try prepare("PRAGMA incremental_vacuum(\(Self.vacuumPagesPerStep))")
         incrementalVacuum = try scalar("PRAGMA auto_vacuum") == 2
@@ -68,7 +81,7 @@ final class BatchAppender {
     }
 
     deinit {
-        for s in [begin, insert, commit, rollback, truncate, freelistCount, vacuum] { sqlite3_finalize(s) }
+        for s in [begin, insert, commit, rollback, truncate, coveredRows, freelistCount, vacuum] { sqlite3_finalize(s) }
         sqlite3_close_v2(db)
     }
 
@@ -101,23 +114,45 @@ final class BatchAppender {
     /// Deletes one chunk of rows a snapshot covers, inside the caller's transaction; returns the
     /// new `truncatedThrough` (unchanged when there is nothing to delete).
     private func truncateChunk() throws -> Int64 {
-        let upTo = min(truncateTarget, truncatedThrough + Self.truncateChunk, lastSeq - 1)
-        guard upTo > truncatedThrough else { return truncatedThrough }
+        let limit = min(truncateTarget, lastSeq - 1)
+        guard limit > truncatedThrough else { return truncatedThrough }
+        let upTo = try chunkEnd(after: truncatedThrough, through: limit)
         sqlite3_bind_int64(truncate, 1, truncatedThrough)
         sqlite3_bind_int64(truncate, 2, upTo)
         try step(truncate, "DELETE")
         return upTo
     }
 
+    /// The last row of the next chunk: up to `truncateChunk` rows holding at most
+    /// `truncateRecords` records, and at least one row (a gap in the numbering counts for nothing).
+    private func chunkEnd(after: Int64, through: Int64) throws -> Int64 {
+        defer { sqlite3_reset(coveredRows) }
+        sqlite3_bind_int64(coveredRows, 1, after)
+        sqlite3_bind_int64(coveredRows, 2, through)
+        var end = after, records: Int64 = 0
+        var rc = sqlite3_step(coveredRows)
+        while rc == SQLITE_ROW {
+            records += sqlite3_column_int64(coveredRows, 1)
+            if end > after && records > Self.truncateRecords { return end }
+            end = sqlite3_column_int64(coveredRows, 0)
+            rc = sqlite3_step(coveredRows)
+        }
+        guard rc == SQLITE_DONE else { throw failure(rc, "SELECT covered rows") }
+        // No row left in the range (already deleted): the whole range is done.
+        return end == after ? through : end
+    }
+
     /// One truncation chunk in a transaction of its own (when no commit carries it); once every
-    /// covered row is gone, one step of giving free pages back instead.
-    func truncateStep() throws {
-        guard min(truncateTarget, lastSeq - 1) > truncatedThrough else { return try vacuumStep() }
+    /// covered row is gone, one step of giving free pages back instead. Says which it did.
+    @discardableResult
+    func truncateStep() throws -> JournalMaintenance {
+        guard min(truncateTarget, lastSeq - 1) > truncatedThrough else { return try vacuumStep() ? .vacuumed : .none }
         try step(begin, "BEGIN")
         do {
             let truncated = try truncateChunk()
             try step(commit, "COMMIT")
             truncatedThrough = truncated
+            return .truncated
         } catch {
             _ = sqlite3_step(rollback)
             sqlite3_reset(rollback)
@@ -128,16 +163,17 @@ final class BatchAppender {
     /// Moves up to `vacuumPagesPerStep` pages from the end of the file into free ones and cuts
     /// the file (the checkpoint that copies this commit shrinks it), when more than
     /// `freePagesKept` pages are free.
-    private func vacuumStep() throws {
-        guard incrementalVacuum else { return }
+    private func vacuumStep() throws -> Bool {
+        guard incrementalVacuum else { return false }
         defer { sqlite3_reset(freelistCount) }
         guard sqlite3_step(freelistCount) == SQLITE_ROW else { throw failure(sqlite3_errcode(db), "PRAGMA freelist_count") }
-        guard sqlite3_column_int64(freelistCount, 0) > Self.freePagesKept else { return }
+        guard sqlite3_column_int64(freelistCount, 0) > Self.freePagesKept else { return false }
         // The pragma frees one page per row it yields: step it to the end.
         var rc = sqlite3_step(vacuum)
         while rc == SQLITE_ROW { rc = sqlite3_step(vacuum) }
         sqlite3_reset(vacuum)
         guard rc == SQLITE_DONE else { throw failure(rc, "PRAGMA incremental_vacuum") }
+        return true
     }
 
     private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs `JournalCompaction`s one at a time on a thread of their own, so the coordinator's loop
@@ -38,6 +41,7 @@ public final class JournalCompactor: Sendable {
         guard started.0 else { return false }
         let (path, retain, step, previous) = (journalPath, retainFinished, self.step, started.1)
         let thread = Thread { [self] in
+            Self.lowerPriority()
             let result = Result {
                 try JournalCompaction.run(journalPath: path, through: through, retainFinished: retain, previous: previous, at: step)
             }
@@ -50,6 +54,16 @@ public final class JournalCompactor: Sendable {
         thread.name = "drover.compactor"
         thread.start()
         return true
+    }
+
+    /// Compaction is background upkeep: at nice 10 the scheduler gives the coordinator's loop
+    /// (and the workers beside it on a small machine) the CPU first, so a snapshot being written
+    /// does not stretch loop steps and commits. On Linux nice applies per thread: `who` 0 is the
+    /// calling thread.
+    private static func lowerPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
     }
 
     /// The outcome of the last compaction, once (nil while running or if already taken).

@@ -116,7 +116,8 @@ public final class SQLiteJournal: Journal {
     }
 
     /// Deletes a few covered rows in a transaction of its own; a no-op when none are left.
-    public func truncateStep() throws {
+    @discardableResult
+    public func truncateStep() throws -> JournalMaintenance {
         try appender.truncateStep()
     }
 
