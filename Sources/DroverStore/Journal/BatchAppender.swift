@@ -35,8 +35,8 @@ final class BatchAppender {
     static let truncateChunk: Int64 = 8
     /// Records deleted per transaction, at most (but always at least one row): a group commit
     /// under load holds up to ~100,000 records (4 MB of overflow pages, all walked to free them),
-    /// so eight such rows in one commit are the suspected cause of 74 ms commits (release, 2 cores) while a compaction.s
-    /// rows were being deleted. 4,096 records are about 160 KiB, well under a millisecond.
+    /// so eight such rows in one commit are the suspected cause of the 74 ms commits seen (release,
+    /// 2 cores) while a compaction's rows were being deleted. 4,096 records are about 160 KiB.
     static let truncateRecords: Int64 = 4_096
     /// Free pages the file may keep for new rows; beyond this, `truncateStep` returns them to the
     /// file system (`auto_vacuum = INCREMENTAL`, set when the journal is created). Deleted rows
