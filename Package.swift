@@ -54,6 +54,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
+        // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
+        .target(name: "DroverServing", dependencies: [
+            "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverStore", "NativeThreads",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .target(name: "DroverCoordinator", dependencies: [
             "DroverCore", "DroverStore", "DroverProtocol", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
@@ -66,7 +76,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "DroverCLI", dependencies: [
-            "DroverArtifacts", "DroverHTTP", "DroverClient", "DroverCoordinator", "DroverPipelines", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverHTTP", "DroverClient", "DroverCoordinator", "DroverPipelines", "DroverServing", "DroverWorker", "DroverML", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +103,8 @@ let package = Package(
             "DroverHTTP", "DroverArtifacts",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
+        .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],
+                    swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
             "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),

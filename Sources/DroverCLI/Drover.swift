@@ -25,6 +25,8 @@ public struct Drover: AsyncParsableCommand {
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             // MLOps records
             RunCommand.self, RunsCommand.self, ModelsCommand.self, LineageCommand.self,
+            // Serving
+            ServeCommand.self, RolloutCommand.self, FeaturesCommand.self,
             // HTTP API
             TokensCommand.self, WebhooksCommand.self,
         ]

@@ -14,7 +14,7 @@ struct ModelsCommand: AsyncParsableCommand {
           drover models promote churn 7 --reason "schema changed"
           drover models rollback churn          # undo the last champion move
         """,
-        subcommands: [ModelsList.self, ModelsShow.self, ModelsPromote.self, ModelsRollback.self])
+        subcommands: [ModelsList.self, ModelsShow.self, ModelsRegister.self, ModelsPromote.self, ModelsRollback.self])
 }
 
 struct ModelsList: AsyncParsableCommand {

@@ -27,6 +27,12 @@ public struct Verdict: Sendable, Codable, Hashable {
         public var reason: String
 
         public var passed: Bool { outcome == .pass }
+
+        public init(metric: String, kind: Kind, candidate: Double?, baseline: Double?, measured: Double?, threshold: String,
+                    outcome: Outcome, reason: String) {
+            self.metric = metric; self.kind = kind; self.candidate = candidate; self.baseline = baseline
+            self.measured = measured; self.threshold = threshold; self.outcome = outcome; self.reason = reason
+        }
     }
 
     public var outcome: Outcome

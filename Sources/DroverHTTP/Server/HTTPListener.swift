@@ -6,9 +6,9 @@ import ServiceLifecycle
 /// Runs a Hummingbird application on `address` until shutdown, resolving `ready` with the bound
 /// address (port 0 becomes the real port) or the failure to listen. Shared by the artifact
 /// server and the web server.
-enum HTTPListener {
+public enum HTTPListener {
     /// `onShutdown` runs when graceful shutdown begins (before open connections are waited for).
-    static func run(router: Router<BasicRequestContext>, address: ArtifactAddress, serverName: String, event: String,
+    public static func run(router: Router<BasicRequestContext>, address: ArtifactAddress, serverName: String, event: String,
                     ready: OneShot<Result<ArtifactAddress, ArtifactServerError>>, logger: Logger, hint: String,
                     onShutdown: @escaping @Sendable () -> Void = {}) async throws {
         let app = Application(

@@ -1,0 +1,100 @@
+import ArgumentParser
+import DroverCoordinator
+import DroverHTTP
+import DroverServing
+import DroverStore
+import Foundation
+
+/// `drover serve MODEL --http ADDR`: answers predictions for MODEL@champion (or another alias, or
+/// a pinned version) and follows alias moves without a restart (docs/serving.md).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a registered model over HTTP; follows its alias and runs its rollouts.",
+        discussion: """
+        Loads MODEL@champion from the registry of --data-dir and answers
+        POST /v1/models/MODEL/predict with {"rows":[{...}]}. Every request is checked against
+        the model's signature (400 naming the field). When the alias moves (a promotion, a
+        rollback) the new version is loaded beside the old one and swapped in: no request fails.
+        A rollout started with `drover rollout` is picked up within --poll-ms. Several replicas
+        may serve one model. Also: /healthz, /readyz, /metrics (Prometheus), GET /v1/models/MODEL,
+        POST /v1/models/MODEL/outcomes. Exit 0 after SIGTERM, 1 cannot serve, 2 bad input.
+
+        Examples:
+          drover serve churn --http 127.0.0.1:8081
+          curl -d '{"rows":[{"tenure_months":8,"monthly_spend":87.8,"support_tickets":1,"plan":"plus","region":"west"}]}' \\
+               http://127.0.0.1:8081/v1/models/churn/predict
+          drover serve churn --version 3 --http 127.0.0.1:8082     # pinned: ignores alias moves
+        """)
+
+    @Argument(help: "The registered model's name.")
+    var model: String
+    @Option(name: .long, help: ArgumentHelp("Listen on HOST:PORT (port 0 picks a free one).", valueName: "address"))
+    var http: String = "127.0.0.1:8081"
+    @Option(name: .long, help: "Serve the version this alias points at (followed).")
+    var alias: String = ModelRegistry.champion
+    @Option(name: .long, help: "Serve this version and never follow the alias.")
+    var version: Int?
+    @Flag(name: .long, help: "Allow plain HTTP on a non-loopback address (trusted networks only).")
+    var insecure = false
+    @Option(name: .long, help: "Milliseconds between registry polls (alias moves, rollouts).")
+    var pollMs: Int = 200
+    @Option(name: .long, help: "Milliseconds between rollout decisions.")
+    var decideMs: Int = 1_000
+    @Option(name: .long, help: "Largest request body in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+    @Option(name: .long, help: "Most rows predicted in one batch.")
+    var maxBatchRows: Int = 4_096
+    @OptionGroup var store: MetadataOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if let version, version <= 0 { throw ValidationError("--version must be a positive integer, got \(version)") }
+        if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
+        if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
+        if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
+        let address = try Self.address(http)
+        if !insecure, !BindExposure.isLoopback(address.tcpEndpoint) {
+            throw ValidationError("""
+            refusing to serve predictions on \(address) in plain HTTP: anyone on that network could read inputs and answers. \
+            Bind to loopback (127.0.0.1:PORT) behind a TLS proxy, or pass --insecure on a network you trust.
+            """)
+        }
+    }
+
+    static func address(_ text: String) throws -> ArtifactAddress {
+        do { return try ArtifactAddress(parsing: text) } catch { throw ValidationError("--http: \(error)") }
+    }
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "drover.serve")
+        try await Output.run {
+            let (_, registry) = try store.open()
+            do {
+                if let version { _ = try await registry.version(model: model, version) } else { _ = try await registry.resolve(model: model, alias: alias) }
+            } catch { throw cliError(error) }
+            let rollouts = try store.rollouts()
+            let metrics = ServingMetrics()
+            let service = ModelService(name: model, selection: .init(alias: alias, pinned: version),
+                                       catalog: ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows),
+                                       rollouts: rollouts, metrics: metrics, logger: logger)
+            do { try await service.refresh() } catch {
+                throw CLIError("cannot load \(model): \(error)", hint: "check that the model's artifact is in \(store.path)/artifacts")
+            }
+            let server = ModelServer(address: try Self.address(http), service: service, metrics: metrics,
+                                     pollInterval: .milliseconds(pollMs), decideInterval: .milliseconds(decideMs),
+                                     maxBodyBytes: maxBodyBytes, logger: logger)
+            try await ServiceRunner.run([server], logger: logger) {
+                let bound = try await server.waitUntilReady()
+                Output.line("serving \(model) version \(service.championVersion ?? 0) on \(bound)/v1/models/\(model)/predict")
+            }
+        }
+    }
+}
+
+extension MetadataOptions {
+    /// The rollout store (`serving.sqlite`) of the data directory.
+    func rollouts() throws -> RolloutStore {
+        do { return try RolloutStore(dataDirectory: path) } catch { throw CLIError("\(error)") }
+    }
+}

@@ -1,0 +1,51 @@
+import DroverHTTP
+import Hummingbird
+import Logging
+import NativeThreads
+import ServiceLifecycle
+
+/// `drover serve`: one model's HTTP endpoint, its registry follower and its rollout monitor.
+public final class ModelServer: Service {
+    public let address: ArtifactAddress
+    public let service: ModelService
+    let metrics: ServingMetrics
+    let monitor: RolloutMonitor
+    let pollInterval: Duration
+    let decideInterval: Duration
+    let maxBodyBytes: Int
+    let logger: Logger
+    private let ready = OneShot<Result<ArtifactAddress, ArtifactServerError>>()
+
+    public init(address: ArtifactAddress, service: ModelService, metrics: ServingMetrics, pollInterval: Duration,
+                decideInterval: Duration, maxBodyBytes: Int, logger: Logger) {
+        self.address = address
+        self.service = service
+        self.metrics = metrics
+        self.monitor = RolloutMonitor(service: service, logger: logger)
+        self.pollInterval = pollInterval
+        self.decideInterval = decideInterval
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+
+    public func waitUntilReady() async throws -> ArtifactAddress {
+        try await ready.value().get()
+    }
+
+    public func run() async throws {
+        let routes = ServingRoutes(service: service, metrics: metrics, maxBodyBytes: maxBodyBytes)
+        let service = self.service, monitor = self.monitor, poll = pollInterval, decide = decideInterval
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await cancelWhenGracefulShutdown { await service.follow(every: poll) } }
+            group.addTask { await cancelWhenGracefulShutdown { await monitor.run(every: decide) } }
+            group.addTask { [self] in
+                let router = Router(context: BasicRequestContext.self)
+                routes.register(on: router)
+                try await HTTPListener.run(router: router, address: address, serverName: "drover-serve", event: "serve.started",
+                                           ready: ready, logger: logger, hint: "pick another address with --http")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import DroverStore
+import Foundation
+import Logging
+import Synchronization
+
+/// The live state of one served model: the champion (followed through alias moves), the running
+/// rollout and its challenger. Requests read a snapshot, so a swap never fails one in flight.
+public final class ModelService: Sendable {
+    public struct Selection: Sendable {
+        public var alias: String
+        /// Serve this version and never follow the alias.
+        public var pinned: Int?
+        public init(alias: String = ModelRegistry.champion, pinned: Int? = nil) { self.alias = alias; self.pinned = pinned }
+    }
+
+    struct Live {
+        var champion: ServedModel?
+        var rollout: Rollout?
+        var challenger: ServedModel?
+    }
+
+    public let name: String
+    let selection: Selection
+    let catalog: ModelCatalog
+    let rollouts: RolloutStore
+    let metrics: ServingMetrics
+    let logger: Logger
+    let live = Mutex(Live())
+    /// Shadow predictions running now (bounded: beyond `maxShadow` a mirror is dropped, never queued).
+    let shadowInFlight = Atomic<Int>(0)
+    let maxShadow = 256
+
+    public init(name: String, selection: Selection, catalog: ModelCatalog, rollouts: RolloutStore, metrics: ServingMetrics, logger: Logger) {
+        self.name = name
+        self.selection = selection
+        self.catalog = catalog
+        self.rollouts = rollouts
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// True once a champion is loaded (readiness).
+    public var isReady: Bool { live.withLock { $0.champion != nil } }
+
+    public var championVersion: Int? { live.withLock { $0.champion?.version } }
+
+    public struct Description: Sendable, Encodable {
+        public var model: String
+        public var version: Int
+        public var digest: String
+        public var task: String
+        public var classes: [String]
+        public var inputs: [String: String]
+        public var rollout: Rollout?
+    }
+
+    /// What `GET /v1/models/NAME` answers: the serving version and its signature.
+    public func describe() -> Description? {
+        live.withLock { l in
+            l.champion.map { c in
+                Description(model: name, version: c.version, digest: c.digest, task: c.model.label.task.rawValue,
+                            classes: c.model.label.classes,
+                            inputs: Dictionary(uniqueKeysWithValues: c.model.signature.columns.map { ($0.name, $0.type.rawValue) }),
+                            rollout: l.rollout)
+            }
+        }
+    }
+
+    // MARK: Following the registry
+
+    /// One poll: loads the alias's version (and a running rollout's challenger) if it changed. A
+    /// version that fails to load leaves the current one serving.
+    public func refresh() async throws {
+        let target = try await selection.pinned.asyncOr { try await self.catalog.target(model: self.name, alias: self.selection.alias) }
+        let current = live.withLock { $0.champion?.version }
+        if current != target {
+            let model = try await catalog.load(model: name, version: target)
+            live.withLock { $0.champion = model }
+            metrics.loaded(model: name, version: target, role: "champion")
+            if current != nil { metrics.swaps(model: name) }
+            logger.info("serve.swap", metadata: ["model": "\(name)", "from": "\(current.map(String.init) ?? "-")", "to": "\(target)"])
+        }
+        let rollout = try await rollouts.running(model: name)
+        let challengerVersion = live.withLock { $0.challenger?.version }
+        var challenger: ServedModel?
+        if let rollout {
+            challenger = challengerVersion == rollout.challengerVersion ? live.withLock { $0.challenger }
+                : try await catalog.load(model: name, version: rollout.challengerVersion)
+            metrics.loaded(model: name, version: rollout.challengerVersion, role: "challenger")
+        }
+        live.withLock { $0.rollout = rollout; $0.challenger = challenger }
+        var keep: Set<Int> = [target]
+        if let challenger { keep.insert(challenger.version) }
+        catalog.retain(keep, model: name)
+    }
+
+    /// Polls until cancelled; failures are logged and retried at the next tick.
+    public func follow(every interval: Duration) async {
+        while !Task.isCancelled {
+            do { try await refresh() } catch {
+                logger.warning("serve.refresh.failed", metadata: ["model": "\(name)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    // MARK: Predicting
+
+    public struct Reply: Sendable, Encodable {
+        public var model: String
+        public var version: Int
+        public var arm: String
+        public var requestID: String
+        public var predictions: [PredictionOutput]
+
+        enum CodingKeys: String, CodingKey { case model, version, arm, requestID = "request_id", predictions }
+    }
+
+    /// Routes, validates and predicts one request. `key` makes the A/B assignment sticky.
+    public func predict(rows: [JSONValue], requestID: String, key: String?) async throws(RequestError) -> Reply {
+        let started = ContinuousClock.now
+        let snapshot = live.withLock { $0 }
+        guard let champion = snapshot.champion else {
+            throw RequestError(status: 503, code: "not_ready", "\(name) is not loaded yet; retry (GET /readyz says when)")
+        }
+        var arm = Rollout.championArm
+        var chosen = champion
+        if let r = snapshot.rollout, r.mode == .ab, let challenger = snapshot.challenger,
+           StickyBucket.isChallenger(key: key ?? requestID, experiment: "\(name)/\(r.id)", percent: r.splitPercent) {
+            arm = Rollout.challengerArm
+            chosen = challenger
+        }
+        var outputs: [PredictionOutput]
+        do throws(RequestError) {
+            outputs = try await run(chosen, rows)
+        } catch let failure {
+            guard arm == Rollout.challengerArm, let r = snapshot.rollout else {
+                metrics.request(model: name, version: chosen.version, arm: arm, status: failure.status, rows: 0, duration: .zero)
+                throw failure
+            }
+            // The challenger failed (signature mismatch, crash): the user gets the champion's answer.
+            metrics.challengerFailure(model: name, version: chosen.version, arm: arm)
+            log(r, requestID: requestID, arm: arm, model: chosen, outputs: nil, rows: rows.count, error: failure.message, started: started)
+            arm = Rollout.championArm
+            chosen = champion
+            do throws(RequestError) { outputs = try await run(champion, rows) } catch let again {
+                metrics.request(model: name, version: champion.version, arm: arm, status: again.status, rows: 0, duration: .zero)
+                throw again
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.request(model: name, version: chosen.version, arm: arm, status: 200, rows: outputs.count, duration: elapsed)
+        if let r = snapshot.rollout {
+            log(r, requestID: requestID, arm: arm, model: chosen, outputs: outputs, rows: rows.count, error: nil, started: started)
+            if r.mode == .shadow, let shadow = snapshot.challenger { mirror(rows, to: shadow, rollout: r, requestID: requestID) }
+        }
+        return Reply(model: name, version: chosen.version, arm: arm, requestID: requestID, predictions: outputs)
+    }
+
+    private func run(_ model: ServedModel, _ rows: [JSONValue]) async throws(RequestError) -> [PredictionOutput] {
+        let input = try model.validate(rows)
+        do {
+            return try await model.predict(input)
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw RequestError(status: 500, code: "predict_failed", "\(name) version \(model.version) failed to predict: \(error)")
+        }
+    }
+
+    /// Scores the request with the shadow model off the response path; its answer is only logged.
+    private func mirror(_ rows: [JSONValue], to shadow: ServedModel, rollout: Rollout, requestID: String) {
+        guard shadowInFlight.add(1, ordering: .relaxed).newValue <= maxShadow else {
+            shadowInFlight.subtract(1, ordering: .relaxed)
+            metrics.challengerFailure(model: name, version: shadow.version, arm: Rollout.shadowArm)
+            return
+        }
+        Task { [self] in
+            defer { shadowInFlight.subtract(1, ordering: .relaxed) }
+            let started = ContinuousClock.now
+            do throws(RequestError) {
+                let outputs = try await run(shadow, rows)
+                log(rollout, requestID: requestID, arm: Rollout.shadowArm, model: shadow, outputs: outputs, rows: rows.count, error: nil,
+                    started: started)
+            } catch {
+                metrics.challengerFailure(model: name, version: shadow.version, arm: Rollout.shadowArm)
+                log(rollout, requestID: requestID, arm: Rollout.shadowArm, model: shadow, outputs: nil, rows: rows.count,
+                    error: error.message, started: started)
+            }
+        }
+    }
+
+    private func log(_ r: Rollout, requestID: String, arm: String, model: ServedModel, outputs: [PredictionOutput]?, rows: Int,
+                     error: String?, started: ContinuousClock.Instant) {
+        let micros = (ContinuousClock.now - started).components
+        let latency = Int(micros.seconds) * 1_000_000 + Int(micros.attoseconds / 1_000_000_000_000)
+        let now = Date().timeIntervalSince1970
+        for row in 0..<rows {
+            let out = outputs?[row]
+            rollouts.log(PredictionLog(requestID: requestID, row: row, rolloutID: r.id, arm: arm, version: model.version,
+                                       prediction: out?.prediction.keyText ?? "", score: out?.score ?? 0, latencyMicros: latency,
+                                       error: error, at: now))
+        }
+    }
+}
+
+extension Optional {
+    func asyncOr(_ fallback: () async throws -> Wrapped) async rethrows -> Wrapped {
+        if let self { return self }
+        return try await fallback()
+    }
+}

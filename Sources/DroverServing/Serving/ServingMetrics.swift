@@ -1,0 +1,54 @@
+import Prometheus
+
+/// `/metrics` of `drover serve`: requests, errors, rows and latency per model version and arm
+/// (bounded labels: versions and arms, never request ids).
+public final class ServingMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let buckets: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                               .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .seconds(1)]
+
+    public init() {}
+
+    func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "drover_serve", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// One answered (or failed) predict request.
+    func request(model: String, version: Int, arm: String, status: Int, rows: Int, duration: Duration) {
+        let labels = [("model", model), ("version", String(version)), ("arm", arm)]
+        registry.makeCounter(descriptor: name("requests", unit: "total", help: "Predict requests by model version, arm and status class."),
+                             labels: labels + [("status", String(status / 100) + "xx")]).increment()
+        if status >= 400 {
+            registry.makeCounter(descriptor: name("errors", unit: "total", help: "Predict requests that failed (4xx and 5xx)."),
+                                 labels: labels).increment()
+            return
+        }
+        registry.makeCounter(descriptor: name("rows", unit: "total", help: "Rows predicted."), labels: labels).increment(by: Int64(rows))
+        registry.makeDurationHistogram(descriptor: name("request_duration", unit: "seconds", help: "Predict latency, validation to answer."),
+                                       labels: labels, buckets: buckets).record(duration)
+    }
+
+    /// A request refused before a version was chosen (unknown model, bad JSON, too large).
+    func refused(model: String, code: String) {
+        registry.makeCounter(descriptor: name("refused", unit: "total", help: "Requests refused before reaching a model."),
+                             labels: [("model", model), ("code", code)]).increment()
+    }
+
+    /// A challenger failure the user never saw (they got the champion's answer).
+    func challengerFailure(model: String, version: Int, arm: String) {
+        registry.makeCounter(descriptor: name("challenger_failures", unit: "total", help: "Challenger or shadow predictions that failed."),
+                             labels: [("model", model), ("version", String(version)), ("arm", arm)]).increment()
+    }
+
+    func loaded(model: String, version: Int, role: String) {
+        registry.makeGauge(descriptor: name("loaded_version", help: "The version serving each role (champion, challenger)."),
+                           labels: [("model", model), ("role", role)]).set(Int64(version))
+    }
+
+    func swaps(model: String) {
+        registry.makeCounter(descriptor: name("swaps", unit: "total", help: "Hot swaps after an alias move."),
+                             labels: [("model", model)]).increment()
+    }
+
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

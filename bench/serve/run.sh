@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Predict latency and throughput of `drover serve` (GBDT, churn) against a Python anchor
+# (scikit-learn HistGradientBoosting behind FastAPI/uvicorn) on loopback with wrk, in one run.
+#   bench/serve/run.sh [DROVER_BINARY] [SECONDS] [CONNECTIONS]
+# Needs wrk and python3 with scikit-learn, pandas, fastapi, uvicorn.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+drover="${1:-$repo/.build/debug/drover}"
+seconds="${2:-10}"
+connections="${3:-16}"
+trees=100
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+csv="$repo/examples/churn/span-1.csv"
+
+"$drover" train "$csv" --label churned --model gbdt --trees $trees --seed 1 --out "$work/churn.drover" >/dev/null
+"$drover" models register churn "$work/churn.drover" --data-dir "$work/data" >/dev/null
+"$drover" models promote churn 1 --reason benchmark --data-dir "$work/data" >/dev/null
+
+port_drover=18481
+port_anchor=18482
+"$drover" serve churn --http 127.0.0.1:$port_drover --data-dir "$work/data" --log-level warning >"$work/serve.log" 2>&1 &
+python3 "$here/anchor.py" "$csv" $port_anchor $trees >"$work/anchor.log" 2>&1 &
+for port in $port_drover $port_anchor; do
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+done
+
+measure() { # name port → "p50_ms p99_ms rps"
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/post.lua" "http://127.0.0.1:$2/v1/models/churn/predict" >"$work/$1.wrk"
+  awk -v name="$1" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } $1 == "Requests/sec:" { rps = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.3f %.3f %.0f %d\n", name, p50, p99, rps, bad + 0 }' "$work/$1.wrk"
+}
+curl -sf -d @<(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$here/post.lua") "http://127.0.0.1:$port_drover/v1/models/churn/predict" >/dev/null
+read -r _ d50 d99 drps dbad < <(measure drover $port_drover)
+read -r _ a50 a99 arps abad < <(measure anchor $port_anchor)
+printf "predict, 1 row, GBDT %d trees, wrk -t2 -c%s -d%ss on loopback (%s)\n" $trees "$connections" "$seconds" "$(basename "$(dirname "$drover")") build"
+printf "%-28s %10s %10s %12s %8s\n" server p50_ms p99_ms requests/s non-2xx
+printf "%-28s %10s %10s %12s %8s\n" "drover serve" "$d50" "$d99" "$drps" "$dbad"
+printf "%-28s %10s %10s %12s %8s\n" "sklearn+FastAPI/uvicorn" "$a50" "$a99" "$arps" "$abad"
+awk -v d50="$d50" -v a50="$a50" -v d99="$d99" -v a99="$a99" -v drps="$drps" -v arps="$arps" 'BEGIN {
+  printf "ratio anchor/drover: p50 %.2fx  p99 %.2fx  throughput drover/anchor %.2fx\n", a50 / d50, a99 / d99, drps / arps }'
