@@ -13,7 +13,7 @@ csv, port, trees = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 frame = pd.read_csv(csv)
 label = "churned"
 features = [c for c in frame.columns if c != label]
-categorical = [c for c in features if frame[c].dtype == object]
+categorical = [c for c in features if not pd.api.types.is_numeric_dtype(frame[c])]
 levels = {c: sorted(frame[c].dropna().unique()) for c in categorical}
 
 
