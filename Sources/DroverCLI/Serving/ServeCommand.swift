@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
           curl -d '{"rows":[{"tenure_months":8,"monthly_spend":87.8,"support_tickets":1,"plan":"plus","region":"west"}]}' \\
                http://127.0.0.1:8081/v1/models/churn/predict
           drover serve churn --version 3 --http 127.0.0.1:8082     # pinned: ignores alias moves
+          drover serve churn --features churn_features             # {"rows":[{"customer_id":42, …}]}
         """)
 
     @Argument(help: "The registered model's name.")
@@ -45,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBodyBytes: Int = 1 << 20
     @Option(name: .long, help: "Most rows predicted in one batch.")
     var maxBatchRows: Int = 4_096
+    @Option(name: .long, help: ArgumentHelp("Fill rows that carry this feature view's entity key from the online store (repeatable).",
+                                            valueName: "view"))
+    var features: [String] = []
     @OptionGroup var store: MetadataOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -75,9 +79,16 @@ struct ServeCommand: AsyncParsableCommand {
             } catch { throw cliError(error) }
             let rollouts = try store.rollouts()
             let metrics = ServingMetrics()
+            var enricher: FeatureEnricher?
+            if !features.isEmpty {
+                let featureStore = try store.features()
+                var views: [FeatureView] = []
+                for name in features { views.append(try await store.view(name, in: featureStore)) }
+                enricher = FeatureEnricher(store: featureStore, views: views)
+            }
             let service = ModelService(name: model, selection: .init(alias: alias, pinned: version),
                                        catalog: ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows),
-                                       rollouts: rollouts, metrics: metrics, logger: logger)
+                                       rollouts: rollouts, metrics: metrics, logger: logger, features: enricher)
             do { try await service.refresh() } catch {
                 throw CLIError("cannot load \(model): \(error)", hint: "check that the model's artifact is in \(store.path)/artifacts")
             }

@@ -26,11 +26,15 @@ public final class ModelService: Sendable {
     let metrics: ServingMetrics
     let logger: Logger
     let live = Mutex(Live())
+    /// Fills rows from the online feature store by entity key (`drover serve --features`).
+    let features: FeatureEnricher?
     /// Shadow predictions running now (bounded: beyond `maxShadow` a mirror is dropped, never queued).
     let shadowInFlight = Atomic<Int>(0)
     let maxShadow = 256
 
-    public init(name: String, selection: Selection, catalog: ModelCatalog, rollouts: RolloutStore, metrics: ServingMetrics, logger: Logger) {
+    public init(name: String, selection: Selection, catalog: ModelCatalog, rollouts: RolloutStore, metrics: ServingMetrics, logger: Logger,
+                features: FeatureEnricher? = nil) {
+        self.features = features
         self.name = name
         self.selection = selection
         self.catalog = catalog
@@ -112,13 +116,20 @@ public final class ModelService: Sendable {
         public var arm: String
         public var requestID: String
         public var predictions: [PredictionOutput]
+        /// Per row, the status of each feature view's online value (`present`, `stale`, `missing`).
+        public var features: [[String: String]]?
 
-        enum CodingKeys: String, CodingKey { case model, version, arm, requestID = "request_id", predictions }
+        enum CodingKeys: String, CodingKey { case model, version, arm, requestID = "request_id", predictions, features }
     }
 
     /// Routes, validates and predicts one request. `key` makes the A/B assignment sticky.
-    public func predict(rows: [JSONValue], requestID: String, key: String?) async throws(RequestError) -> Reply {
+    public func predict(rows given: [JSONValue], requestID: String, key: String?) async throws(RequestError) -> Reply {
         let started = ContinuousClock.now
+        var rows = given
+        var featureStatus: [[String: String]]?
+        if let features {
+            (rows, featureStatus) = try await features.enrich(given, now: Date().timeIntervalSince1970)
+        }
         let snapshot = live.withLock { $0 }
         guard let champion = snapshot.champion else {
             throw RequestError(status: 503, code: "not_ready", "\(name) is not loaded yet; retry (GET /readyz says when)")
@@ -154,11 +165,11 @@ public final class ModelService: Sendable {
             log(r, requestID: requestID, arm: arm, model: chosen, outputs: outputs, rows: rows.count, error: nil, started: started)
             if r.mode == .shadow, let shadow = snapshot.challenger { mirror(rows, to: shadow, rollout: r, requestID: requestID) }
         }
-        return Reply(model: name, version: chosen.version, arm: arm, requestID: requestID, predictions: outputs)
+        return Reply(model: name, version: chosen.version, arm: arm, requestID: requestID, predictions: outputs, features: featureStatus)
     }
 
     private func run(_ model: ServedModel, _ rows: [JSONValue]) async throws(RequestError) -> [PredictionOutput] {
-        let input = try model.validate(rows)
+        let input = try model.validate(rows, passThrough: features?.keys ?? [])
         do {
             return try await model.predict(input)
         } catch let e as RequestError {

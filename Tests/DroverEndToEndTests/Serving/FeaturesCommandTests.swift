@@ -64,4 +64,38 @@ struct FeaturesCommandTests {
         let bad = try drover(["features", "apply", "\(dir)/labels.csv", "--data-dir", f.dataDir])
         #expect(bad.status == 2)
     }
+
+    @Test("drover serve --features fills rows by entity key from the online store; a stale value fills nothing")
+    func servingReadsFeatures() async throws {
+        let f = try ServeFixture()
+        let dir = f.dir.path
+        let now = Int(Date().timeIntervalSince1970)
+        try """
+        customer_id,event_time,monthly_spend,support_tickets,plan
+        1,\(now - 10),87.79,1,plus
+        2,\(now - 864_000),20,4,basic
+        """.write(toFile: "\(dir)/activity.csv", atomically: true, encoding: .utf8)
+        try """
+        feature_views:
+          - {name: churn_features, source: activity.csv, entity: customer_id, timestamp: event_time, ttl: 1d,
+             features: [monthly_spend, support_tickets, plan]}
+        """.write(toFile: "\(dir)/features.yaml", atomically: true, encoding: .utf8)
+        #expect(try drover(["features", "apply", "\(dir)/features.yaml", "--data-dir", f.dataDir]).status == 0)
+        #expect(try drover(["features", "materialize", "churn_features", "--data-dir", f.dataDir]).status == 0)
+        let model = try f.train("gbdt", csv: ServeFixture.examples.appendingPathComponent("span-1.csv").path, extra: ["--trees", "20"])
+        try f.promote(try await f.register(model))
+        let (server, http) = try f.serve(["--features", "churn_features"])
+        defer { server.stop() }
+
+        let full = try http.post("/v1/models/churn/predict", json: #"{"rows":[{"tenure_months":8.1,"monthly_spend":87.79,"support_tickets":1,"plan":"plus","region":"west"}]}"#)
+        let filled = try http.post("/v1/models/churn/predict", json: #"{"rows":[{"customer_id":1,"tenure_months":8.1,"region":"west"}]}"#)
+        #expect(filled.status == 200, "\(filled.text)")
+        let p = { (r: HTTPProbe.Reply) in (r.json?["predictions"] as? [[String: Any]])?.first?["probability"] as? Double }
+        #expect(p(filled) != nil && p(filled) == p(full))
+        #expect((filled.json?["features"] as? [[String: String]])?.first?["churn_features"] == "present")
+        let stale = try http.post("/v1/models/churn/predict", json: #"{"rows":[{"customer_id":2,"tenure_months":8.1,"region":"west"}]}"#)
+        #expect(stale.status == 200 && (stale.json?["features"] as? [[String: String]])?.first?["churn_features"] == "stale", "\(stale.text)")
+        let unfilled = try http.post("/v1/models/churn/predict", json: #"{"rows":[{"tenure_months":8.1,"region":"west"}]}"#)
+        #expect(unfilled.status == 400 && unfilled.text.contains("missing field 'monthly_spend'"), "\(unfilled.text)")
+    }
 }
