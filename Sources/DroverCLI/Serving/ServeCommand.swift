@@ -1,9 +1,11 @@
 import ArgumentParser
 import DroverCoordinator
 import DroverHTTP
+import DroverML
 import DroverServing
 import DroverStore
 import Foundation
+import NativeThreads
 
 /// `drover serve MODEL --http ADDR`: answers predictions for MODEL@champion (or another alias, or
 /// a pinned version) and follows alias moves without a restart (docs/serving.md).
@@ -49,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Fill rows that carry this feature view's entity key from the online store (repeatable).",
                                             valueName: "view"))
     var features: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Training data (CSV) to compare live inputs with: GET /v1/models/MODEL/drift.", valueName: "csv"))
+    var reference: String?
+    @Option(name: .long, help: "Live rows kept for the drift comparison (the latest ones).")
+    var driftWindow: Int = 1_000
     @OptionGroup var store: MetadataOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -57,12 +63,23 @@ struct ServeCommand: AsyncParsableCommand {
         if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
         if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
+        if driftWindow < 10 { throw ValidationError("--drift-window must be at least 10 rows") }
         let address = try Self.address(http)
         if !insecure, !BindExposure.isLoopback(address.tcpEndpoint) {
             throw ValidationError("""
             refusing to serve predictions on \(address) in plain HTTP: anyone on that network could read inputs and answers. \
             Bind to loopback (127.0.0.1:PORT) behind a TLS proxy, or pass --insecure on a network you trust.
             """)
+        }
+    }
+
+    static func loadChampion(_ catalog: ModelCatalog, model: String, alias: String, version: Int?, store: String) async throws -> ServedModel {
+        do {
+            let v: Int
+            if let version { v = version } else { v = try await catalog.target(model: model, alias: alias) }
+            return try await catalog.load(model: model, version: v)
+        } catch {
+            throw CLIError("cannot load \(model): \(error)", hint: "check that the model's artifact is in \(store)/artifacts")
         }
     }
 
@@ -86,9 +103,22 @@ struct ServeCommand: AsyncParsableCommand {
                 for name in features { views.append(try await store.view(name, in: featureStore)) }
                 enricher = FeatureEnricher(store: featureStore, views: views)
             }
-            let service = ModelService(name: model, selection: .init(alias: alias, pinned: version),
-                                       catalog: ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows),
-                                       rollouts: rollouts, metrics: metrics, logger: logger, features: enricher)
+            let catalog = ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows)
+            var drift: DriftWindow?
+            if let reference {
+                let champion = try await Self.loadChampion(catalog, model: model, alias: alias, version: version, store: store.path)
+                let signature = champion.model.signature
+                let table = try await runOffPool { () throws -> Table in
+                    var options = CSVOptions(threads: 1, ignoresUnknownColumnTypes: true)
+                    for c in signature.columns { options.columnTypes[c.name] = c.type }
+                    do { return try CSVReader.read(path: reference, options: options) } catch {
+                        throw CLIError.input("--reference \(reference): \(error)")
+                    }
+                }
+                drift = DriftWindow(reference: table, capacity: driftWindow)
+            }
+            let service = ModelService(name: model, selection: .init(alias: alias, pinned: version), catalog: catalog,
+                                       rollouts: rollouts, metrics: metrics, logger: logger, features: enricher, drift: drift)
             do { try await service.refresh() } catch {
                 throw CLIError("cannot load \(model): \(error)", hint: "check that the model's artifact is in \(store.path)/artifacts")
             }

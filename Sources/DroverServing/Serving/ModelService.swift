@@ -1,3 +1,4 @@
+import DroverML
 import DroverStore
 import Foundation
 import Logging
@@ -28,13 +29,16 @@ public final class ModelService: Sendable {
     let live = Mutex(Live())
     /// Fills rows from the online feature store by entity key (`drover serve --features`).
     let features: FeatureEnricher?
+    /// The live inputs compared with the training data (`drover serve --reference`).
+    public let drift: DriftWindow?
     /// Shadow predictions running now (bounded: beyond `maxShadow` a mirror is dropped, never queued).
     let shadowInFlight = Atomic<Int>(0)
     let maxShadow = 256
 
     public init(name: String, selection: Selection, catalog: ModelCatalog, rollouts: RolloutStore, metrics: ServingMetrics, logger: Logger,
-                features: FeatureEnricher? = nil) {
+                features: FeatureEnricher? = nil, drift: DriftWindow? = nil) {
         self.features = features
+        self.drift = drift
         self.name = name
         self.selection = selection
         self.catalog = catalog
@@ -47,6 +51,8 @@ public final class ModelService: Sendable {
     public var isReady: Bool { live.withLock { $0.champion != nil } }
 
     public var championVersion: Int? { live.withLock { $0.champion?.version } }
+
+    var championSignature: InputSignature? { live.withLock { $0.champion?.model.signature } }
 
     public struct Description: Sendable, Encodable {
         public var model: String
@@ -170,6 +176,7 @@ public final class ModelService: Sendable {
 
     private func run(_ model: ServedModel, _ rows: [JSONValue]) async throws(RequestError) -> [PredictionOutput] {
         let input = try model.validate(rows, passThrough: features?.keys ?? [])
+        drift?.add(input)
         do {
             return try await model.predict(input)
         } catch let e as RequestError {

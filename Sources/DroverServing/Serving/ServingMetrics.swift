@@ -1,3 +1,4 @@
+import DroverML
 import Prometheus
 
 /// `/metrics` of `drover serve`: requests, errors, rows and latency per model version and arm
@@ -48,6 +49,19 @@ public final class ServingMetrics: Sendable {
     func swaps(model: String) {
         registry.makeCounter(descriptor: name("swaps", unit: "total", help: "Hot swaps after an alias move."),
                              labels: [("model", model)]).increment()
+    }
+
+    /// The last drift comparison of the live window, per column (1 = drifted) and its score.
+    func drift(model: String, _ report: DriftReport) {
+        for c in report.columns {
+            let labels = [("model", model), ("column", c.column), ("method", c.method.rawValue)]
+            registry.makeGauge(descriptor: name("input_drifted", help: "1 when the live window of a column drifted from the reference."),
+                               labels: labels).set(Int64(c.drifted ? 1 : 0))
+            if let v = c.value {
+                registry.makeGauge(descriptor: name("input_drift_value", help: "The drift test's value (p-value or distance) per column."),
+                                   labels: labels).set(v)
+            }
+        }
     }
 
     public func render() -> [UInt8] { registry.emitToBuffer() }

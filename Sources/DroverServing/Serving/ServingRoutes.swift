@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NativeThreads
 
 /// `POST /v1/models/NAME/predict`, `POST /v1/models/NAME/outcomes`, `GET /v1/models/NAME`,
 /// `/healthz`, `/readyz` and `/metrics`.
@@ -72,6 +73,23 @@ struct ServingRoutes: Sendable {
                     throw RequestError(status: 503, code: "not_ready", "\(service.name) is not loaded yet")
                 }
                 return try json(info)
+            }
+        }
+        router.get("/v1/models/:name/drift") { _, context in
+            await respond { () async throws(RequestError) -> Response in
+                try checkName(context)
+                guard let window = service.drift else {
+                    throw RequestError(status: 404, code: "no_reference", "drift needs a reference: start drover serve with --reference training.csv")
+                }
+                guard let signature = service.championSignature else {
+                    throw RequestError(status: 503, code: "not_ready", "\(service.name) is not loaded yet")
+                }
+                let report: DriftWindow.Report
+                do { report = try await runOffPool { window.compare(signature: signature) } } catch {
+                    throw RequestError(status: 500, code: "drift_failed", "cannot compute drift: \(error)")
+                }
+                metrics.drift(model: service.name, report.drift)
+                return try json(report)
             }
         }
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }

@@ -112,3 +112,43 @@ final class Load: Sendable {
         throw TestFailure("timed out waiting for \(what)")
     }
 }
+
+/// Drift of live inputs against the training data, over a window of the latest rows.
+@Suite("drover serve --reference")
+struct ServeDriftTests {
+    static func send(_ http: HTTPProbe, file: String, count: Int) throws {
+        let text = try String(contentsOf: ServeFixture.examples.appendingPathComponent(file), encoding: .utf8)
+        for line in text.split(separator: "\n").dropFirst().prefix(count) {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let row = #"{"tenure_months":\#(f[0]),"monthly_spend":\#(f[1]),"support_tickets":\#(f[2]),"plan":"\#(f[3])","region":"\#(f[4])"}"#
+            let r = try http.post("/v1/models/churn/predict", json: #"{"rows":[\#(row)]}"#)
+            guard r.status == 200 else { throw TestFailure("predict failed: \(r.text)") }
+        }
+    }
+
+    static func drifted(_ http: HTTPProbe) throws -> (Set<String>, Int) {
+        let r = try http.get("/v1/models/churn/drift")
+        let drift = r.json?["drift"] as? [String: Any]
+        let columns = (drift?["columns"] as? [[String: Any]]) ?? []
+        return (Set(columns.filter { $0["drifted"] as? Bool == true }.compactMap { $0["column"] as? String }), r.json?["windowRows"] as? Int ?? -1)
+    }
+
+    @Test("live inputs like the training data show no drift; a drifted stream is flagged per column, in the window")
+    func driftWindow() async throws {
+        let f = try ServeFixture()
+        let span = ServeFixture.examples.appendingPathComponent("span-1.csv").path
+        try f.promote(try await f.register(try f.train("gbdt", csv: span, extra: ["--trees", "10"])))
+        let (server, http) = try f.serve(["--reference", span, "--drift-window", "300"])
+        defer { server.stop() }
+        try Self.send(http, file: "span-2.csv", count: 300)
+        let (calm, rows) = try Self.drifted(http)
+        #expect(rows == 300)
+        #expect(!calm.contains("monthly_spend") && !calm.contains("tenure_months"), "\(calm)")
+        try Self.send(http, file: "span-drifted.csv", count: 300)
+        let (drifted, window) = try Self.drifted(http)
+        #expect(window == 300) // only the latest rows
+        #expect(drifted.contains("monthly_spend") && drifted.contains("tenure_months"), "\(drifted)")
+        let metrics = try http.get("/metrics").text
+        #expect(metrics.contains(#"drover_serve_input_drifted{model="churn",column="monthly_spend""#), "\(metrics)")
+    }
+}
