@@ -18,6 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
         POST /v1/models/MODEL/predict with {"rows":[{...}]}. Every request is checked against
         the model's signature (400 naming the field). When the alias moves (a promotion, a
         rollback) the new version is loaded beside the old one and swapped in: no request fails.
+        If the new champion then fails more than --rollback-error-rate of its first 20 requests
+        (e.g. its signature no longer matches what clients send) the alias is rolled back.
         A rollout started with `drover rollout` is picked up within --poll-ms. Several replicas
         may serve one model. Also: /healthz, /readyz, /metrics (Prometheus), GET /v1/models/MODEL,
         POST /v1/models/MODEL/outcomes. Exit 0 after SIGTERM, 1 cannot serve, 2 bad input.
@@ -55,6 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
     var reference: String?
     @Option(name: .long, help: "Live rows kept for the drift comparison (the latest ones).")
     var driftWindow: Int = 1_000
+    @Option(name: .long, help: "Roll the alias back when a newly moved champion fails more than this share of its first 20 requests (0 < r ≤ 1; 1 = never).")
+    var rollbackErrorRate: Double = 0.2
     @OptionGroup var store: MetadataOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -63,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
         if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
+        if !(rollbackErrorRate > 0 && rollbackErrorRate <= 1) { throw ValidationError("--rollback-error-rate must be in (0, 1]") }
         if driftWindow < 10 { throw ValidationError("--drift-window must be at least 10 rows") }
         let address = try Self.address(http)
         if !insecure, !BindExposure.isLoopback(address.tcpEndpoint) {
@@ -118,7 +123,8 @@ struct ServeCommand: AsyncParsableCommand {
                 drift = DriftWindow(reference: table, capacity: driftWindow)
             }
             let service = ModelService(name: model, selection: .init(alias: alias, pinned: version), catalog: catalog,
-                                       rollouts: rollouts, metrics: metrics, logger: logger, features: enricher, drift: drift)
+                                       rollouts: rollouts, metrics: metrics, logger: logger, features: enricher, drift: drift,
+                                       rollbackErrorRate: rollbackErrorRate < 1 ? rollbackErrorRate : nil)
             do { try await service.refresh() } catch {
                 throw CLIError("cannot load \(model): \(error)", hint: "check that the model's artifact is in \(store.path)/artifacts")
             }

@@ -26,6 +26,7 @@ public final class RolloutMonitor: Sendable {
 
     public func run(every interval: Duration) async {
         while !Task.isCancelled {
+            await service.checkGuard()
             do { _ = try await tick() } catch {
                 logger.warning("rollout.monitor.failed", metadata: ["model": "\(service.name)", "error": "\(error)"])
             }

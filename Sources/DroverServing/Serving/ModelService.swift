@@ -31,12 +31,15 @@ public final class ModelService: Sendable {
     let features: FeatureEnricher?
     /// The live inputs compared with the training data (`drover serve --reference`).
     public let drift: DriftWindow?
+    /// Rolls the alias back when a newly moved champion fails too often (nil: off, or pinned).
+    let guardian: Mutex<ChampionGuard>?
     /// Shadow predictions running now (bounded: beyond `maxShadow` a mirror is dropped, never queued).
     let shadowInFlight = Atomic<Int>(0)
     let maxShadow = 256
 
     public init(name: String, selection: Selection, catalog: ModelCatalog, rollouts: RolloutStore, metrics: ServingMetrics, logger: Logger,
-                features: FeatureEnricher? = nil, drift: DriftWindow? = nil) {
+                features: FeatureEnricher? = nil, drift: DriftWindow? = nil, rollbackErrorRate: Double? = nil) {
+        self.guardian = selection.pinned == nil ? rollbackErrorRate.map { Mutex(ChampionGuard(maxErrorRate: $0)) } : nil
         self.features = features
         self.drift = drift
         self.name = name
@@ -86,6 +89,7 @@ public final class ModelService: Sendable {
         if current != target {
             let model = try await catalog.load(model: name, version: target)
             live.withLock { $0.champion = model }
+            guardian?.withLock { $0.moved(to: target) }
             metrics.loaded(model: name, version: target, role: "champion")
             if current != nil { metrics.swaps(model: name) }
             logger.info("serve.swap", metadata: ["model": "\(name)", "from": "\(current.map(String.init) ?? "-")", "to": "\(target)"])
@@ -111,6 +115,20 @@ public final class ModelService: Sendable {
                 logger.warning("serve.refresh.failed", metadata: ["model": "\(name)", "error": "\(error)"])
             }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Moves the alias back if the champion guard asks for it (from the decision loop). Another
+    /// replica may have rolled back first: that is logged, not an error.
+    public func checkGuard() async {
+        guard let target = guardian?.withLock({ $0.rollbackTarget() }) else { return }
+        do {
+            let move = try await catalog.registry.rollback(model: name, alias: selection.alias, to: target.to,
+                                                           actor: "drover serve (champion guard)", reason: target.reason)
+            logger.notice("serve.rollback", metadata: ["model": "\(name)", "to": "\(move.toVersion)", "reason": "\(target.reason)"])
+            try await refresh()
+        } catch {
+            logger.warning("serve.rollback.skipped", metadata: ["model": "\(name)", "error": "\(error)"])
         }
     }
 
@@ -153,6 +171,7 @@ public final class ModelService: Sendable {
         } catch let failure {
             guard arm == Rollout.challengerArm, let r = snapshot.rollout else {
                 metrics.request(model: name, version: chosen.version, arm: arm, status: failure.status, rows: 0, duration: .zero)
+                guardian?.withLock { $0.record(version: chosen.version, failed: true) }
                 throw failure
             }
             // The challenger failed (signature mismatch, crash): the user gets the champion's answer.
@@ -162,11 +181,13 @@ public final class ModelService: Sendable {
             chosen = champion
             do throws(RequestError) { outputs = try await run(champion, rows) } catch let again {
                 metrics.request(model: name, version: champion.version, arm: arm, status: again.status, rows: 0, duration: .zero)
+                guardian?.withLock { $0.record(version: champion.version, failed: true) }
                 throw again
             }
         }
         let elapsed = ContinuousClock.now - started
         metrics.request(model: name, version: chosen.version, arm: arm, status: 200, rows: outputs.count, duration: elapsed)
+        guardian?.withLock { $0.record(version: chosen.version, failed: false) }
         if let r = snapshot.rollout {
             log(r, requestID: requestID, arm: arm, model: chosen, outputs: outputs, rows: rows.count, error: nil, started: started)
             if r.mode == .shadow, let shadow = snapshot.challenger { mirror(rows, to: shadow, rollout: r, requestID: requestID) }

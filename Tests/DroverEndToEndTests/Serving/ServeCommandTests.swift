@@ -152,3 +152,50 @@ struct ServeDriftTests {
         #expect(metrics.contains(#"drover_serve_input_drifted{model="churn",column="monthly_spend""#), "\(metrics)")
     }
 }
+
+/// A promoted champion that rejects what clients send is rolled back by `drover serve` itself.
+@Suite("drover serve champion guard")
+struct ChampionGuardTests {
+    @Test("the alias moves to a version whose signature no longer matches the requests: serve rolls it back")
+    func degradedChampionRolledBack() async throws {
+        let f = try ServeFixture()
+        let span = ServeFixture.examples.appendingPathComponent("span-1.csv").path
+        let v1 = try await f.register(try f.train("gbdt", csv: span, extra: ["--trees", "10"]))
+        // Version 2 was trained with one more input column, which today's clients do not send.
+        let text = try String(contentsOf: URL(fileURLWithPath: span), encoding: .utf8)
+        let widened = text.split(separator: "\n").enumerated().map { i, line in (i == 0 ? "segment," : "\(i % 3),") + line }
+        let wide = f.dir.appendingPathComponent("wide.csv").path
+        try (widened.joined(separator: "\n") + "\n").write(toFile: wide, atomically: true, encoding: .utf8)
+        let v2 = try await f.register(try f.train("wide", csv: wide, extra: ["--trees", "10"]))
+        try f.promote(v1)
+        let (server, http) = try f.serve()
+        defer { server.stop() }
+        let row = try ServeFixture.rows(limit: 1)[0].json
+        func send(_ n: Int) throws -> (ok: Int, failed: Int, versions: Set<Int>) {
+            var ok = 0, failed = 0
+            var versions = Set<Int>()
+            for _ in 0..<n {
+                let r = try http.post("/v1/models/churn/predict", json: #"{"rows":[\#(row)]}"#)
+                if r.status == 200 { ok += 1; versions.insert(r.json?["version"] as? Int ?? 0) } else {
+                    failed += 1
+                    #expect(r.text.contains("missing field 'segment'"), "\(r.text)")
+                }
+            }
+            return (ok, failed, versions)
+        }
+        #expect(try send(30).failed == 0)
+        try f.promote(v2)
+        // Requests fail once the server follows the move; after 20 the guard rolls back.
+        var sawFailure = false, rolledBack = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !rolledBack {
+            let r = try send(10)
+            sawFailure = sawFailure || r.failed > 0
+            rolledBack = sawFailure && r.failed == 0 && r.versions == [v1]
+        }
+        #expect(sawFailure && rolledBack)
+        let shown = try drover(["models", "show", "churn@champion", "--data-dir", f.dataDir])
+        #expect(shown.stdout.contains("churn version \(v1)") && shown.stdout.contains("champion guard"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("rollback"))
+    }
+}
