@@ -38,11 +38,15 @@ def main() -> None:
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--max-iter", type=int, default=200)
     parser.add_argument("--data", help="input name of a CSV with a 'label' column (default: breast-cancer data)")
+    parser.add_argument("--features", type=int, default=0, help="use only the first N feature columns (0: all)")
     args = parser.parse_args()
 
     log_param("C", args.C)
     log_param("max_iter", args.max_iter)
     x, y = load(args.data)
+    if args.features > 0:
+        x = [row[: args.features] for row in x]
+        log_param("features", args.features)
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=args.C, max_iter=args.max_iter))
     model.fit(x_train, y_train)

@@ -27,7 +27,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     @Argument(help: "The job id.")
     var job: JobID
-    @Option(name: .long, help: "stdout, stderr or both.")
+    @Option(name: .long, help: "stdout, stderr, both, or metrics (the lines of $DROVER_METRICS, streamed while it runs).")
     var stream: String = "both"
     @Flag(name: .long, help: "Keep printing new output until the job has ended.")
     var follow = false
@@ -36,7 +36,7 @@ struct LogsCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard ["stdout", "stderr", "both"].contains(stream) else { throw ValidationError("--stream must be stdout, stderr or both") }
+        guard ["stdout", "stderr", "both", "metrics"].contains(stream) else { throw ValidationError("--stream must be stdout, stderr, both or metrics") }
     }
 
     func run() async throws {

@@ -10,7 +10,7 @@ struct RunsCommand: AsyncParsableCommand {
         discussion: """
         Examples:
           drover runs list --pipeline churn
-          drover runs show r-12      # steps, jobs, timings, verdicts, anomalies
+          drover runs show r-12      # steps, jobs, timings, verdicts, anomalies, trials and curves
         """,
         subcommands: [RunsList.self, RunsShow.self])
 }
@@ -61,12 +61,16 @@ struct RunDetail: Encodable {
     var lineage: [LineageEdge]
     var verdicts: [StoredVerdict]
     var anomalies: [HistoryAnomaly]
+    /// A sweep's trials: params, status, value, why stopped, the winner, the curve.
+    var trials: [TrialDetail]
+    /// Metrics reported more than once (streamed while a command ran).
+    var curves: [CurveSummary]
 }
 
 struct RunsShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one run: steps, jobs and shards, timings, cache hits and why, params, metrics, verdicts, anomalies.",
+        abstract: "Show one run: steps, jobs and shards, timings, cache hits and why, params, metrics, trials and curves, verdicts, anomalies.",
         discussion: """
         Exit 0 when the run exists (whatever its outcome), 2 when it does not.
         Examples:
@@ -87,10 +91,13 @@ struct RunsShow: AsyncParsableCommand {
                     let recent = try await store.runs(limit: 5).map(\.id)
                     throw CLIError.input("no run '\(id)'", hint: recent.isEmpty ? "no runs are recorded yet" : "recent runs: \(recent.joined(separator: ", "))")
                 }
-                let detail = RunDetail(run: run, steps: try await store.steps(runID: id), jobs: try await store.jobAttempts(runID: id),
-                                       params: try await store.params(runID: id), metrics: try await store.latestMetrics(runID: id),
+                let steps = try await store.steps(runID: id), params = try await store.params(runID: id)
+                let points = try await store.metrics(runID: id)
+                let detail = RunDetail(run: run, steps: steps.filter { $0.kind != "trial" }, jobs: try await store.jobAttempts(runID: id),
+                                       params: params.filter { !$0.key.hasPrefix("trial.") }, metrics: try await store.latestMetrics(runID: id),
                                        lineage: try await store.lineage(runID: id), verdicts: try await registry.verdicts(runID: id),
-                                       anomalies: try await store.anomalies(runID: id))
+                                       anomalies: try await store.anomalies(runID: id),
+                                       trials: RunTrials.trials(steps: steps, params: params, points: points), curves: RunTrials.curves(points))
                 if output.json { return try Output.json(detail) }
                 print(detail)
             } catch { throw cliError(error) }
@@ -117,6 +124,7 @@ struct RunsShow: AsyncParsableCommand {
             Output.line("params: " + d.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
         if !d.metrics.isEmpty { Output.line("metrics: \(metricsText(d.metrics))") }
+        RunTrials.print(d.trials, curves: d.curves)
         for v in d.verdicts {
             Output.line("")
             Output.line("verdict on \(v.model) version \(v.candidateVersion) against " + (v.baselineVersion.map { "version \($0)" } ?? "no champion") + ":")

@@ -15,6 +15,7 @@ struct UpCommand: AsyncParsableCommand {
         Examples:
           drover up --workers 2
           drover up --workers 4 --slots 2 --data-dir /tmp/drover
+          drover up --allow-commands --command-root "$PWD"    # workers also run command jobs and command steps
 
         Then, in another terminal:
           drover submit --kind sleep --param ms=50 --count 100 --wait
@@ -25,6 +26,7 @@ struct UpCommand: AsyncParsableCommand {
     var workers: Int = 2
     @OptionGroup var coordinator: CoordinatorFlags
     @OptionGroup var worker: WorkerFlags
+    @OptionGroup(title: "Command jobs") var commandFlags: CommandFlags
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -34,6 +36,9 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let started = ContinuousClock.now
         var options = try await Output.run { try coordinator.options() }
+        let command = try await Output.run { try commandFlags.executor() }
+        var registry = ExecutorRegistry.builtins
+        if let command { registry.register(command) }
         let logger = logging.bootstrap(label: "drover.up")
         // With CURVE, the in-process workers get a key of their own for this run only.
         let localCurve = try options.security.map { security in
@@ -49,7 +54,7 @@ struct UpCommand: AsyncParsableCommand {
                 name: "local-\(ProcessInfo.processInfo.processIdentifier)-\(i + 1)", slots: worker.slots,
                 prefetch: worker.prefetch, tags: worker.tags, curve: localCurve)
             w.artifacts = services.localArtifacts
-            return WorkerService(options: w, logger: logger)
+            return WorkerService(options: w, registry: registry, logger: logger)
         }
         let count = workers, slots = worker.slots, dataDir = coordinator.dataDir
         try await Output.run {

@@ -117,8 +117,8 @@ extension CoordinatorHandler {
         do { q = try JSONBody.decode(LogsQuery.self, body) } catch {
             return QueryRouter.fail(.badRequest, "logs: \(error)")
         }
-        guard q.stream == "stdout" || q.stream == "stderr" else {
-            return QueryRouter.fail(.badRequest, "logs: stream must be stdout or stderr, got '\(q.stream)'")
+        guard ["stdout", "stderr", "metrics"].contains(q.stream) else {
+            return QueryRouter.fail(.badRequest, "logs: stream must be stdout, stderr or metrics, got '\(q.stream)'")
         }
         guard let state = core.table.state(of: q.id) else { return QueryRouter.notFound(q.id) }
         return QueryRouter.ok(logs.read(q, ended: state.isTerminal))

@@ -1,6 +1,6 @@
 /// The dependency checks of a pipeline: every `needs` names a step, no cycles, and each step
-/// has the input its type reads (train: a features step or a dataset; evaluate: a train step;
-/// promote: an evaluate step).
+/// has the input its type reads (train: a features step or a dataset, unless it runs a command;
+/// evaluate: a built-in train step; promote: an evaluate step or a command train step).
 public enum PipelineGraph {
     static func check(_ spec: PipelineSpec, file: String, lineOf: [String: (Int, Int)]) throws(PipelineSpecError) {
         let names = spec.steps.map(\.name)
@@ -16,12 +16,14 @@ public enum PipelineGraph {
             if step.needs.contains(step.name) { throw fail(step, ".needs", "a step cannot need itself") }
             let inputs = step.needs.compactMap { spec.step(named: $0)?.type }
             switch step.type {
-            case .train where step.dataset == nil && !inputs.contains(.features):
+            case .train where step.command == nil && step.dataset == nil && !inputs.contains(.features):
                 throw fail(step, "", "a train step reads a features step (`needs: [features]`) or a dataset (`dataset: NAME`)")
             case .evaluate where !inputs.contains(.train):
                 throw fail(step, ".needs", "an evaluate step scores a model: it needs a train step")
-            case .promote where !inputs.contains(.evaluate):
-                throw fail(step, ".needs", "a promote step decides on an evaluation: it needs an evaluate step")
+            case .evaluate where step.needs.contains { spec.step(named: $0)?.command != nil }:
+                throw fail(step, ".needs", "the built-in evaluate scores Drover models; a command's model is judged on the metrics it reports: let promote need the command step directly")
+            case .promote where !inputs.contains(.evaluate) && !step.needs.contains(where: { spec.step(named: $0)?.command != nil }):
+                throw fail(step, ".needs", "a promote step decides on an evaluation: it needs an evaluate step (or a command train step, judged on its own metrics)")
             default: break
             }
         }

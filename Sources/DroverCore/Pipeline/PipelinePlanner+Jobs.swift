@@ -54,10 +54,16 @@ extension PipelinePlanner {
                 return PlannedJob(key: key(i), step: name, shard: i, kind: kind, params: p)
             }
         case .train:
-            var p = params
-            p["inputs"] = dataInputs(name).joined(separator: ",")
-            p["holdout_modulo"] = p["holdout_modulo"] ?? Self.defaultHoldoutModulo
-            return [PlannedJob(key: key(0), step: name, shard: 0, kind: "train", params: p)]
+            // A swept step has one job per trial, with the trial's parameters on top.
+            let trials = steps[name]?.sweep?.trials.count ?? 1
+            return (0..<trials).map { i in
+                let p = params.merging(trialParameters(name, trial: i)) { _, trial in trial }
+                if step.command != nil { return commandJob(name, shard: i, params: p) }
+                var builtin = p
+                builtin["inputs"] = dataInputs(name).joined(separator: ",")
+                builtin["holdout_modulo"] = p["holdout_modulo"] ?? Self.defaultHoldoutModulo
+                return PlannedJob(key: key(i), step: name, shard: i, kind: "train", params: builtin, timeoutMs: step.timeoutMs)
+            }
         case .evaluate:
             let train = step.needs.compactMap { steps[$0] }.first { $0.type == .train }
             var p = params

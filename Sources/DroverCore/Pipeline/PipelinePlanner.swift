@@ -7,10 +7,10 @@
 public struct PipelinePlanner: Sendable {
     public let spec: PipelineSpec
     public let inputs: RunInputs
-    public private(set) var steps: [String: StepState] = [:]
+    public internal(set) var steps: [String: StepState] = [:]
     public private(set) var outcome: RunOutcome?
-    /// Job key → (step, shard).
-    private var jobs: [String: (step: String, shard: Int)] = [:]
+    /// Job key → (step, shard); a swept step's shard is its trial.
+    var jobs: [String: (step: String, shard: Int)] = [:]
     private let order: [String]
 
     /// One step's progress, as `drover runs show` prints it.
@@ -34,13 +34,17 @@ public struct PipelinePlanner: Sendable {
         public var message: String?
         public var startedAtMs: Int64?
         public var endedAtMs: Int64?
+        /// A swept step's trials.
+        public var sweep: SweepRun?
     }
 
     public init(spec: PipelineSpec, inputs: RunInputs) {
         self.spec = spec
         self.inputs = inputs
         order = PipelineGraph.order(spec)
-        for s in spec.steps { steps[s.name] = StepState(name: s.name, type: s.type) }
+        for s in spec.steps {
+            steps[s.name] = StepState(name: s.name, type: s.type, sweep: s.sweep.map(SweepRun.init))
+        }
     }
 
     /// Starts the run: the steps with no dependencies.
@@ -52,7 +56,19 @@ public struct PipelinePlanner: Sendable {
         guard outcome == nil else { return [] }
         var out: [PlannerAction] = []
         switch event {
-        case .jobSucceeded(let key, let metrics, let outputs):
+        case .jobSucceeded(let key, _, _) where isTrial(key), .jobFailed(let key, _) where isTrial(key),
+             .trialReported(let key, _) where isTrial(key):
+            out += handleTrial(event, now: now)
+        case .trialReported:
+            return []
+        case .jobSucceeded(let key, let metrics, var outputs):
+            if let name = jobs[key]?.step, steps[name]?.status == .running, stepSpec(name).command != nil {
+                guard let model = Self.commandModel(outputs) else {
+                    finish(name, .failed, now: now, message: Self.noModelMessage)
+                    return advance(now: now)
+                }
+                outputs["model"] = model
+            }
             guard let (name, shard) = jobs[key], var s = steps[name], s.status == .running,
                   s.shardOutputs[shard] == nil else { return [] }
             s.shardOutputs[shard] = outputs
@@ -76,7 +92,7 @@ public struct PipelinePlanner: Sendable {
                     finish(name, .cached, now: now)
                 }
             } else {
-                out.append(.submit(submitJobs(name)))
+                out += submitJobs(name, now: now)
             }
         case .statisticsChecked(let name, let report):
             guard var s = steps[name], s.status == .checking else { return [] }
@@ -111,6 +127,8 @@ public struct PipelinePlanner: Sendable {
             guard let s = steps[name] else { continue }
             switch s.status {
             case .lookingUp: out.append(.lookUpCache(step: name, key: s.cacheKey ?? ""))
+            case .running where s.sweep != nil:
+                out += pendingTrials(name)
             case .running:
                 let open = s.jobKeys.enumerated().filter { s.shardOutputs[$0.offset] == nil }.map(\.offset)
                 out.append(.submit(plannedJobs(name).filter { open.contains($0.shard) }))
@@ -148,7 +166,7 @@ public struct PipelinePlanner: Sendable {
                 steps[name]?.status = .lookingUp
                 out.append(.lookUpCache(step: name, key: key))
             } else {
-                out.append(.submit(submitJobs(name)))
+                out += submitJobs(name, now: now)
             }
         }
         if steps.values.allSatisfy({ $0.status.isFinal }) {
@@ -159,7 +177,7 @@ public struct PipelinePlanner: Sendable {
         return out
     }
 
-    private mutating func stepJobsDone(_ name: String, now: Int64) -> [PlannerAction] {
+    mutating func stepJobsDone(_ name: String, now: Int64) -> [PlannerAction] {
         guard var s = steps[name] else { return [] }
         switch s.type {
         case .validate:
@@ -180,7 +198,7 @@ public struct PipelinePlanner: Sendable {
         return stored
     }
 
-    private func storeCache(_ name: String) -> [PlannerAction] {
+    func storeCache(_ name: String) -> [PlannerAction] {
         guard let s = steps[name], let key = s.cacheKey else { return [] }
         return [.storeCache(step: name, key: key, result: CachedStep(runID: inputs.runID, outputs: s.outputs, metrics: s.metrics))]
     }
@@ -193,8 +211,13 @@ public struct PipelinePlanner: Sendable {
     private mutating func decide(_ name: String) -> [PlannerAction] {
         let step = stepSpec(name)
         let evaluation = step.needs.compactMap { steps[$0] }.first { $0.type == .evaluate }
-        let verdict = Self.verdict(policy: step.policy, evaluation: evaluation?.metrics ?? [:], hasChampion: inputs.champion != nil)
-        let train = evaluation.flatMap { e in stepSpec(e.name).needs.compactMap { steps[$0] }.first { $0.type == .train } }
+        var train = evaluation.flatMap { e in stepSpec(e.name).needs.compactMap { steps[$0] }.first { $0.type == .train } }
+        var metrics = evaluation?.metrics ?? [:]
+        if evaluation == nil, let command = step.needs.compactMap({ steps[$0] }).first(where: { $0.type == .train }) {
+            train = command
+            metrics = Self.commandEvaluation(candidate: command.metrics, champion: inputs.champion?.metrics)
+        }
+        let verdict = Self.verdict(policy: step.policy, evaluation: metrics, hasChampion: inputs.champion != nil)
         let model = train?.outputs["model"] ?? ""
         steps[name]?.verdict = verdict
         steps[name]?.outputs["model"] = model
@@ -202,15 +225,16 @@ public struct PipelinePlanner: Sendable {
         return [.decide(step: name, verdict: verdict, model: model)]
     }
 
-    private mutating func submitJobs(_ name: String) -> [PlannedJob] {
+    private mutating func submitJobs(_ name: String, now: Int64) -> [PlannerAction] {
         let planned = plannedJobs(name)
         for j in planned { jobs[j.key] = (name, j.shard) }
         steps[name]?.jobKeys = planned.map(\.key)
         steps[name]?.status = .running
-        return planned
+        if steps[name]?.sweep != nil { return launchTrials(name, planned, now: now) }
+        return [.submit(planned)]
     }
 
-    private mutating func finish(_ name: String, _ status: StepStatus, now: Int64, message: String? = nil) {
+    mutating func finish(_ name: String, _ status: StepStatus, now: Int64, message: String? = nil) {
         steps[name]?.status = status
         steps[name]?.endedAtMs = now
         if let message { steps[name]?.message = message }

@@ -78,6 +78,17 @@ public struct StepSpec: Sendable, Equatable, Codable {
     public var firstModel: FirstModelPolicy
     /// Line of the step in its file, for messages about the run.
     public var line: Int
+    /// A program of the user's instead of the built-in executor (train steps; docs/commands.md):
+    /// `{{ params.NAME }}` is replaced when the job is planned, `{{ inputs.NAME }}` on the worker.
+    public var command: [String]?
+    /// The command's working directory, relative to the worker's `--command-root` (default: the root).
+    public var cwd: String?
+    /// What a command step's job needs from its worker.
+    public var resources = StepResources()
+    /// Per-attempt time limit of the step's jobs, in milliseconds (0 = none).
+    public var timeoutMs: Int64 = 0
+    /// Trials over parameters; the best becomes the step's result.
+    public var sweep: SweepSpec?
 
     /// The promote step's gate as the verdict evaluator takes it.
     public var policy: PromotionPolicy { PromotionPolicy(thresholds: gates, firstModel: firstModel) }
@@ -92,5 +103,21 @@ public struct StepSpec: Sendable, Equatable, Codable {
         self.gates = gates
         self.firstModel = firstModel
         self.line = line
+    }
+}
+
+/// `resources:` of a command step.
+public struct StepResources: Sendable, Equatable, Codable {
+    /// CPUs for the command (a cgroup `cpu.max` where the worker can, else a thread-count hint).
+    public var cpus: Int?
+    /// Memory limit in bytes (a cgroup `memory.max` where the worker can, else `RLIMIT_AS`).
+    public var memoryBytes: Int64?
+    /// Worker tags the job needs (`drover worker --tag python`).
+    public var tags: [String] = []
+
+    public init(cpus: Int? = nil, memoryBytes: Int64? = nil, tags: [String] = []) {
+        self.cpus = cpus
+        self.memoryBytes = memoryBytes
+        self.tags = tags
     }
 }

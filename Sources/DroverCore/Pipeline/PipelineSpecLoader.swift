@@ -4,7 +4,7 @@ import Yams
 /// Every error names the file, line, column and field and says what is allowed.
 public enum PipelineSpecLoader {
     static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps"]
-    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model"]
+    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep"]
     static let gateFields = ["metric", "direction", "min", "max", "change"]
     /// `first_model:` in YAML → the promotion policy for a model without a champion.
     static let firstModelSpellings: [String: FirstModelPolicy] = ["value-thresholds": .valueThresholdsOnly, "reject": .reject]
@@ -159,7 +159,10 @@ struct NodeReader {
                                         message: "dataset '\(d)' is not declared under `datasets:`; \(hint)declared: \(declared.joined(separator: ", "))")
             }
         }
-        return PipelineSpec(name: name, model: model, datasets: datasets, params: params, shards: shards, cache: cache, steps: steps)
+        var spec = PipelineSpec(name: name, model: model, datasets: datasets, params: params, shards: shards, cache: cache, steps: steps)
+        try checkTemplates(spec)
+        try defaultSweepMetrics(&spec)
+        return spec
     }
 
     func datasets(_ node: Node) throws(PipelineSpecError) -> [String: DatasetUse] {
@@ -221,6 +224,11 @@ struct NodeReader {
             case "dataset": step.dataset = try self.name(v, ff)
             case "params": step.params = try params(v, ff)
             case "gates": gatesNode = v
+            case "command": step.command = try command(v, ff)
+            case "cwd": step.cwd = try scalar(v, ff)
+            case "resources": step.resources = try resources(v, ff)
+            case "timeout": step.timeoutMs = try duration(v, ff)
+            case "sweep": step.sweep = try sweep(v, ff)
             default:
                 let p = try scalar(v, ff)
                 guard let policy = PipelineSpecLoader.firstModelSpellings[p] else {
@@ -237,6 +245,7 @@ struct NodeReader {
             guard type == .promote else { throw error(gatesNode, "\(field).gates", "only promote steps have gates") }
             step.gates = try gates(gatesNode, "\(field).gates")
         }
+        try checkCommand(step, type: type, fields: fields, field: field)
         if (type == .validate || type == .features), step.dataset == nil {
             throw error(key, "\(field).dataset", "a \(type.rawValue) step reads a dataset: add `dataset: NAME` (one declared under `datasets:`)")
         }
@@ -275,9 +284,10 @@ struct NodeReader {
             }
             let known = MetricDirection.knownMetrics
             guard let metric, let metricNode else { throw error(item, "\(gf).metric", "is required: the metric to check, one of \(known.joined(separator: ", "))") }
-            guard let natural = MetricDirection.of(metric: metric) else {
+            // A command's own metric (any name) says its direction; the built-in ones know theirs.
+            guard let natural = MetricDirection.of(metric: metric) ?? direction else {
                 let hint = closest(to: metric, in: known).map { "did you mean '\($0)'? " } ?? ""
-                throw error(metricNode, "\(gf).metric", "unknown metric '\(metric)'; \(hint)evaluate reports \(known.joined(separator: ", "))")
+                throw error(metricNode, "\(gf).metric", "unknown metric '\(metric)'; \(hint)evaluate reports \(known.joined(separator: ", ")); a metric of your command's needs `direction: higher` or `lower`")
             }
             if out.contains(where: { $0.metric == metric }) {
                 throw error(metricNode, "\(gf).metric", "'\(metric)' is checked twice; merge its bounds and change into one entry")

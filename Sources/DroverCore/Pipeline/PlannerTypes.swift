@@ -42,10 +42,14 @@ public struct ChampionInput: Sendable, Equatable, Codable {
     public var version: Int
     /// The champion's model artifact.
     public var digest: String
+    /// The metrics registered with the champion: the baseline of a command step's candidate,
+    /// which reports its own metrics instead of being scored by the built-in evaluate.
+    public var metrics: [String: Double]?
 
-    public init(version: Int, digest: String) {
+    public init(version: Int, digest: String, metrics: [String: Double]? = nil) {
         self.version = version
         self.digest = digest
+        self.metrics = metrics
     }
 }
 
@@ -58,13 +62,19 @@ public struct PlannedJob: Sendable, Equatable, Codable {
     public var shard: Int
     public var kind: String
     public var params: [String: String]
+    /// Worker tags the job needs (a command step's `resources.tags`).
+    public var tags: [String] = []
+    /// Per-attempt limit (a step's `timeout:`), 0 = none.
+    public var timeoutMs: Int64 = 0
 
-    public init(key: String, step: String, shard: Int, kind: String, params: [String: String]) {
+    public init(key: String, step: String, shard: Int, kind: String, params: [String: String], tags: [String] = [], timeoutMs: Int64 = 0) {
         self.key = key
         self.step = step
         self.shard = shard
         self.kind = kind
         self.params = params
+        self.tags = tags
+        self.timeoutMs = timeoutMs
     }
 }
 
@@ -73,6 +83,8 @@ public struct PlannedJob: Sendable, Equatable, Codable {
 public enum PlannerEvent: Sendable, Equatable, Codable {
     case jobSucceeded(key: String, metrics: [String: Double], outputs: [String: String])
     case jobFailed(key: String, message: String)
+    /// Points of the ranking metric a running trial reported (its `$DROVER_METRICS` lines, streamed).
+    case trialReported(key: String, points: [SweepRun.CurvePoint])
     /// The answer to `.lookUpCache`: the outputs of an earlier run with the same key, or nil.
     case cacheAnswered(step: String, hit: CachedStep?)
     /// The answer to `.checkStatistics`: merged statistics and the report of the checks.
@@ -123,6 +135,8 @@ public struct ValidationOutcome: Sendable, Equatable, Codable {
 /// What the shell must do for the planner.
 public enum PlannerAction: Sendable, Equatable {
     case submit([PlannedJob])
+    /// Cancel these jobs (trials stopped early), through the coordinator's cancel path.
+    case cancel(keys: [String])
     /// Look up `key` in the step cache; answer with `.cacheAnswered`.
     case lookUpCache(step: String, key: String)
     /// Merge the shards' statistics artifacts, check schema and drift; answer with `.statisticsChecked`.

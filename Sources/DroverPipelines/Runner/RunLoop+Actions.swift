@@ -12,6 +12,8 @@ extension LoopState {
             switch action {
             case .submit(let jobs):
                 submit(jobs, run: run)
+            case .cancel(let keys):
+                cancel(keys, run: run)
             case .lookUpCache(let step, let key):
                 var hit: CachedStep?
                 do {
@@ -39,7 +41,8 @@ extension LoopState {
     mutating func submit(_ jobs: [PlannedJob], run: String) {
         guard let client, !jobs.isEmpty else { return }
         let specs = jobs.map {
-            JobSpec(kind: $0.kind, params: $0.params, maxRetries: 1, idempotencyKey: "pipeline:\($0.key)")
+            JobSpec(kind: $0.kind, params: $0.params, tags: $0.tags, maxRetries: 1,
+                    timeoutMs: UInt32(clamping: $0.timeoutMs), idempotencyKey: "pipeline:\($0.key)")
         }
         do {
             let ids = try client.submit(specs)
@@ -92,13 +95,16 @@ extension LoopState {
         var seen = tracked[run] ?? [:]
         var events: [MetadataEvent] = []
         var models: [(String, [String: Double])] = []
+        var trials = trialsTracked[run] ?? [:]
         for name in PipelineGraph.order(entry.planner.spec) {
+            if let s = entry.planner.steps[name], s.sweep != nil { events += RunTracking.trials(s, planner: entry.planner, run: run, seen: &trials) }
             guard let s = entry.planner.steps[name], s.status != .waiting, seen[name] != s.status else { continue }
             events += RunTracking.step(s, planner: entry.planner, run: run)
             seen[name] = s.status
             if s.type == .train, s.status == .succeeded, let model = s.outputs["model"] { models.append((model, s.metrics)) }
         }
         tracked[run] = seen
+        trialsTracked[run] = trials
         records.emit(events)
         for (model, metrics) in models {
             do {
@@ -124,6 +130,7 @@ extension LoopState {
         save(run)
         live[run] = nil
         tracked[run] = nil
+        trialsTracked[run] = nil
         logger.info("pipeline.run.finished", metadata: ["run.id": "\(run)", "outcome": "\(outcome.rawValue)"])
     }
 }

@@ -78,6 +78,11 @@ struct LoopState {
     /// Actions that failed for a passing reason (the registry could not be written), retried.
     var retry: [(run: String, action: PlannerAction)] = []
     var lastRetry = ContinuousClock.now
+    /// Where each running command job's streamed metrics were read up to.
+    var metricStreams: [UInt64: MetricStream] = [:]
+    /// Per run: the trial statuses last recorded (`STEP/trial-N` → status).
+    var trialsTracked: [String: [String: String]] = [:]
+    var lastMetricsPoll = ContinuousClock.now
     let failpoint = PipelineFailpoint()
 
     init(runner: PipelineRunner) {
@@ -148,6 +153,10 @@ struct LoopState {
         do {
             var done: [ClientReply.DoneJob] = client.takePendingDone()
             if let reply = try client.receiveAny(), case .done(let jobs) = reply { done += jobs }
+            if ContinuousClock.now - lastMetricsPoll > MetricStream.pollInterval {
+                lastMetricsPoll = .now
+                pollMetrics()
+            }
             for d in done { report(d.jobID) }
             if ContinuousClock.now - lastWatch > .seconds(2), !watching.isEmpty {
                 try client.rewatch(Array(watching.keys))
@@ -209,7 +218,9 @@ struct LoopState {
             return
         }
         guard ["succeeded", "failed", "timedOut", "cancelled"].contains(info.state) else { return }
+        pollMetrics([jobID]) // the last points, streamed before the result
         watching[jobID] = nil
+        metricStreams[jobID] = nil
         // Planner keys are `<run>/<step>/<shard>`.
         let parts = key.split(separator: "/")
         if parts.count >= 3, let shard = Int(parts[parts.count - 1]) {

@@ -72,6 +72,13 @@ enum RunTracking {
             writes = Artifacts.references(s.outputs["shards"] ?? "").map { ($0, "features") }
         case .train:
             writes = Artifacts.references(s.outputs["model"] ?? "").map { ($0, "model") }
+            // A command's other files (its out/ directory, its logs) are outputs of the step too.
+            if planner.spec.step(named: s.name)?.command != nil {
+                let model = s.outputs["model"]
+                for (name, ref) in s.outputs.sorted(by: { $0.key < $1.key }) where !["model", "best_trial"].contains(name) && ref != model {
+                    writes += Artifacts.references(ref).map { ($0, "output") }
+                }
+            }
         case .evaluate:
             let train = planner.spec.step(named: s.name)?.needs.compactMap { planner.steps[$0] }.first { $0.type == .train }
             reads += Artifacts.references(train?.outputs["model"] ?? "")
@@ -95,5 +102,41 @@ enum RunTracking {
                                                 startedAt: seconds(first.atMs), finishedAt: seconds(last.atMs),
                                                 message: final ? info.message : last.cause))
         }
+    }
+}
+
+/// A swept step's trials in the metadata store: each trial is a step row `STEP/trial-N` (kind
+/// `trial`; status pending, running, stopping, succeeded, stopped or failed; the message says
+/// why it stopped or failed), its parameters are run params `trial.STEP.N.NAME`, the winner is
+/// `sweep.STEP.best`. Curves are metric points with source `STEP/trial-N` (streamed while a
+/// command runs; a built-in trial's final metrics when it ends).
+extension RunTracking {
+    static func trials(_ s: PipelinePlanner.StepState, planner: PipelinePlanner, run: String,
+                       seen: inout [String: String]) -> [MetadataEvent] {
+        guard let sweep = s.sweep else { return [] }
+        var out: [MetadataEvent] = []
+        let streamed = planner.spec.step(named: s.name)?.command != nil
+        for t in sweep.trials where t.status != .pending {
+            let name = "\(s.name)/trial-\(t.index)"
+            guard seen[name] != t.status.rawValue else { continue }
+            if seen[name] == nil {
+                out.append(.params(runID: run, Dictionary(uniqueKeysWithValues: t.params.map { ("trial.\(s.name).\(t.index).\($0.key)", $0.value) })))
+            }
+            seen[name] = t.status.rawValue
+            let end = t.status.isFinal ? t.endedAtMs.map(seconds) : nil
+            if let end, !streamed, !t.metrics.isEmpty {
+                out.append(.metrics(runID: run, t.metrics.sorted { $0.key < $1.key }.map {
+                    MetricPoint(key: $0.key, value: $0.value, timestamp: end, source: name)
+                }))
+            }
+            out.append(.step(StepRecord(runID: run, name: name, kind: "trial", status: t.status.rawValue,
+                                        startedAt: seconds(t.startedAtMs ?? s.startedAtMs ?? 0), finishedAt: end,
+                                        message: t.reason ?? sweep.value(t).map { "\(sweep.spec.metric) \($0)" })))
+        }
+        if s.status.isFinal, seen["\(s.name)/best"] == nil, let best = s.outputs["best_trial"] {
+            seen["\(s.name)/best"] = best
+            out.append(.params(runID: run, ["sweep.\(s.name).best": best, "sweep.\(s.name).metric": sweep.spec.metric]))
+        }
+        return out
     }
 }

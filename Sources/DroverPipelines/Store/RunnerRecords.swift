@@ -51,7 +51,7 @@ final class RunnerRecords: Sendable {
         let registry = self.registry
         guard let v = try Blocking.wait({ try await registry.champion(model: model) }) else { return nil }
         let ref = try artifacts.ref(for: try ArtifactDigest(parsing: v.artifactDigest))
-        return (ChampionInput(version: v.version, digest: ref.description), v.runID)
+        return (ChampionInput(version: v.version, digest: ref.description, metrics: v.metrics), v.runID)
     }
 
     /// The drift reference of a dataset: the merged statistics that the champion's run checked

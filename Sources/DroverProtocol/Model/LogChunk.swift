@@ -3,8 +3,15 @@
 /// budget was full) still used up its number, so the coordinator sees the gap and marks it.
 public struct LogChunk: Sendable, Equatable {
     public enum Stream: UInt8, Sendable, CaseIterable {
-        case stdout = 1, stderr = 2
-        public var name: String { self == .stdout ? "stdout" : "stderr" }
+        /// `metrics`: the lines a command appends to `$DROVER_METRICS`, streamed as it runs.
+        case stdout = 1, stderr = 2, metrics = 3
+        public var name: String {
+            switch self {
+            case .stdout: "stdout"
+            case .stderr: "stderr"
+            case .metrics: "metrics"
+            }
+        }
     }
 
     /// Largest `bytes` a worker sends in one chunk.

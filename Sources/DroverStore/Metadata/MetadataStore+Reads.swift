@@ -54,10 +54,11 @@ extension MetadataStore {
         }
     }
 
-    /// Each metric's last value (highest step, then latest time) in a run.
+    /// Each metric's last value (highest step, then latest time) in a run; the points of a
+    /// sweep's trials (source `STEP/trial-N`) are the trials', not the run's.
     public func latestMetrics(runID: String) async throws -> [String: Double] {
         var out: [String: Double] = [:]
-        for p in try await metrics(runID: runID) { out[p.key] = p.value } // ordered by step, time: last wins
+        for p in try await metrics(runID: runID) where !p.source.contains("/trial-") { out[p.key] = p.value } // ordered by step, time: last wins
         return out
     }
 

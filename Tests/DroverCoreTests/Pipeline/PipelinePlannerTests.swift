@@ -21,6 +21,7 @@ struct PipelinePlannerTests {
         var evaluation: [String: Double] = ["candidate.rmse": 500, "candidate.r2": 0.9]
         var blocking = false
         var supersede: String?
+        var cancelled: [String] = []
         var cache: [String: CachedStep] = [:]
 
         init(_ planner: PipelinePlanner) { self.planner = planner }
@@ -47,6 +48,7 @@ struct PipelinePlannerTests {
                         feed(.decisionRecorded(step: step, version: verdict.passed ? 1 : nil))
                     }
                 case .storeCache(_, let key, let result): cache[key] = result
+                case .cancel(let keys): cancelled += keys
                 case .finished(let o): finished = o
                 }
             }

@@ -31,8 +31,28 @@ struct AttemptDirectory: Sendable {
     }
 
     /// Copies an input into `in/NAME` (a copy, not a link: the job must not write into the cache).
-    func materialise(_ source: String, as name: String) throws(JobFailure) {
-        do { try FileManager.default.copyItem(atPath: source, toPath: inputs + "/" + name) } catch {
+    /// Copies one artifact to `in/NAME`, or concatenates several (CSV shards: the header line of
+    /// every part after the first is skipped).
+    func materialise(_ sources: [String], as name: String) throws(JobFailure) {
+        let target = inputs + "/" + name
+        do {
+            guard sources.count > 1 else {
+                try FileManager.default.copyItem(atPath: sources[0], toPath: target)
+                return
+            }
+            guard FileManager.default.createFile(atPath: target, contents: nil), let out = FileHandle(forWritingAtPath: target) else {
+                throw JobFailure("command: cannot create input '\(name)' in \(inputs)")
+            }
+            defer { try? out.close() }
+            for (i, source) in sources.enumerated() {
+                guard let data = FileManager.default.contents(atPath: source) else { throw JobFailure("command: cannot read a part of input '\(name)'") }
+                var part = data[...]
+                if i > 0, let newline = part.firstIndex(of: UInt8(ascii: "\n")) { part = part[(newline + 1)...] }
+                try out.write(contentsOf: part)
+            }
+        } catch let failure as JobFailure {
+            throw failure
+        } catch {
             throw JobFailure("command: cannot place input '\(name)' in \(inputs): \(error)")
         }
     }

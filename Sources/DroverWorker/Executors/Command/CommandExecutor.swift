@@ -21,16 +21,21 @@ public struct CommandExecutor: JobExecutor {
         let request = try CommandJobRequest(params: job.params)
         let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
         let policy = self.policy
-        var sources: [(name: String, path: String)] = []
+        var sources: [(name: String, paths: [String])] = []
         for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
-            sources.append((name, try await job.artifacts.localPath(ref)))
+            sources.append((name, [try await job.artifacts.localPath(ref)]))
+        }
+        for (name, refs) in request.inputParts.sorted(by: { $0.key < $1.key }) {
+            var paths: [String] = []
+            for ref in refs { paths.append(try await job.artifacts.localPath(ref)) }
+            sources.append((name, paths))
         }
         let ready = sources
         // Everything blocking on one thread of its own: a thread hop costs a scheduling delay,
         // which is what a short command's overhead is made of on a busy machine.
         let (outcome, logged, outputs) = try await runOffPool { () throws -> (CommandOutcome, MetricsFile, OutputFiles) in
             try dir.create()
-            for input in ready { try dir.materialise(input.path, as: input.name) }
+            for input in ready { try dir.materialise(input.paths, as: input.name) }
             var launch = try Self.launch(request, job: job, in: dir, policy: policy)
             launch.logs = job.logs
             try job.cancellation.check()
@@ -73,7 +78,10 @@ public struct CommandExecutor: JobExecutor {
         let program = try policy.executable(for: request.argv[0], directory: directory,
                                             path: env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         var executable = program
-        var argv = request.argv
+        var argv = request.expandedArgv(inputDirectory: dir.inputs)
+        if let cpus = request.cpus {
+            for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] where request.env[name] == nil { env[name] = "\(cpus)" }
+        }
         var limits: [String] = []
         if let bytes = request.memoryBytes { limits.append("ulimit -v \(max(1, bytes / 1024))") }
         if let seconds = request.cpuSeconds { limits.append("ulimit -t \(seconds)") }
@@ -87,7 +95,7 @@ public struct CommandExecutor: JobExecutor {
                              environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                              directory: directory, graceMs: request.graceMs,
                              stdoutPath: dir.stdoutLog, stderrPath: dir.stderrLog,
-                             maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes)
+                             maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes, metricsPath: dir.metrics)
     }
 
     /// Uploads the files left in `$DROVER_OUTPUT_DIR` as the attempt's outputs (name = relative path).

@@ -1,4 +1,5 @@
 import DroverArtifacts
+import DroverCore
 import Foundation
 
 /// A `command` job's parameters, parsed and checked (docs/commands.md):
@@ -15,12 +16,17 @@ public struct CommandJobRequest: Sendable, Equatable {
     public var env: [String: String] = [:]
     public var cwd: String?
     public var inputs: [String: ArtifactRef] = [:]
+    /// Inputs made of several artifacts (a features step's shards), concatenated in order into
+    /// one file; the header line of every part after the first is skipped (CSV shards).
+    public var inputParts: [String: [ArtifactRef]] = [:]
+    /// CPUs for the command: `OMP_NUM_THREADS` and friends are set to it (no cgroup here).
+    public var cpus: Int64?
     public var graceMs: Int64 = 5_000
     public var memoryBytes: Int64?
     public var cpuSeconds: Int64?
     public var runID: String?
 
-    public static let parameterNames: Set<String> = ["argv", "env", "cwd", "inputs", "grace_ms", "memory_bytes", "cpu_seconds", "run_id"]
+    public static let parameterNames: Set<String> = ["argv", "env", "cwd", "inputs", "grace_ms", "memory_bytes", "cpu_seconds", "run_id", "cpus"]
 
     public init(argv: [String]) { self.argv = argv }
 
@@ -58,7 +64,10 @@ public struct CommandJobRequest: Sendable, Equatable {
                 guard Self.isPlainFileName(name) else {
                     throw JobFailure("command: input name '\(name)' must be a plain file name (no '/', not '.' or '..')")
                 }
-                do { inputs[name] = try ArtifactRef(parsing: ref) } catch {
+                do {
+                    let parts = try ref.split(separator: ",").map { (s) throws(ArtifactError) in try ArtifactRef(parsing: String(s)) }
+                    if parts.count == 1 { inputs[name] = parts[0] } else { inputParts[name] = parts }
+                } catch {
                     throw JobFailure("command: input '\(name)': \(error)")
                 }
             }
@@ -67,6 +76,20 @@ public struct CommandJobRequest: Sendable, Equatable {
         memoryBytes = try Self.number(params, "memory_bytes", range: 1 << 20...Int64.max)
         cpuSeconds = try Self.number(params, "cpu_seconds", range: 1...1_000_000_000)
         runID = params["run_id"]
+        cpus = try Self.number(params, "cpus", range: 1...1024)
+        for (i, arg) in argv.enumerated() {
+            guard case .success(let refs) = CommandTemplate.references(in: arg) else { continue }
+            for r in refs where r.kind == .inputs && inputs[r.name] == nil && inputParts[r.name] == nil {
+                throw JobFailure("command: argv[\(i)] uses '\(r.text)' but the job has no input named '\(r.name)'")
+            }
+        }
+    }
+
+    /// `argv` with `{{ inputs.NAME }}` replaced by the materialised file's path.
+    public func expandedArgv(inputDirectory: String) -> [String] {
+        let names = Set(inputs.keys).union(inputParts.keys)
+        let paths = Dictionary(uniqueKeysWithValues: names.map { ($0, inputDirectory + "/" + $0) })
+        return argv.map { CommandTemplate.expand($0, .inputs, paths) }
     }
 
     /// The parameters that describe this request (the inverse of `init(params:)`).
@@ -74,7 +97,11 @@ public struct CommandJobRequest: Sendable, Equatable {
         var p = ["argv": Self.encode(argv)]
         if !env.isEmpty { p["env"] = Self.encode(env) }
         if let cwd { p["cwd"] = cwd }
-        if !inputs.isEmpty { p["inputs"] = Self.encode(inputs.mapValues(\.description)) }
+        if !inputs.isEmpty || !inputParts.isEmpty {
+            let all = inputs.mapValues(\.description).merging(inputParts.mapValues { $0.map(\.description).joined(separator: ",") }) { a, _ in a }
+            p["inputs"] = Self.encode(all)
+        }
+        if let cpus { p["cpus"] = "\(cpus)" }
         if graceMs != 5_000 { p["grace_ms"] = "\(graceMs)" }
         if let memoryBytes { p["memory_bytes"] = "\(memoryBytes)" }
         if let cpuSeconds { p["cpu_seconds"] = "\(cpuSeconds)" }

@@ -21,6 +21,8 @@ struct CommandLaunch: Sendable {
     var tailBytes: Int
     /// Streams the output to the coordinator as it is read.
     var logs: LogTap?
+    /// `$DROVER_METRICS`, followed while the command runs when `logs` is set.
+    var metricsPath: String?
 }
 
 /// How a command attempt ended and what it printed.
@@ -71,7 +73,10 @@ enum CommandSupervisor {
         var idleMicros: UInt32 = 50
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var status: ExitStatus?
+        var metrics = launch.logs != nil ? launch.metricsPath.map(MetricsTail.init) : nil
+        defer { metrics?.close() }
         while status == nil {
+            if let tap = launch.logs { metrics?.poll(tap) }
             status = group.exitedStatus()
             if status != nil { break }
             if cancellation.isCancelled, termAt == nil {
@@ -100,6 +105,7 @@ enum CommandSupervisor {
             pump(&readEnds, into: &sinks, tap: launch.logs, buffer: &buffer, timeoutMs: 20)
         }
         group.reap()
+        if let tap = launch.logs { metrics?.poll(tap) }
         finished = true
         let took = ContinuousClock.now - began
         return CommandOutcome(status: status ?? .exited(code: -1), stopped: termAt != nil, killedAfterGrace: killed,

@@ -12,7 +12,7 @@ public final class LogTap: Sendable {
     private struct State {
         var pending: [(stream: LogChunk.Stream, seq: UInt64, bytes: [UInt8])] = []
         var pendingBytes = 0
-        var nextSeq: [UInt64] = [1, 1]
+        var nextSeq: [UInt64] = [1, 1, 1]
         var dropped = 0
     }
 
