@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
           drover bench artifacts                 # 1 GiB artifact over HTTP on loopback, cache hit
           drover bench commands                  # 1,000 × `true` as command jobs vs run directly
         """,
-        subcommands: [DispatchBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
+        subcommands: [DispatchBench.self, MetricsBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
                       BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self, CommandsBench.self])
 }
 

@@ -105,7 +105,7 @@ enum CommandSupervisor {
             pump(&readEnds, into: &sinks, tap: launch.logs, buffer: &buffer, timeoutMs: 20)
         }
         group.reap()
-        if let tap = launch.logs { metrics?.poll(tap) }
+        if let tap = launch.logs { metrics?.drain(tap, seconds: 10) }
         finished = true
         let took = ContinuousClock.now - began
         return CommandOutcome(status: status ?? .exited(code: -1), stopped: termAt != nil, killedAfterGrace: killed,

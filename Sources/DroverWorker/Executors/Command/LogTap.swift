@@ -60,6 +60,9 @@ public final class LogTap: Sendable {
         }
     }
 
+    /// Bytes queued and not yet taken by the socket thread.
+    public var waitingBytes: Int { state.withLock { $0.pendingBytes } }
+
     /// Chunks dropped so far because the budget was full.
     public var dropped: Int { state.withLock { $0.dropped } }
 }
