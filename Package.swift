@@ -43,9 +43,10 @@ let package = Package(
         // HTTP (server: Hummingbird; client: SwiftNIO HTTP/1.1): artifacts, the /api/v1 API over
         // DroverClient and the metadata store, events, metrics, dashboard. The coordinator never imports it.
         .target(name: "DroverHTTP", dependencies: [
-            "DroverArtifacts", "DroverClient", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
+            "DroverArtifacts", "DroverClient", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,7 +101,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),
         .testTarget(name: "DroverHTTPTests", dependencies: [
-            "DroverHTTP", "DroverArtifacts",
+            "DroverHTTP", "DroverArtifacts", "DroverProtocol",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],

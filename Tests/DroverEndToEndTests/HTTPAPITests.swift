@@ -233,7 +233,7 @@ struct HTTPAPITests {
         }
     }
 
-    @Test("/metrics is Prometheus text; the dashboard has a strict CSP")
+    @Test("/metrics is Prometheus text with job latency histograms; the dashboard has a strict CSP")
     func metricsAndDashboard() async throws {
         let f = try await Fixture()
         defer { f.stop() }
@@ -243,6 +243,9 @@ struct HTTPAPITests {
         #expect(metrics.text.contains("drover_jobs{state=\"succeeded\"} 1"), "\(metrics.text)")
         #expect(metrics.text.contains("drover_workers_alive 1") && metrics.text.contains("# TYPE drover_jobs gauge"))
         #expect(metrics.text.contains("drover_model_champion_version{model=\"diamonds\"} 1"))
+        // Latency histograms counted by the coordinator: the no-op job waited and ran once.
+        #expect(metrics.text.contains("# TYPE drover_job_queue_wait_seconds histogram") && metrics.text.contains("drover_job_queue_wait_seconds_count 1\n"))
+        #expect(metrics.text.contains("drover_job_run_seconds_bucket{le=\"+Inf\"} 1\n") && metrics.text.contains("drover_job_run_seconds_count 1\n"))
         let page = try HTTPProbe(port: f.cluster.port + 3).get("/")
         #expect(page.status == 200 && page.text.contains("/ui/app.js"))
         #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)

@@ -58,7 +58,7 @@ class Cluster:
         self.http = self.port + 3
         self.log = open(os.path.join(self.dir, "up.log"), "w")
         self.proc = subprocess.Popen(
-            [DROVER, "up", "--workers", "2", "--bind", f"tcp://127.0.0.1:{self.port}", "--data-dir", self.data,
+            [DROVER, "up", "--workers", "0", "--bind", f"tcp://127.0.0.1:{self.port}", "--data-dir", self.data,
              "--http", f"127.0.0.1:{self.http}"], stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -69,6 +69,10 @@ class Cluster:
                 time.sleep(0.1)
         else:
             raise RuntimeError("drover up did not serve HTTP: " + open(self.log.name).read())
+        # The worker, which also runs `command` jobs (their logs are shown on a job's page).
+        self.worker = subprocess.Popen(
+            [DROVER, "worker", "--name", "w1", "--slots", "4", "--connect", f"tcp://127.0.0.1:{self.port}", "--allow-commands",
+             "--allow-root-commands", "--command-root", self.dir], stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.read = self.token("read", "browser-read")
         self.operator = self.token("operator", "browser-op")
 
@@ -88,6 +92,8 @@ class Cluster:
             return json.loads(r.read())
 
     def close(self):
+        self.worker.terminate()
+        self.worker.wait(timeout=20)
         self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
@@ -151,7 +157,8 @@ def promote(driver, version, reason):
 def test_pages_load_without_console_errors(cluster, browser):
     use_token(browser, cluster, cluster.read)
     for hash_, name in [("cluster", "cluster"), ("jobs", "jobs"), ("runs", "runs"), ("models", "models"),
-                        ("model/churn", "model-churn"), ("datasets", "datasets"), ("dataset/customers", "dataset-customers")]:
+                        ("model/churn", "model-churn"), ("datasets", "datasets"), ("dataset/customers", "dataset-customers"),
+                        ("anomalies", "anomalies")]:
         show(browser, hash_, name)
         assert browser.find_element(By.ID, "banner").text == "", f"{hash_}: {browser.find_element(By.ID, 'banner').text}"
         if hash_ == "model/churn":
@@ -182,6 +189,68 @@ def test_run_progress_updates_live(cluster, browser):
     browser.save_screenshot(os.path.join(SHOTS, "run-done.png"))
     assert state in ("promoted", "rejected", "succeeded"), state
     assert len(seen) >= 2, f"the steps' states never changed on the page: {seen}"
+    # The DAG: one node per step with the coordinator's state, one edge per `needs`.
+    live = cluster.api("/runs/" + started["id"], cluster.read)["run"]
+    expected = {s["name"]: s["status"] for s in live["steps"]}
+    nodes = lambda d: d.execute_script(  # noqa: E731
+        "return Object.fromEntries([...document.querySelectorAll('#run-dag g.dag-node')].map(g => [g.dataset.step, g.dataset.status]))")
+    WebDriverWait(browser, 20).until(lambda d: nodes(d) == expected)  # the last run event may still be on its way
+    browser.save_screenshot(os.path.join(SHOTS, "run-dag.png"))
+    edges = browser.execute_script(
+        "return [...document.querySelectorAll('#run-dag path.dag-edge')].map(p => p.dataset.from + '>' + p.dataset.to).sort()")
+    assert edges == sorted(n + ">" + s["name"] for s in live["steps"] for n in s.get("needs") or [])
+    assert len(edges) == 4, edges  # validate > features > train > evaluate > promote
+    # The steps and the run that ended are in the latency histograms.
+    metrics = urllib.request.urlopen(cluster.url("/metrics"), timeout=20).read().decode()
+    assert 'drover_step_duration_seconds_count{pipeline="churn",step="train",status="succeeded"}' in metrics, metrics  # trees=60: not cached
+    assert 'drover_run_duration_seconds_count{pipeline="churn"' in metrics, metrics
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg[aria-label='job timeline'] rect")
+    assert len(bars) == len(cluster.api("/runs/" + started["id"], cluster.read)["jobs"])
+    assert severe(browser) == []
+
+
+def test_dataset_drift_per_column_plotted(cluster, browser):
+    use_token(browser, cluster, cluster.read)
+    report = cluster.api("/datasets/customers/drift", cluster.read)
+    columns = report["comparison"]["columns"]
+    assert columns, report
+    show(browser, "dataset/customers", "dataset-drift")
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#drift-columns tr[data-column]')].map(r => [r.dataset.column, r.dataset.drifted])")
+    assert sorted(rows) == sorted([c["name"], "true" if c["drifted"] else "false"] for c in columns)
+    for c in columns:  # reference and current side by side: one bar per bin and side
+        n = browser.execute_script(
+            "return document.querySelectorAll(`svg.drift-plot[data-column='${arguments[0]}'] rect[fill='#9e9e9e'], "
+            "svg.drift-plot[data-column='${arguments[0]}'] rect[fill='#1565c0']`).length", c["name"])
+        assert n == 2 * len(c["bins"]) + 2, (c["name"], n)  # + the two legend swatches
+    summary = browser.find_element(By.ID, "drift-summary").text
+    assert f"{report['comparison']['driftedCount']} of {len(columns)} columns drifted" in summary
+    # Another reference chosen in the page reloads the comparison for it.
+    others = [v["runID"] for v in report["validations"] if v["runID"] not in (report["reference"]["runID"], report["current"]["runID"])]
+    if others:
+        before = browser.find_element(By.ID, "main").get_attribute("data-rendered")
+        browser.execute_script("const s = document.getElementById('drift-reference'); s.value = arguments[0];"
+                               "s.dispatchEvent(new Event('change'))", others[0])
+        WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "main").get_attribute("data-rendered") != before)
+        assert others[0] in browser.find_element(By.ID, "drift-summary").text
+    assert severe(browser) == []
+
+
+def test_job_logs_and_anomalies(cluster, browser):
+    use_token(browser, cluster, cluster.read)
+    r = drover("submit", "--command", "--connect", f"tcp://127.0.0.1:{cluster.port}", "--wait", "--json", "--",
+               "sh", "-c", "echo hello-from-the-job; echo oops-on-stderr >&2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    job = json.loads(r.stdout)["id"]
+    show(browser, f"job/{job}", "job-logs")
+    assert "hello-from-the-job" in browser.find_element(By.ID, "job-stdout").text
+    assert "oops-on-stderr" in browser.find_element(By.ID, "job-stderr").text
+    states = browser.execute_script("return [...document.querySelectorAll('#main table')[1].querySelectorAll('td:nth-child(2)')].map(t => t.textContent)")
+    assert states[-1] == "succeeded" and "queued" in states, states
+    expected = cluster.api("/anomalies?limit=50", cluster.read)["items"]
+    show(browser, "anomalies", "anomalies-view")
+    kinds = browser.execute_script("return [...document.querySelectorAll('#anomalies tr[data-kind]')].map(r => r.dataset.kind)")
+    assert kinds == [a["anomaly"]["kind"] for a in expected]
     assert severe(browser) == []
 
 

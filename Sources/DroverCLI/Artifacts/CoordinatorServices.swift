@@ -29,12 +29,13 @@ struct CoordinatorServices {
         }
         coordinator = CoordinatorService(options: options, logger: logger)
         let link = try CoordinatorLink(coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"), curve: curve)
-        let web = WebAPI(backend: APIBackend(link: link, metadata: runner.metadata, events: EventHub()))
+        let web = WebAPI(backend: APIBackend(link: link, metadata: runner.metadata, events: EventHub(), artifacts: runner.artifacts))
         self.web = web
         feed = web.feed(logger: logger)
         do {
             artifactServer = try flags.artifactServer.server(bind: options.workerEndpoint, store: runner.artifacts, logger: logger, web: web)
-            webServer = try flags.web.address().map { WebServer(address: $0, web: web, logger: logger) }
+            let tls = try flags.web.tls()
+            webServer = try flags.web.address().map { WebServer(address: $0, web: web, tls: tls, logger: logger) }
         } catch {
             throw CLIError("\(error)", hint: "check --artifacts-bind and --http", cause: error)
         }

@@ -17,7 +17,8 @@ enum QueryRouter {
             return ok(ClusterStatus(
                 epoch: core.epoch, uptimeSeconds: Double(now - core.startedAtMs) / 1000,
                 jobs: core.jobCounts, workers: core.workerCounts(), queueLimit: core.config.maxQueued,
-                journal: journal, rejectedFrames: core.rejectedFrames, discardedResults: core.discardedResults))
+                journal: journal, rejectedFrames: core.rejectedFrames, discardedResults: core.discardedResults,
+                queueWait: core.jobTimings.queueWait, runTime: core.jobTimings.runTime))
         case .job(let q):
             guard let info = core.jobInfo(q.id, wallOffsetMs: 0) else { return notFound(q.id) }
             return ok(info)

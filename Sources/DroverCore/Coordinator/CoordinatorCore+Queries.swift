@@ -8,6 +8,9 @@ extension CoordinatorCore {
 
     public func workerCounts() -> ClusterStatus.WorkerCounts { members.counts() }
 
+    /// Queue wait and run time of the jobs since this coordinator started.
+    public var jobTimings: JobTimings { table.timings }
+
     public func workerInfos(now: Int64) -> [WorkerInfo] { members.infos(now: now) }
 
     // Reads of the parts, for queries and tests.

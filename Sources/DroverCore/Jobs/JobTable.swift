@@ -27,6 +27,8 @@ public struct JobTable: Sendable {
     var nameIndex: [String: Int32] = [:]
     /// While replaying the journal, queues and timers are left alone (`restoreQueues` fills them).
     var replaying = false
+    /// Queue wait and run time of the transitions applied live (not replayed).
+    public internal(set) var timings = JobTimings()
 
     public init(retainFinished: Int, timeoutGraceMs: Int64) {
         self.retainFinished = retainFinished
@@ -74,10 +76,17 @@ public struct JobTable: Sendable {
 
     mutating func setState(_ id: JobID, _ state: JobState, cause: Cause, at: Int64) {
         let i = index(id)!
+        if !replaying { timings.observe(from: jobs[i].state, to: state, sinceMs: at - lastTransitionAt(i)) }
         stateCounts[Int(jobs[i].state.rawValue)] -= 1
         stateCounts[Int(state.rawValue)] += 1
         jobs[i].state = state
         appendTransition(id, state: state, cause: cause, at: at)
+    }
+
+    /// When job `i` last changed state (its submission if never).
+    func lastTransitionAt(_ i: Int) -> Int64 {
+        let t = jobs[i].lastTransition
+        return t >= 0 ? transitions.entries[Int(t)].atMs : 0
     }
 
     mutating func appendTransition(_ id: JobID, state: JobState, cause: Cause, at: Int64) {

@@ -1,3 +1,4 @@
+import DroverArtifacts
 import DroverStore
 
 /// What the HTTP API reads and acts on: the coordinator (through typed queries and commands,
@@ -8,9 +9,12 @@ public struct APIBackend: Sendable {
     public let registry: ModelRegistry
     public let access: AccessStore
     public let events: EventHub
+    /// The artifact store (statistics for drift reports); none: drift reports answer 503.
+    public let artifacts: ArtifactStore?
 
-    public init(link: CoordinatorLink, metadata: MetadataStore, events: EventHub) {
+    public init(link: CoordinatorLink, metadata: MetadataStore, events: EventHub, artifacts: ArtifactStore? = nil) {
         self.link = link
+        self.artifacts = artifacts
         self.metadata = metadata
         registry = ModelRegistry(store: metadata)
         access = AccessStore(store: metadata)

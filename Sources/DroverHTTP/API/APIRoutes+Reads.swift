@@ -36,6 +36,26 @@ struct APIReadRoutes: Sendable {
             guard !spans.isEmpty else { throw APIError.notFound("no dataset '\(name)'; add one with `drover data add`") }
             return try JSONReply.ok(DatasetView(name: name, spans: spans), for: r)
         }
+        get(router, "/api/v1/datasets/:name/drift") { r, c in
+            guard let artifacts = backend.artifacts else {
+                throw APIError(.serviceUnavailable, "no_artifacts", "this server has no artifact store to read statistics from")
+            }
+            let lookup = DriftLookup(metadata: backend.metadata, registry: backend.registry, artifacts: artifacts)
+            return try JSONReply.ok(try await lookup.report(dataset: try c.parameters.require("name"), current: r.text("current"),
+                                                            reference: r.text("reference")), for: r)
+        }
+        get(router, "/api/v1/jobs/:id/logs") { r, c in
+            let id = try c.parameters.require("id", as: UInt64.self)
+            let stream = r.text("stream") ?? "stdout"
+            guard ["stdout", "stderr"].contains(stream) else { throw APIError.badRequest("stream must be stdout or stderr, not '\(stream)'") }
+            let attempt = try r.optionalInteger("attempt", in: 1...1_000_000).map { UInt32($0) }
+            let offset = try r.optionalInteger("offset", in: 0...Int.max).map { Int64($0) } ?? 0
+            return try JSONReply.ok(try await backend.link.query(LogsQuery(id: id, attempt: attempt, stream: stream, offset: offset)), for: r)
+        }
+        get(router, "/api/v1/anomalies") { r, _ in
+            let limit = try r.integer("limit", in: 1...200, default: 20)
+            return try JSONReply.ok(try await anomalies(runs: limit), for: r)
+        }
     }
 
     /// A `GET` route behind a `read` token.
@@ -76,7 +96,7 @@ struct APIReadRoutes: Sendable {
         return try JSONReply.ok(RunView(
             run: live, record: record, steps: try await m.steps(runID: id), jobs: try await m.jobAttempts(runID: id),
             params: try await m.params(runID: id), metrics: try await m.latestMetrics(runID: id),
-            verdicts: try await backend.registry.verdicts(runID: id)), for: r)
+            verdicts: try await backend.registry.verdicts(runID: id), anomalies: try await m.anomalies(runID: id)), for: r)
     }
 
     func model(_ name: String, _ r: Request) async throws -> Response {
@@ -93,6 +113,28 @@ struct APIReadRoutes: Sendable {
     }
 }
 
+extension APIReadRoutes {
+    /// The anomalies of the newest `runs` runs (against each pipeline's history) and of each
+    /// dataset's newest span (few rows), newest first.
+    func anomalies(runs: Int) async throws -> AnomaliesView {
+        let m = backend.metadata
+        var out: [AnomalyView] = []
+        for run in try await m.runs(limit: runs) {
+            for a in try await m.anomalies(runID: run.id) {
+                out.append(AnomalyView(at: run.startedAt, source: "run \(run.id) (\(run.pipeline))", runID: run.id, dataset: nil, anomaly: a))
+            }
+        }
+        for d in try await m.datasets() {
+            for a in try await m.anomalies(dataset: d.name, span: d.latestSpan) {
+                out.append(AnomalyView(at: d.updatedAt, source: "dataset \(d.name) span \(d.latestSpan)", runID: nil, dataset: d.name, anomaly: a))
+            }
+        }
+        return AnomaliesView(items: out.sorted { $0.at > $1.at }, runsSearched: runs)
+    }
+}
+
+struct AnomalyView: Encodable { var at: Double; var source: String; var runID: String?; var dataset: String?; var anomaly: HistoryAnomaly }
+struct AnomaliesView: Encodable { var items: [AnomalyView]; var runsSearched: Int }
 struct ClusterView: Encodable { var status: ClusterStatus; var workers: [WorkerInfo] }
 struct VersionView: Encodable { var version: ModelVersion; var verdicts: [StoredVerdict] }
 struct DatasetView: Encodable { var name: String; var spans: [DatasetSpan] }
@@ -117,4 +159,6 @@ struct RunView: Encodable {
     var params: [String: String]
     var metrics: [String: Double]
     var verdicts: [StoredVerdict]
+    /// Against the pipeline's history: slow steps, metric regressions, few rows.
+    var anomalies: [HistoryAnomaly]
 }

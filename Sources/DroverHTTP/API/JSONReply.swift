@@ -61,7 +61,12 @@ struct Page<Item: Encodable>: Encodable {
 extension Request {
     /// A query parameter as an integer in `range`, or `fallback` when absent; 400 when malformed.
     func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        guard let text = uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return fallback }
+        try optionalInteger(name, in: range) ?? fallback
+    }
+
+    /// A query parameter as an integer in `range`, or nil when absent; 400 when malformed.
+    func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = text(name) else { return nil }
         guard let v = Int(text), range.contains(v) else {
             throw APIError.badRequest("query parameter '\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
         }

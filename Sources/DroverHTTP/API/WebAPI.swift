@@ -33,7 +33,7 @@ public struct WebAPI: Sendable {
     /// The event feed and the webhook dispatcher as a service of their own (one per process,
     /// whatever the number of servers).
     public func feed(logger: Logger) -> some Service {
-        EventFeedService(feed: EventFeed(backend: backend, logger: logger), webhooks: WebhookDispatcher(backend: backend, logger: logger))
+        EventFeedService(feed: EventFeed(backend: backend, logger: logger, metrics: metrics), webhooks: WebhookDispatcher(backend: backend, logger: logger))
     }
 }
 
@@ -53,7 +53,8 @@ struct EventFeedService: Service {
     }
 }
 
-/// Errors → JSON bodies; each request's latency → the metrics (by route pattern).
+/// Errors → JSON bodies; forged cross-site actions refused (`CSRFGuard`); each request's latency →
+/// the metrics (by route pattern).
 struct APIMiddleware: RouterMiddleware {
     let metrics: DroverMetrics
 
@@ -62,6 +63,7 @@ struct APIMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response: Response
         do {
+            if request.uri.path.hasPrefix("/api/") { try Self.refuseForgery(request) }
             response = try await next(request, context)
         } catch {
             response = APIError.from(error).response
@@ -70,5 +72,17 @@ struct APIMiddleware: RouterMiddleware {
             metrics.recordRequest(route: context.endpointPath ?? "unmatched", status: response.status.code, duration: ContinuousClock.now - start)
         }
         return response
+    }
+
+    static func refuseForgery(_ request: Request) throws {
+        let headers = request.headers
+        let hasBody = (headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 || headers[.transferEncoding] != nil
+        switch CSRFGuard.check(method: request.method.rawValue, host: request.head.authority ?? headers[HTTPFields.Element.Name("Host")!],
+                               origin: headers[.origin], fetchSite: headers[HTTPFields.Element.Name("Sec-Fetch-Site")!],
+                               contentType: headers[.contentType], hasBody: hasBody) {
+        case .allowed: return
+        case .crossSite(let message): throw APIError(.forbidden, "cross_site", message)
+        case .notJSON(let message): throw APIError(.unsupportedMediaType, "not_json", message)
+        }
     }
 }

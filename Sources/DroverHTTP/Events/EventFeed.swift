@@ -12,8 +12,11 @@ public struct EventFeed: Sendable {
     public var intervalMs: Int
     /// How many of the newest jobs are watched for state changes.
     public var watchedJobs: Int
+    /// Step and run durations go here when they end.
+    let metrics: DroverMetrics?
 
-    public init(backend: APIBackend, logger: Logger, intervalMs: Int = 250, watchedJobs: Int = 500) {
+    public init(backend: APIBackend, logger: Logger, intervalMs: Int = 250, watchedJobs: Int = 500, metrics: DroverMetrics? = nil) {
+        self.metrics = metrics
         self.backend = backend
         self.logger = logger
         self.intervalMs = intervalMs
@@ -77,6 +80,19 @@ public struct EventFeed: Sendable {
         }
     }
 
+    /// Step and run durations of what ended between two looks at a run (cached steps did no work).
+    func observeEnded(_ before: RunInfo, _ now: RunInfo) {
+        guard let metrics else { return }
+        let ended = Dictionary(before.steps.map { ($0.name, $0.endedAtMs != nil) }, uniquingKeysWith: { a, _ in a })
+        for s in now.steps where ended[s.name] == false && s.cachedFrom == nil {
+            guard let start = s.startedAtMs, let end = s.endedAtMs else { continue }
+            metrics.recordStep(pipeline: now.pipeline, step: s.name, status: s.status, seconds: Double(end - start) / 1000)
+        }
+        if !before.isFinished, now.isFinished, let end = now.endedAtMs {
+            metrics.recordRun(pipeline: now.pipeline, state: now.state, seconds: Double(end - now.startedAtMs) / 1000)
+        }
+    }
+
     /// A run event when a run appears, its state changes or one of its steps progresses.
     func runs(_ seen: inout Seen, first: Bool) async throws {
         let link = backend.link
@@ -91,7 +107,10 @@ public struct EventFeed: Sendable {
             let before = seen.runs[summary.id]
             guard before == nil || !(before!.isFinished && summary.isFinished) else { continue }
             let full = try await link.query(RunQuery(id: summary.id))
-            if !first, before != full { backend.events.publish("run", RunEvent(run: full)) }
+            if !first, before != full {
+                backend.events.publish("run", RunEvent(run: full))
+                if let before { observeEnded(before, full) }
+            }
             seen.runs[summary.id] = full
         }
         if seen.runs.count > 200 {

@@ -10,6 +10,8 @@ public final class DroverMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let requestBuckets: [Duration] = [.microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                       .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)]
+    let stepBuckets: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+                                   .seconds(30), .seconds(60), .seconds(300), .seconds(1800), .seconds(7200)]
     /// Last absolute values of the coordinator's counters, to add only what is new.
     let counted = Mutex<[String: Int]>([:])
 
@@ -54,7 +56,28 @@ public final class DroverMetrics: Sendable {
                                    labels: [("model", model.name), ("metric", metric)]).set(value)
             }
         }
-        return registry.emitToBuffer()
+        var text = registry.emitToBuffer()
+        if let wait = status.queueWait {
+            text += HistogramText.render("drover_job_queue_wait_seconds", help: "Time from queued to assigned, per job attempt.", wait).utf8
+        }
+        if let run = status.runTime {
+            text += HistogramText.render("drover_job_run_seconds", help: "Time from assigned to the attempt's end.", run).utf8
+        }
+        return text
+    }
+
+    /// A pipeline step that ended (seen by the event feed), by pipeline, step and status.
+    func recordStep(pipeline: String, step: String, status: String, seconds: Double) {
+        registry.makeDurationHistogram(descriptor: name("step_duration", unit: "seconds", help: "Pipeline step durations (not cached)."),
+                                       labels: [("pipeline", pipeline), ("step", step), ("status", status)], buckets: stepBuckets)
+            .record(.milliseconds(Int64(seconds * 1000)))
+    }
+
+    /// A run that ended, by pipeline and outcome.
+    func recordRun(pipeline: String, state: String, seconds: Double) {
+        registry.makeDurationHistogram(descriptor: name("run_duration", unit: "seconds", help: "Pipeline run durations."),
+                                       labels: [("pipeline", pipeline), ("state", state)], buckets: stepBuckets)
+            .record(.milliseconds(Int64(seconds * 1000)))
     }
 
     func gauge(_ metric: String, _ help: String, _ value: Int) {

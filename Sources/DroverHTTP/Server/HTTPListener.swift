@@ -1,22 +1,33 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NativeThreads
 import ServiceLifecycle
 
 /// Runs a Hummingbird application on `address` until shutdown, resolving `ready` with the bound
 /// address (port 0 becomes the real port) or the failure to listen. Shared by the artifact
-/// server and the web server.
+/// server and the web server. With a `TLSIdentity` it speaks HTTPS only.
 public enum HTTPListener {
     /// `onShutdown` runs when graceful shutdown begins (before open connections are waited for).
     public static func run(router: Router<BasicRequestContext>, address: ArtifactAddress, serverName: String, event: String,
                     ready: OneShot<Result<ArtifactAddress, ArtifactServerError>>, logger: Logger, hint: String,
-                    onShutdown: @escaping @Sendable () -> Void = {}) async throws {
+                    tls: TLSIdentity? = nil, onShutdown: @escaping @Sendable () -> Void = {}) async throws {
+        let server: HTTPServerBuilder
+        do {
+            server = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
+        } catch {
+            let failure = ArtifactServerError(message: "cannot set up TLS for \(address): \(error)")
+            ready.resolve(.failure(failure))
+            throw failure
+        }
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: serverName),
             onServerRunning: { channel in
                 let bound = ArtifactAddress(host: address.host, port: channel.localAddress?.port ?? address.port)
-                logger.info("\(event)", metadata: ["address": "\(bound)"])
+                logger.info("\(event)", metadata: ["address": "\(bound)", "tls": "\(tls != nil)"])
                 ready.resolve(.success(bound))
             },
             logger: logger)

@@ -20,6 +20,7 @@ enum DashboardPage {
         <a href="#runs" data-view="runs">Runs</a>
         <a href="#models" data-view="models">Models</a>
         <a href="#datasets" data-view="datasets">Datasets</a>
+        <a href="#anomalies" data-view="anomalies">Anomalies</a>
       </nav>
       <span id="live" class="badge off" title="event stream">offline</span>
       <form id="token-form" autocomplete="off">
@@ -62,6 +63,8 @@ enum DashboardPage {
     pre { background: #fff; border: 1px solid #e0e0e0; padding: .5em; overflow: auto; }
     svg { background: #fff; border: 1px solid #e0e0e0; margin: .3em 0 1em; }
     svg text { font: 11px system-ui, sans-serif; fill: #444; }
+    svg text.on-dark { fill: #fff; }
+    pre.log { max-height: 24em; font-size: 12px; }
     .filters { margin: .5em 0; display: flex; gap: .5em; align-items: center; }
     button { cursor: pointer; }
     h2 { margin: .2em 0 .5em; } h3 { margin: 1em 0 .3em; }

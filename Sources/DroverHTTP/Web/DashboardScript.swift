@@ -104,6 +104,59 @@ enum DashboardScript {
         sv('text', { x: w - 60, y: done.length * rowH + 18 }, span.toFixed(2) + ' s'));
     }
 
+    // The run's DAG: steps in columns by depth (longest chain of needs), edges from each need.
+    function dag(steps) {
+      const byName = Object.fromEntries(steps.map((s) => [s.name, s]));
+      const depth = {};
+      const depthOf = (n, seen) => {
+        if (depth[n] !== undefined) return depth[n];
+        if (seen.has(n)) return 0;
+        seen.add(n);
+        const needs = (byName[n] && byName[n].needs) || [];
+        return (depth[n] = needs.length ? 1 + Math.max(...needs.map((m) => depthOf(m, seen))) : 0);
+      };
+      steps.forEach((s) => depthOf(s.name, new Set()));
+      const columns = [];
+      for (const s of steps) (columns[depth[s.name]] = columns[depth[s.name]] || []).push(s);
+      const nodeW = 120, nodeH = 34, gapX = 40, gapY = 14;
+      const pos = {};
+      columns.forEach((col, x) => col.forEach((s, y) => { pos[s.name] = { x: 10 + x * (nodeW + gapX), y: 10 + y * (nodeH + gapY) }; }));
+      const w = 20 + columns.length * (nodeW + gapX) - gapX, h = 20 + Math.max(...columns.map((c) => c.length)) * (nodeH + gapY) - gapY;
+      const color = { succeeded: '#2e7d32', cached: '#2e7d32', failed: '#c62828', blocked: '#c62828', running: '#1565c0',
+        checking: '#1565c0', deciding: '#1565c0', lookingUp: '#1565c0', skipped: '#bdbdbd' };
+      return sv('svg', { id: 'run-dag', width: w, height: h, role: 'img', 'aria-label': 'pipeline DAG', class: 'plot' },
+        steps.flatMap((s) => ((s.needs) || []).filter((n) => pos[n]).map((n) => sv('path', { class: 'dag-edge', 'data-from': n, 'data-to': s.name,
+          d: 'M' + (pos[n].x + nodeW) + ' ' + (pos[n].y + nodeH / 2) + ' C' + (pos[n].x + nodeW + gapX / 2) + ' ' + (pos[n].y + nodeH / 2) + ' ' +
+            (pos[s.name].x - gapX / 2) + ' ' + (pos[s.name].y + nodeH / 2) + ' ' + pos[s.name].x + ' ' + (pos[s.name].y + nodeH / 2),
+          fill: 'none', stroke: '#90a4ae', 'stroke-width': 1.5 }))),
+        steps.map((s) => sv('g', { class: 'dag-node', 'data-step': s.name, 'data-status': s.status },
+          sv('rect', { x: pos[s.name].x, y: pos[s.name].y, width: nodeW, height: nodeH, rx: 5, fill: color[s.status] || '#9e9e9e' }),
+          sv('text', { x: pos[s.name].x + 6, y: pos[s.name].y + 14, class: 'on-dark' }, s.name),
+          sv('text', { x: pos[s.name].x + 6, y: pos[s.name].y + 28, class: 'on-dark' }, s.status + (s.jobs ? ' ' + s.done + '/' + s.jobs : '')))));
+    }
+
+    // Two distributions on the same bins, side by side: reference (grey) and current (blue).
+    function pairedBars(c) {
+      const n = c.bins.length, w = Math.max(260, n * 26 + 50), h = 150, pad = 24, slot = (w - 2 * pad) / n;
+      const max = Math.max(1e-9, ...c.reference, ...c.current);
+      const bar = (v, i, k, fill) => sv('rect', { x: pad + i * slot + k * slot / 2 + 1, y: h - pad - (h - 2 * pad) * v / max,
+        width: Math.max(1, slot / 2 - 2), height: (h - 2 * pad) * v / max, fill }, sv('title', {}, c.bins[i] + ': ' + (100 * v).toFixed(1) + '%'));
+      return sv('svg', { width: w, height: h, role: 'img', class: 'plot drift-plot', 'data-column': c.name,
+        'aria-label': 'reference and current distribution of ' + c.name },
+        sv('text', { x: pad, y: 14 }, c.name + (c.drifted ? ' (drifted)' : '')),
+        sv('rect', { x: w - 150, y: 5, width: 10, height: 10, fill: '#9e9e9e' }), sv('text', { x: w - 136, y: 14 }, 'reference'),
+        sv('rect', { x: w - 75, y: 5, width: 10, height: 10, fill: '#1565c0' }), sv('text', { x: w - 61, y: 14 }, 'current'),
+        sv('line', { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, stroke: '#999' }),
+        c.reference.map((v, i) => bar(v, i, 0, '#9e9e9e')), c.current.map((v, i) => bar(v, i, 1, '#1565c0')),
+        sv('text', { x: pad, y: h - 6 }, c.bins[0] || ''), sv('text', { x: w - pad - 80, y: h - 6 }, c.bins[n - 1] || ''));
+    }
+
+    function anomalyTable(items) {
+      return items.length ? el('table', { id: 'anomalies' }, el('tr', {}, ['when', 'where', 'kind', 'subject', 'observed', 'typical', 'what'].map((x) => el('th', {}, x))),
+        items.map((a) => el('tr', { 'data-kind': a.anomaly.kind }, [when(a.at), a.source, a.anomaly.kind, a.anomaly.subject, fmt(a.anomaly.observed),
+          fmt(a.anomaly.typical), a.anomaly.message].map((x) => el('td', {}, x))))) : el('p', { class: 'muted', id: 'no-anomalies' }, 'no anomalies');
+    }
+
     // ---- views -------------------------------------------------------------
     const views = {
       async cluster() {
@@ -159,7 +212,8 @@ enum DashboardScript {
             [[j.kind, j.priority, j.attempt, j.worker || '-', JSON.stringify(j.params), JSON.stringify(j.metrics)]]),
           el('h3', {}, 'Transitions'),
           table(['when', 'state', 'cause', 'attempt', 'worker'],
-            j.history.map((t) => [when(t.atMs / 1000), stateTag(t.state), t.cause, t.attempt, t.worker || '-']))];
+            j.history.map((t) => [when(t.atMs / 1000), stateTag(t.state), t.cause, t.attempt, t.worker || '-'])),
+          el('h3', {}, 'Logs'), await logs(j.id)];
       },
 
       async runs() {
@@ -174,7 +228,7 @@ enum DashboardScript {
         const v = await api('/runs/' + encodeURIComponent(id));
         const live = v.run;
         const status = live ? live.state : v.record.status;
-        const steps = live ? live.steps.map((s) => ({ name: s.name, type: s.type, status: s.status, done: s.jobsDone, jobs: s.jobs, message: s.message || (s.cachedFrom ? 'cached from ' + s.cachedFrom : '') }))
+        const steps = live ? live.steps.map((s) => ({ name: s.name, type: s.type, status: s.status, done: s.jobsDone, jobs: s.jobs, needs: s.needs, message: s.message || (s.cachedFrom ? 'cached from ' + s.cachedFrom : '') }))
           : v.steps.map((s) => ({ name: s.name, type: s.kind, status: s.status, done: 0, jobs: 0, message: s.message || '' }));
         const progress = (s) => s.jobs ? sv('svg', { width: 120, height: 12, class: 'progress' },
           sv('rect', { x: 0, y: 0, width: 120, height: 12, fill: '#e0e0e0' }),
@@ -182,6 +236,7 @@ enum DashboardScript {
         const verdict = live && live.verdict;
         return [el('h2', {}, 'Run ' + id + ' ', el('span', { id: 'run-state', class: 'state ' + status }, status)),
           live && live.message ? el('p', {}, live.message) : null,
+          el('h3', {}, 'Pipeline'), live && live.steps.some((s) => s.needs) ? dag(steps) : el('p', { class: 'muted' }, 'the DAG is known while the coordinator holds the run'),
           el('h3', {}, 'Steps'),
           el('table', { id: 'run-steps' }, el('tr', {}, ['step', 'type', 'state', 'jobs', 'progress', 'note'].map((h) => el('th', {}, h))),
             steps.map((s) => el('tr', { 'data-step': s.name, 'data-status': s.status },
@@ -194,7 +249,8 @@ enum DashboardScript {
           el('h3', {}, 'Metrics'),
           table(['metric', 'value'], Object.entries(v.metrics).sort().map(([k, x]) => [k, fmt(x)])),
           el('h3', {}, 'Params'),
-          table(['param', 'value'], Object.entries(v.params).sort().map(([k, x]) => [k, x]))];
+          table(['param', 'value'], Object.entries(v.params).sort().map(([k, x]) => [k, x])),
+          el('h3', {}, 'Anomalies'), anomalyTable((v.anomalies || []).map((a) => ({ at: v.record ? v.record.startedAt : 0, source: 'this run', anomaly: a })))];
       },
 
       async models() {
@@ -248,9 +304,52 @@ enum DashboardScript {
         return [el('h2', {}, 'Dataset ' + name),
           el('h3', {}, 'Rows per span'), bars(d.spans.map((s) => ({ label: 'span ' + s.span, value: s.rows })), { label: 'rows per span' }),
           table(['span', 'rows', 'digest', 'schema', 'added'],
-            d.spans.map((s) => [s.span, s.rows, s.digest, s.schemaDigest || '-', when(s.createdAt)]))];
+            d.spans.map((s) => [s.span, s.rows, s.digest, s.schemaDigest || '-', when(s.createdAt)])),
+          el('h3', {}, 'Drift'), await drift(name)];
+      },
+
+      async anomalies() {
+        const a = await api('/anomalies?limit=50');
+        return [el('h2', {}, 'Anomalies'), el('p', { class: 'muted' }, 'against each pipeline\'s history: the newest ' + a.runsSearched + ' runs and each dataset\'s newest span'),
+          anomalyTable(a.items)];
       },
     };
+
+    // A dataset's drift report: per column, the statistics and the two distributions side by side.
+    async function drift(name) {
+      const q = new URLSearchParams(location.hash.split('?')[1] || '');
+      let r;
+      try { r = await api('/datasets/' + encodeURIComponent(name) + '/drift' + (q.toString() ? '?' + q : '')); }
+      catch (e) { return el('p', { class: 'muted', id: 'no-drift' }, e.message); }
+      const c = r.comparison;
+      const pick = (which, value) => el('select', { id: 'drift-' + which, onchange: (e) => {
+          const p = new URLSearchParams({ current: r.current.runID, reference: r.reference.runID });
+          p.set(which, e.target.value);
+          location.hash = 'dataset/' + encodeURIComponent(name) + '?' + p;
+        } }, r.validations.map((v) => el('option', v.runID === value ? { value: v.runID, selected: '' } : { value: v.runID }, v.runID + ' (span ' + v.span + ')')));
+      return [el('p', { id: 'drift-summary' }, 'current ', pick('current', r.current.runID), ' (' + c.currentRows + ' rows) against reference ',
+          pick('reference', r.reference.runID), ' (' + c.referenceRows + ' rows, ' + r.referenceIs + '): ',
+          el('b', {}, c.driftedCount + ' of ' + c.columns.length + ' columns drifted')),
+        el('table', { id: 'drift-columns' }, el('tr', {}, ['column', 'type', 'measure', 'value', 'threshold', 'drifted', 'mean ref → cur', 'missing ref / cur'].map((x) => el('th', {}, x))),
+          c.columns.map((x) => el('tr', { 'data-column': x.name, 'data-drifted': String(x.drifted) }, [x.name, x.type, x.measure, fmt(x.value), fmt(x.threshold),
+            stateTag(x.drifted ? 'failed' : 'passed'), x.referenceMean === null || x.referenceMean === undefined ? '-' : fmt(x.referenceMean) + ' → ' + fmt(x.currentMean),
+            x.referenceMissing + ' / ' + x.currentMissing].map((v) => el('td', {}, v))))),
+        el('div', { class: 'cards' }, c.columns.slice().sort((a, b) => (b.drifted - a.drifted) || ((b.value || 0) - (a.value || 0))).map(pairedBars))];
+    }
+
+    // A job's stdout and stderr (command jobs; other kinds have none), the last 1 MiB of each.
+    async function logs(id) {
+      const parts = [];
+      for (const stream of ['stdout', 'stderr']) {
+        let text = '';
+        try {
+          const r = await api('/jobs/' + id + '/logs?stream=' + stream);
+          text = r.text || '';
+        } catch (e) { text = '(' + e.message + ')'; }
+        parts.push(el('h4', {}, stream), el('pre', { id: 'job-' + stream, class: 'log' }, text || '(empty)'));
+      }
+      return parts;
+    }
 
     function route() {
       const hash = location.hash.slice(1).split('?')[0] || 'cluster';
@@ -322,8 +421,8 @@ enum DashboardScript {
       if (id) S.lastEventId = id;
       if (type === 'message') return;
       const { view } = route();
-      const relevant = { cluster: ['jobs', 'job'], jobs: ['job', 'jobs'], job: ['job'], runs: ['run'], run: ['run', 'verdict'],
-        models: ['promotion', 'verdict'], model: ['promotion', 'verdict'], datasets: ['run'], dataset: ['run'] }[view] || [];
+      const relevant = { cluster: ['jobs', 'job'], jobs: ['job', 'jobs'], job: ['job'], runs: ['run'], run: ['run', 'verdict', 'job'],
+        models: ['promotion', 'verdict'], model: ['promotion', 'verdict'], datasets: ['run'], dataset: ['run'], anomalies: ['run'] }[view] || [];
       if (relevant.includes(type) || type === 'reset') refreshSoon();
     }
 

@@ -12,7 +12,7 @@ enum RunView {
                             outputs: s.outputs, metrics: s.metrics, cachedFrom: s.cachedFrom,
                             cacheKey: s.cachedFrom == nil ? nil : s.cacheKey,
                             anomalies: s.validation.map { $0.anomalies + $0.drifted.map { "drift: \($0)" } },
-                            message: s.message, startedAtMs: s.startedAtMs, endedAtMs: s.endedAtMs)
+                            message: s.message, startedAtMs: s.startedAtMs, endedAtMs: s.endedAtMs, needs: step.needs)
         }
         // The run is finished for clients only once the runner has recorded its end (the
         // planner knows first): `drover runs` and `models` then already see all of it.

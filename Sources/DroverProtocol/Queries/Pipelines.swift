@@ -98,11 +98,13 @@ public struct StepInfo: Codable, Sendable, Equatable {
     public var message: String?
     public var startedAtMs: Int64?
     public var endedAtMs: Int64?
+    /// The steps this one waits for (the run's DAG).
+    public var needs: [String]?
 
     public init(name: String, type: String, status: String, jobs: Int = 0, jobsDone: Int = 0, jobIDs: [UInt64] = [],
                 outputs: [String: String] = [:], metrics: [String: Double] = [:], cachedFrom: String? = nil,
                 cacheKey: String? = nil, anomalies: [String]? = nil, message: String? = nil,
-                startedAtMs: Int64? = nil, endedAtMs: Int64? = nil) {
+                startedAtMs: Int64? = nil, endedAtMs: Int64? = nil, needs: [String]? = nil) {
         self.name = name
         self.type = type
         self.status = status
@@ -117,6 +119,7 @@ public struct StepInfo: Codable, Sendable, Equatable {
         self.message = message
         self.startedAtMs = startedAtMs
         self.endedAtMs = endedAtMs
+        self.needs = needs
     }
 }
 

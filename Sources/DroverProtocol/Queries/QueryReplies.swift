@@ -14,6 +14,10 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     public var rejectedFrames: Int
     /// Results discarded because their lease was superseded (late or duplicate) since start.
     public var discardedResults: Int
+    /// Since the coordinator started: time from queued to assigned, and from assigned to the
+    /// attempt's end (absent from older coordinators).
+    public var queueWait: LatencyHistogram?
+    public var runTime: LatencyHistogram?
 
     public struct WorkerCounts: Codable, Sendable, Equatable {
         public var alive: Int
@@ -27,7 +31,9 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     }
 
     public init(epoch: UInt64, uptimeSeconds: Double, jobs: [String: Int], workers: WorkerCounts, queueLimit: Int, journal: String,
-                rejectedFrames: Int = 0, discardedResults: Int = 0) {
+                rejectedFrames: Int = 0, discardedResults: Int = 0, queueWait: LatencyHistogram? = nil, runTime: LatencyHistogram? = nil) {
+        self.queueWait = queueWait
+        self.runTime = runTime
         self.rejectedFrames = rejectedFrames
         self.discardedResults = discardedResults
         self.epoch = epoch

@@ -73,8 +73,13 @@ struct CommandResult {
 
 /// Runs `drover ARGS` to completion (with a time limit, so a hang fails the test instead of CI).
 func drover(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> CommandResult {
+    try program(DroverBinary.path, arguments, timeout: timeout)
+}
+
+/// Runs the program at `path` (e.g. /usr/bin/openssl) to completion, with a time limit.
+func program(_ path: String, _ arguments: [String], timeout: Duration = .seconds(120)) throws -> CommandResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: DroverBinary.path)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -87,7 +92,7 @@ func drover(_ arguments: [String], timeout: Duration = .seconds(120)) throws -> 
     if process.isRunning {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        Issue.record("drover \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+        Issue.record("\(path) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
     }
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, stdout: outData.text(), stderr: errData.text())
