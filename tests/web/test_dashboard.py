@@ -143,7 +143,7 @@ def use_token(driver, cluster, token):
 def show(driver, hash_, name):
     before = driver.find_element(By.ID, "main").get_attribute("data-rendered")
     driver.execute_script("location.hash = arguments[0]", hash_)
-    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "main").get_attribute("data-rendered") != before
+    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "main").get_attribute("data-rendered") != before
                                     and d.find_element(By.ID, "main").get_attribute("data-view") == hash_.split("/")[0])
     driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
