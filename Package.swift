@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "DroverProtocol", swiftSettings: strict),
         .target(name: "DroverCore", dependencies: [
             "DroverProtocol", .product(name: "Yams", package: "Yams"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: strict),
         .target(name: "DroverStore", dependencies: [
             "DroverCore", "DroverProtocol",

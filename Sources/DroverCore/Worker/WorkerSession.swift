@@ -1,3 +1,4 @@
+import DequeModule
 import DroverProtocol
 
 /// The worker side of the protocol (docs/protocol.md, "Worker behaviour") as a pure state
@@ -34,7 +35,10 @@ public struct WorkerSession: Sendable {
     var rng: SplitMix64
 
     // Attempts.
-    var waiting: [Assignment] = []
+    /// Attempts waiting for a slot, oldest first: a deque, because each start takes the first
+    /// and with a prefetch of thousands an array's `removeFirst` moved them all for every job
+    /// (the largest single cost of the worker per no-op job: perf, release, prefetch 4096).
+    var waiting: Deque<Assignment> = []
     var waitingTokens: Set<UInt64> = []
     /// Attempts holding a slot, by token.
     var running: [UInt64: Attempt] = [:]
