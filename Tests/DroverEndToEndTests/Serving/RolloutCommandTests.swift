@@ -159,13 +159,20 @@ struct RolloutCommandTests {
             arms.insert("\(a.arm)/\(a.version)")
         }
         #expect(arms == ["champion/\(good)"])
+        // Outcomes: a repeat changes nothing, an unknown request id is kept for a later join, a null label is refused.
+        let answer = try Self.predict(http, rows[0].json, key: "outcome")
+        let once = #"{"outcomes":[{"request_id":"\#(answer.requestID)","label":"yes"},{"request_id":"never-seen","label":"no"}]}"#
+        #expect(try http.post("/v1/models/churn/outcomes", json: once).json?["accepted"] as? Int == 2)
+        let again = try http.post("/v1/models/churn/outcomes", json: once).json
+        #expect(again?["duplicates"] as? Int == 2 && again?["accepted"] as? Int == 0)
+        #expect(try http.post("/v1/models/churn/outcomes", json: #"{"outcomes":[{"request_id":"x","label":null}]}"#).status == 400)
         var shadowed = 0
-        while ContinuousClock.now < deadline, shadowed < rows.count {
+        while ContinuousClock.now < deadline, shadowed < rows.count + 1 {
             let arms = ((try status(f).1["judgement"] as? [String: Any])?["arms"] as? [[String: Any]]) ?? []
             shadowed = arms.first { $0["arm"] as? String == "shadow" }?["requests"] as? Int ?? 0
-            if shadowed < rows.count { usleep(50_000) }
+            if shadowed < rows.count + 1 { usleep(50_000) }
         }
-        #expect(shadowed == rows.count)
+        #expect(shadowed == rows.count + 1)
     }
 
     @Test("bad rollout input: both modes, no champion, unknown version, bad split → exit 2")
