@@ -83,7 +83,7 @@ struct ExecutorTests {
     @Test("every built-in kind is announced, and the immediate ones are marked")
     func registryKinds() {
         let r = ExecutorRegistry.builtins
-        #expect(r.kinds == ["echo", "evaluate", "fail", "features", "fetch", "noop", "sleep", "stats", "train"])
+        #expect(r.kinds == ["echo", "evaluate", "fail", "features", "fetch", "noop", "sleep", "stats", "train", "train-shard"])
         #expect(r.immediateKinds == ["echo", "fail", "noop"])
     }
 }

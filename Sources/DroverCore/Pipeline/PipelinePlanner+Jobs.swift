@@ -54,6 +54,7 @@ extension PipelinePlanner {
                 return PlannedJob(key: key(i), step: name, shard: i, kind: kind, params: p)
             }
         case .train:
+            if let n = step.distributedShards { return distributedJobs(name, shards: n, params: params) }
             // A swept step has one job per trial, with the trial's parameters on top.
             let trials = steps[name]?.sweep?.trials.count ?? 1
             return (0..<trials).map { i in

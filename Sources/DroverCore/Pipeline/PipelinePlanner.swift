@@ -73,7 +73,7 @@ public struct PipelinePlanner: Sendable {
                   s.shardOutputs[shard] == nil else { return [] }
             s.shardOutputs[shard] = outputs
             s.shardsDone += 1
-            if s.jobKeys.count == 1 { s.metrics = metrics }
+            if s.jobKeys.count == 1 || (shard == 0 && stepSpec(name).distributedShards != nil) { s.metrics = metrics }
             steps[name] = s
             if s.shardsDone == s.jobKeys.count { out += stepJobsDone(name, now: now) }
         case .jobFailed(let key, let message):

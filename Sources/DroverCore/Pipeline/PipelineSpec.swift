@@ -89,6 +89,9 @@ public struct StepSpec: Sendable, Equatable, Codable {
     public var timeoutMs: Int64 = 0
     /// Trials over parameters; the best becomes the step's result.
     public var sweep: SweepSpec?
+    /// Train steps: data-parallel training over this many row shards on the workers
+    /// (`distributed: { shards: N }`); nil = one train job.
+    public var distributedShards: Int?
 
     /// The promote step's gate as the verdict evaluator takes it.
     public var policy: PromotionPolicy { PromotionPolicy(thresholds: gates, firstModel: firstModel) }

@@ -4,7 +4,7 @@ import Yams
 /// Every error names the file, line, column and field and says what is allowed.
 public enum PipelineSpecLoader {
     static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps"]
-    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep"]
+    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep", "distributed"]
     static let gateFields = ["metric", "direction", "min", "max", "change"]
     /// `first_model:` in YAML → the promotion policy for a model without a champion.
     static let firstModelSpellings: [String: FirstModelPolicy] = ["value-thresholds": .valueThresholdsOnly, "reject": .reject]
@@ -209,7 +209,7 @@ struct NodeReader {
         let types = StepType.allCases.map(\.rawValue)
         var step = StepSpec(name: name, type: .validate, line: key.mark?.line ?? 0)
         var type = StepType(rawValue: name)
-        var gatesNode: Node?
+        var gatesNode: Node?, distributedNode: Node?
         for (f, _, v) in fields {
             let ff = "\(field).\(f)"
             switch f {
@@ -229,6 +229,11 @@ struct NodeReader {
             case "resources": step.resources = try resources(v, ff)
             case "timeout": step.timeoutMs = try duration(v, ff)
             case "sweep": step.sweep = try sweep(v, ff)
+            case "distributed":
+                distributedNode = v
+                for (df, _, dv) in try mapping(v, ff, allowed: ["shards"]) where df == "shards" {
+                    step.distributedShards = try int(dv, "\(ff).shards", range: 1...1024)
+                }
             default:
                 let p = try scalar(v, ff)
                 guard let policy = PipelineSpecLoader.firstModelSpellings[p] else {
@@ -241,6 +246,17 @@ struct NodeReader {
             throw error(key, field, "needs `type:` (\(allowedList(types))) unless the step is named after its type")
         }
         step.type = type
+        if let distributedNode {
+            guard type == .train else {
+                throw error(distributedNode, "\(field).distributed", "only train steps are distributed; remove it here")
+            }
+            guard step.distributedShards != nil else {
+                throw error(distributedNode, "\(field).distributed", "needs `shards: N` (1–1024), e.g. distributed: { shards: 2 }")
+            }
+            guard step.sweep == nil, step.command == nil else {
+                throw error(distributedNode, "\(field).distributed", "a distributed train step runs the built-in learners: remove `sweep:` or `command:`, or `distributed:`")
+            }
+        }
         if let gatesNode {
             guard type == .promote else { throw error(gatesNode, "\(field).gates", "only promote steps have gates") }
             step.gates = try gates(gatesNode, "\(field).gates")

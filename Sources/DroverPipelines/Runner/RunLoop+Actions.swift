@@ -40,6 +40,7 @@ extension LoopState {
 
     mutating func submit(_ jobs: [PlannedJob], run: String) {
         guard let client, !jobs.isEmpty else { return }
+        let jobs = attachTraining(jobs, run: run)
         let specs = jobs.map {
             JobSpec(kind: $0.kind, params: $0.params, tags: $0.tags, maxRetries: 1,
                     timeoutMs: UInt32(clamping: $0.timeoutMs), idempotencyKey: "pipeline:\($0.key)")

@@ -32,6 +32,7 @@ final class RunLoop: Sendable {
         while !stop.load(ordering: .relaxed) {
             state.step()
         }
+        state.stopTraining()
     }
 }
 
@@ -83,6 +84,9 @@ struct LoopState {
     /// Per run: the trial statuses last recorded (`STEP/trial-N` → status).
     var trialsTracked: [String: [String: String]] = [:]
     var lastMetricsPoll = ContinuousClock.now
+    /// Data-parallel train steps in progress (`run/step` → session) and re-runs per shard job.
+    var sessions: [String: TrainingSession] = [:]
+    var reassigned: [String: Int] = [:]
     let failpoint = PipelineFailpoint()
 
     init(runner: PipelineRunner) {
@@ -144,6 +148,7 @@ struct LoopState {
         let waiting = beginning + fresh
         beginning = []
         for record in waiting { begin(record) }
+        serveTraining()
         if !retry.isEmpty, ContinuousClock.now - lastRetry > .seconds(1) {
             lastRetry = .now
             let again = retry

@@ -7,10 +7,10 @@ public struct ExecutorRegistry: Sendable {
     }
 
     /// `noop`, `sleep`, `echo`, `fail`, `fetch`, and the ML kinds (`train`, and the pipeline kinds
-    /// `stats`, `features`, `evaluate`).
+    /// `stats`, `features`, `evaluate`, `train-shard`).
     public static var builtins: ExecutorRegistry {
         ExecutorRegistry([NoopExecutor(), SleepExecutor(), EchoExecutor(), FailExecutor(), FetchExecutor(), TrainExecutor(),
-                          StatsExecutor(), FeaturesExecutor(), EvaluateExecutor()])
+                          StatsExecutor(), FeaturesExecutor(), EvaluateExecutor(), TrainShardExecutor()])
     }
 
     public mutating func register(_ executor: any JobExecutor) {

@@ -16,19 +16,34 @@ public struct BinnedData: Sendable {
     /// bin per category for native categorical splits.
     public init(_ x: FeatureMatrix, maxBins: Int, categorical: Set<Int> = [],
                 threads: Int = ParallelShards.defaultThreads) {
-        let n = x.rowCount, f = x.featureCount
-        let maxBins = min(max(maxBins, 2), 256)
-        let stride = max(1, (n + Self.sampleRows - 1) / Self.sampleRows)
-        let features: [FeatureBins] = ParallelShards.map(f, threads: threads) { j in
+        let n = x.rowCount
+        let stride = Self.sampleStride(rows: n)
+        let features: [FeatureBins] = ParallelShards.map(x.featureCount, threads: threads) { j in
             var sample: [Double] = []
             sample.reserveCapacity(n / stride + 1)
             var r = 0
             while r < n { sample.append(x.values[j * n + r]); r += stride }
-            if categorical.contains(j) { return FeatureBins.fitCategorical(sample: sample, maxBins: maxBins) }
-            let present = sample.filter { !$0.isNaN }
-            return FeatureBins.fit(sortedSample: RadixSort.sorted(present), maxBins: maxBins,
-                                   missing: present.count < sample.count)
+            return Self.fitBins(sample: sample, maxBins: maxBins, categorical: categorical.contains(j))
         }
+        self.init(x, features: features, threads: threads)
+    }
+
+    /// Every `sampleStride`-th training row (from row 0) is in the bin sample.
+    public static func sampleStride(rows n: Int) -> Int { max(1, (n + sampleRows - 1) / sampleRows) }
+
+    /// One feature's bins from its sample of values (NaN = missing).
+    public static func fitBins(sample: [Double], maxBins: Int, categorical: Bool) -> FeatureBins {
+        let maxBins = min(max(maxBins, 2), 256)
+        if categorical { return FeatureBins.fitCategorical(sample: sample, maxBins: maxBins) }
+        let present = sample.filter { !$0.isNaN }
+        return FeatureBins.fit(sortedSample: RadixSort.sorted(present), maxBins: maxBins,
+                               missing: present.count < sample.count)
+    }
+
+    /// Bins `x` with bin boundaries fitted elsewhere (a data-parallel shard uses the bins the
+    /// coordinator fitted on the sample of all shards).
+    public init(_ x: FeatureMatrix, features: [FeatureBins], threads: Int = ParallelShards.defaultThreads) {
+        let n = x.rowCount, f = x.featureCount
         let out = SharedBuffer<UInt8>(repeating: 0, count: n * f)
         let byColumn = SharedBuffer<UInt8>(repeating: 0, count: n * f)
         let shards = Shard.partition(rowCount: n, count: threads)

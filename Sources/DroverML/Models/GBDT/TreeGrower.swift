@@ -87,11 +87,7 @@ struct TreeGrower: Sendable {
                                       count: rootCount, allowed: allowed)
 
         while leaves.count < maxLeaves {
-            var bestIndex = -1, bestGain = 0.0
-            for (i, leaf) in leaves.enumerated() {
-                if let s = leaf.split, s.gain > bestGain { bestGain = s.gain; bestIndex = i }
-            }
-            guard bestIndex >= 0 else { break }
+            guard let bestIndex = Self.nextLeaf(leaves.map { $0.split?.gain }) else { break }
             let parent = leaves[bestIndex]
             let split = parent.split!
             // Partition each shard's segment: rows whose bin is in the split's set go left (stable order).
@@ -156,6 +152,15 @@ struct TreeGrower: Sendable {
             }
         }
         return RegressionTree(nodes: nodes, categoryWords: categoryWords)
+    }
+
+    /// The leaf to split next: the first with the largest positive gain (nil = none can split).
+    static func nextLeaf(_ gains: [Double?]) -> Int? {
+        var bestIndex: Int?, bestGain = 0.0
+        for (i, gain) in gains.enumerated() {
+            if let g = gain, g > bestGain { bestGain = g; bestIndex = i }
+        }
+        return bestIndex
     }
 
     /// The tree node of a split: a threshold (∞ when every value goes left and only missing

@@ -23,9 +23,14 @@ public struct LinearRegressionTrainer: Sendable {
 
     public func fit(_ x: FeatureMatrix, targets: [Double], spelling: OptionSpelling = .jobParameter) throws -> LinearWeights {
         BLAS.useSingleThread()
-        let d = x.featureCount
         let list = Shard.partition(rowCount: x.rowCount, count: shards)
-        let s = statistics(x, targets: targets, shards: list)
+        return try solve(statistics(x, targets: targets, shards: list), spelling: spelling)
+    }
+
+    /// Solves the normal equations from merged statistics (also the coordinator's step of
+    /// data-parallel training).
+    public func solve(_ s: GramPartial, spelling: OptionSpelling = .jobParameter) throws -> LinearWeights {
+        let d = s.xsum.count
         guard s.rows > 0 else { throw ModelError(.trainingFailed, "no training rows") }
         let n = Double(s.rows)
         let mean = s.xsum.map { $0 / n }

@@ -32,18 +32,27 @@ public struct LogisticRegressionTrainer: Sendable {
     public func fit(_ x: FeatureMatrix, labels: [Double], classCount: Int, initial: LinearWeights? = nil,
                     cancellation: CancellationToken? = nil) throws(Cancelled) -> (LinearWeights, LBFGS.Result) {
         BLAS.useSingleThread()
-        let d = x.featureCount
+        let list = Shard.partition(rowCount: x.rowCount, count: shards)
+        return try fit(featureCount: x.featureCount, rows: x.rowCount, classCount: classCount, initial: initial,
+                       cancellation: cancellation) { w in
+            gradient(x, labels: labels, weights: w, shards: list)
+        }
+    }
+
+    /// Fits from a data-term partial per evaluation (merged locally, or from the workers' shards
+    /// in data-parallel training) over `rows` rows of `featureCount` features.
+    public func fit(featureCount d: Int, rows: Int, classCount: Int, initial: LinearWeights? = nil,
+                    cancellation: CancellationToken? = nil,
+                    partial: (LinearWeights) -> GradientPartial) throws(Cancelled) -> (LinearWeights, LBFGS.Result) {
         let k = classCount <= 2 ? 1 : classCount
         let start = initial.flatMap { $0.featureCount == d && $0.outputs == k ? $0 : nil }
             ?? .zeros(featureCount: d, outputs: k)
-        let list = Shard.partition(rowCount: x.rowCount, count: shards)
-        let n = Double(max(x.rowCount, 1))
+        let n = Double(max(rows, 1))
         let l2 = self.l2
         var optimizer = LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)
         optimizer.memory = 10
         let result = try optimizer.minimize(start.flat, cancellation: cancellation) { flat in
-            let w = LinearWeights(flat: flat, featureCount: d, outputs: k)
-            let p = gradient(x, labels: labels, weights: w, shards: list)
+            let p = partial(LinearWeights(flat: flat, featureCount: d, outputs: k))
             var value = p.loss
             var grad = p.gradient
             for j in 0..<(d * k) {

@@ -39,6 +39,11 @@ enum LabelEncoding {
     static func classes(_ c: Column, rows: [Int]) -> [String] {
         var seen = Set<String>()
         for r in rows { if let t = text(c, r) { seen.insert(t) } }
+        return sorted(seen)
+    }
+
+    /// Class names in class order: numerically when all are numbers, else as text.
+    static func sorted(_ seen: Set<String>) -> [String] {
         let all = Array(seen)
         let numbers = all.compactMap { Double($0) }
         if numbers.count == all.count {

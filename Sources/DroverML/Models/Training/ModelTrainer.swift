@@ -108,27 +108,33 @@ public enum ModelTrainer {
     /// The task: regression for linear models; classes for logistic. GBDT follows `objective`,
     /// else two classes → binary, more text classes → multiclass, more numbers → regression.
     static func labelInfo(_ c: Column, rows: [Int], options o: TrainingOptions, source: String) throws -> LabelInfo {
+        try labelInfo(name: c.name, type: c.type, classes: LabelEncoding.classes(c, rows: rows), options: o, source: source)
+    }
+
+    /// The same from the label's type and its distinct training values in class order (also
+    /// what data-parallel training merges from its shards).
+    static func labelInfo(name: String, type: ColumnType, classes: [String], options o: TrainingOptions,
+                          source: String) throws -> LabelInfo {
         switch o.kind {
         case .linear, .ridge:
-            return LabelInfo(name: c.name, task: .regression, classes: [])
+            return LabelInfo(name: name, task: .regression, classes: [])
         case .logistic, .gbdt:
-            let classes = LabelEncoding.classes(c, rows: rows)
             if o.kind == .gbdt {
-                let numeric = c.type != .categorical || classes.allSatisfy { Double($0) != nil }
+                let numeric = type != .categorical || classes.allSatisfy { Double($0) != nil }
                 let objective = o.objective ?? (classes.count > 2 && numeric ? .squaredError : nil)
-                if objective == .squaredError { return LabelInfo(name: c.name, task: .regression, classes: []) }
+                if objective == .squaredError { return LabelInfo(name: name, task: .regression, classes: []) }
                 if objective == .binaryLogLoss && classes.count > 2 {
                     throw ModelError.input(
-                        "label '\(c.name)' in \(source) has \(classes.count) classes, but \(o.spelling.setting("objective", "binary")) needs two",
+                        "label '\(name)' in \(source) has \(classes.count) classes, but \(o.spelling.setting("objective", "binary")) needs two",
                         hint: "use \(o.spelling.setting("objective", "multiclass"))")
                 }
             }
             guard classes.count >= 2 else {
                 throw ModelError.input(
-                    "label '\(c.name)' in \(source) has only one class ('\(classes.first ?? "")') in the training rows; a classifier needs at least two",
+                    "label '\(name)' in \(source) has only one class ('\(classes.first ?? "")') in the training rows; a classifier needs at least two",
                     hint: "check the label column, or use more rows")
             }
-            return LabelInfo(name: c.name, task: classes.count == 2 ? .binary : .multiclass, classes: classes)
+            return LabelInfo(name: name, task: classes.count == 2 ? .binary : .multiclass, classes: classes)
         }
     }
 

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Frames of the data-parallel training socket (docs/protocol.md, "Data-parallel training"):
+/// one ZeroMQ frame each, `"DT"`, version 1, a command byte, then the body. Requests and most
+/// replies carry JSON; histogram replies (the bulk of GBDT traffic) carry raw little-endian
+/// doubles.
+public enum TrainingFrame: Sendable, Equatable {
+    /// Worker → coordinator: the shard job `job` (attempt `attempt`) serves shard `shard` of `session`.
+    case hello(session: String, shard: Int, job: String)
+    /// Worker → coordinator: the answer to request `seq`.
+    case reply(seq: UInt64, ShardReply)
+    /// Coordinator → worker.
+    case request(seq: UInt64, ShardRequest)
+    /// Coordinator → worker: training is over; report these outputs and metrics and end the job.
+    case finish(outputs: [String: String], metrics: [String: Double])
+    /// Coordinator → worker: training failed; fail the job with this message.
+    case abort(String)
+
+    static let magic: [UInt8] = [0x44, 0x54, 1]  // "DT", version 1
+
+    private enum Command: UInt8 {
+        case hello = 0x01, reply = 0x02, histograms = 0x03, request = 0x41, finish = 0x42, abort = 0x43
+    }
+
+    private struct Finish: Codable { var outputs: [String: String]; var metrics: [String: Double] }
+    private struct Hello: Codable { var session: String; var shard: Int; var job: String }
+
+    public func encoded() throws -> [UInt8] {
+        let json = JSONEncoder()
+        switch self {
+        case .hello(let session, let shard, let job):
+            return Self.magic + [Command.hello.rawValue] + Array(try json.encode(Hello(session: session, shard: shard, job: job)))
+        case .reply(let seq, .histograms(let list)):
+            var out = Self.magic + [Command.histograms.rawValue]
+            Self.append(seq, to: &out)
+            Self.append(UInt64(list.count), to: &out)
+            for h in list {
+                Self.append(UInt64(h.binStride), to: &out)
+                Self.append(UInt64(h.rows), to: &out)
+                Self.append(UInt64(h.values.count), to: &out)
+                h.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+            return out
+        case .reply(let seq, let reply):
+            var out = Self.magic + [Command.reply.rawValue]
+            Self.append(seq, to: &out)
+            return out + Array(try json.encode(reply))
+        case .request(let seq, let request):
+            var out = Self.magic + [Command.request.rawValue]
+            Self.append(seq, to: &out)
+            return out + Array(try json.encode(request))
+        case .finish(let outputs, let metrics):
+            return Self.magic + [Command.finish.rawValue] + Array(try json.encode(Finish(outputs: outputs, metrics: metrics)))
+        case .abort(let message):
+            return Self.magic + [Command.abort.rawValue] + Array(message.utf8)
+        }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> TrainingFrame {
+        guard bytes.count >= 4, Array(bytes[0..<3]) == magic, let command = Command(rawValue: bytes[3]) else {
+            throw DistributedTrainingError("not a training frame (bad magic, version or command)")
+        }
+        var at = 4
+        let json = JSONDecoder()
+        func u64() throws -> UInt64 {
+            guard at + 8 <= bytes.count else { throw DistributedTrainingError("truncated training frame") }
+            defer { at += 8 }
+            return bytes[at..<(at + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        }
+        func rest() -> Data { Data(bytes[at...]) }
+        switch command {
+        case .hello:
+            let h = try json.decode(Hello.self, from: rest())
+            return .hello(session: h.session, shard: h.shard, job: h.job)
+        case .reply:
+            let seq = try u64()
+            return .reply(seq: seq, try json.decode(ShardReply.self, from: rest()))
+        case .histograms:
+            let seq = try u64()
+            let count = try u64()
+            guard count <= 1 << 16 else { throw DistributedTrainingError("too many histograms in a frame") }
+            var list: [HistogramPartial] = []
+            for _ in 0..<count {
+                let stride = Int(try u64()), rows = Int(try u64()), n = Int(try u64())
+                guard n <= (bytes.count - at) / 8 else { throw DistributedTrainingError("truncated histogram") }
+                var h = HistogramPartial(featureCount: 0, binStride: stride)
+                h.rows = rows
+                h.values = bytes[at..<(at + 8 * n)].withUnsafeBytes { raw in
+                    (0..<n).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+                }
+                at += 8 * n
+                list.append(h)
+            }
+            return .reply(seq: seq, .histograms(list))
+        case .request:
+            let seq = try u64()
+            return .request(seq: seq, try json.decode(ShardRequest.self, from: rest()))
+        case .finish:
+            let f = try json.decode(Finish.self, from: rest())
+            return .finish(outputs: f.outputs, metrics: f.metrics)
+        case .abort:
+            return .abort(String(decoding: bytes[at...], as: UTF8.self))
+        }
+    }
+
+    private static func append(_ v: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,110 @@
+import DroverML
+import Foundation
+import ZeroMQ
+
+/// The coordinator's end of data-parallel training: a ROUTER socket the shard jobs connect to
+/// (docs/protocol.md, "Data-parallel training"). A shard job says HELLO with its shard number;
+/// a later HELLO for the same shard (its job re-run on another worker) replaces the earlier
+/// peer, and the outstanding request is sent to it at once. A shard that does not answer
+/// within `shardTimeout` is reported to `reassign` (the runner re-submits its job elsewhere)
+/// and given another period; after `maxReassignments` the round fails.
+///
+/// Confined to the thread that created it (it owns the socket).
+final class NetworkShardTransport: ShardTransport {
+    let socket: ZMQSocket
+    let endpoint: String
+    let session: String
+    let shardCount: Int
+    var shardTimeout: Duration
+    var maxReassignments = 3
+    let reassign: (Int) -> Void
+    let stopped: () -> Bool
+    private var peers: [[UInt8]?]
+    private var peerShard: [[UInt8]: Int] = [:]
+    private var seq: UInt64 = 0
+    /// Re-assignments so far, per shard.
+    private(set) var reassignments: [Int]
+    /// Time spent in exchanges waiting for shards, and exchanges made (for the round cost).
+    private(set) var exchanges = 0
+
+    init(context: ZMQContext, host: String, session: String, shards: Int, shardTimeout: Duration,
+         reassign: @escaping (Int) -> Void, stopped: @escaping () -> Bool) throws {
+        socket = try ZMQSocket(context, type: .router)
+        try socket.set([.routerMandatory(false), .maxMessageSize(256 << 20), .linger(.milliseconds(200))])
+        endpoint = try socket.bind("tcp://\(host):0")
+        self.session = session
+        shardCount = shards
+        self.shardTimeout = shardTimeout
+        self.reassign = reassign
+        self.stopped = stopped
+        peers = [[UInt8]?](repeating: nil, count: shards)
+        reassignments = [Int](repeating: 0, count: shards)
+    }
+
+    func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
+        exchanges += 1
+        var replies = [ShardReply?](repeating: nil, count: requests.count)
+        var outstanding: [Int: (index: Int, seq: UInt64, frame: [UInt8], since: ContinuousClock.Instant)] = [:]
+        for (i, r) in requests.enumerated() {
+            seq += 1
+            let frame = try TrainingFrame.request(seq: seq, r.request).encoded()
+            outstanding[r.shard] = (i, seq, frame, .now)
+            if let peer = peers[r.shard] { send(frame, to: peer) }
+        }
+        let poller = ZMQPoller()
+        try poller.add(socket)
+        while !outstanding.isEmpty {
+            if stopped() { throw DistributedTrainingError("training stopped: the run ended or the coordinator is shutting down") }
+            if try poller.poll(timeoutMs: 50) > 0 {
+                while let frames = try socket.receive(dontWait: true) {
+                    guard frames.count == 2 else { continue }
+                    let peer = frames[0]
+                    switch try? TrainingFrame.decode(frames[1]) {
+                    case .hello(let s, let shard, _) where s == session && shard >= 0 && shard < shardCount:
+                        if let old = peers[shard] { peerShard[old] = nil }
+                        peers[shard] = peer
+                        peerShard[peer] = shard
+                        if let o = outstanding[shard] { send(o.frame, to: peer) }
+                    case .reply(let n, let reply):
+                        guard let shard = peerShard[peer], let o = outstanding[shard], o.seq == n else { continue }
+                        replies[o.index] = reply
+                        outstanding[shard] = nil
+                    default:
+                        continue
+                    }
+                }
+            }
+            let now = ContinuousClock.now
+            for (shard, o) in outstanding where now - o.since > shardTimeout {
+                reassignments[shard] += 1
+                guard reassignments[shard] <= maxReassignments else {
+                    throw DistributedTrainingError("shard \(shard) did not answer within \(shardTimeout) after \(maxReassignments) re-assignments")
+                }
+                reassign(shard)
+                outstanding[shard]?.since = now
+            }
+        }
+        return replies.map { $0! }
+    }
+
+    /// Sends the final frame to every peer, and keeps answering late HELLOs with it until stopped.
+    func linger(_ final: TrainingFrame) {
+        guard let frame = try? final.encoded() else { return }
+        for peer in peers.compactMap({ $0 }) { send(frame, to: peer) }
+        let poller = ZMQPoller()
+        try? poller.add(socket)
+        while !stopped() {
+            guard (try? poller.poll(timeoutMs: 100)) ?? 0 > 0 else { continue }
+            while let frames = try? socket.receive(dontWait: true), frames.count == 2 {
+                if case .hello(let s, _, _)? = try? TrainingFrame.decode(frames[1]), s == session {
+                    send(frame, to: frames[0])
+                }
+            }
+        }
+        socket.close()
+    }
+
+    private func send(_ frame: [UInt8], to peer: [UInt8]) {
+        _ = try? socket.send([peer, frame], dontWait: true)
+    }
+}

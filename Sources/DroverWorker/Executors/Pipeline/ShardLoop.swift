@@ -1,0 +1,66 @@
+import DroverML
+import Foundation
+import ZeroMQ
+
+/// A shard job's conversation with the coordinator's trainer, on a thread of its own (it owns
+/// the DEALER socket): HELLO, then one reply per request. HELLO is repeated while the trainer
+/// is silent (it may have restarted, or not have bound yet); a trainer silent for `idleLimit`
+/// fails the job.
+struct ShardLoop {
+    var endpoint: String
+    var session: String
+    var shard: Int
+    var job: String
+    var idleLimit: Duration
+    var helloEvery: Duration = .seconds(2)
+
+    func run(_ worker: ShardWorker, cancellation: CancellationToken) throws -> ([String: String], [String: Double]) {
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let socket = try ZMQSocket(context, type: .dealer)
+        defer { socket.close() }
+        try socket.set([.maxMessageSize(256 << 20), .linger(.milliseconds(500))])
+        try socket.connect(endpoint)
+        let hello = try TrainingFrame.hello(session: session, shard: shard, job: job).encoded()
+        _ = try socket.send([hello])
+        var lastHeard = ContinuousClock.now, lastHello = ContinuousClock.now
+        let poller = ZMQPoller()
+        try poller.add(socket)
+        let stallAfter = ShardStall.claim()
+        var served = 0
+        while true {
+            try cancellation.check()
+            if try poller.poll(timeoutMs: 100) == 0 {
+                let now = ContinuousClock.now
+                if now - lastHeard > idleLimit {
+                    throw JobFailure("train-shard: the coordinator's trainer at \(endpoint) has been silent for \(idleLimit); the step is retried or fails")
+                }
+                if now - lastHello > helloEvery, now - lastHeard > helloEvery {
+                    _ = try socket.send([hello])
+                    lastHello = now
+                }
+                continue
+            }
+            while let frames = try socket.receive(dontWait: true) {
+                guard frames.count == 1 else { continue }
+                lastHeard = .now
+                switch try TrainingFrame.decode(frames[0]) {
+                case .request(let seq, let request):
+                    try cancellation.check()
+                    served += 1
+                    if let stallAfter, served > stallAfter {
+                        FileHandle.standardError.write(Data("failpoint: train-shard \(shard) stalls\n".utf8))
+                        while true { try cancellation.check(); Thread.sleep(forTimeInterval: 0.05) }
+                    }
+                    _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request)).encoded()])
+                case .finish(let outputs, let metrics):
+                    return (outputs, metrics)
+                case .abort(let message):
+                    throw JobFailure("train-shard: training failed on the coordinator: \(message)")
+                case .hello, .reply:
+                    continue
+                }
+            }
+        }
+    }
+}

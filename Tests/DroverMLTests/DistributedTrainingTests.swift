@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import DroverML
+
+/// Data-parallel training over shards (`DistributedTrainer` + `ShardWorker`) gives the model
+/// `ModelTrainer.train` gives on the whole file, up to the order of floating-point sums.
+struct DistributedTrainingTests {
+    /// A CSV with numbers, a text column, missing values in both, and labels of every task.
+    static func csv(rows: Int) -> String {
+        var lines = ["x,z,color,count,label,price,kind"]
+        let colors = ["red", "green", "blue", "violet"]
+        for i in 0..<rows {
+            let x = sin(Double(i) * 0.37) * 3
+            let z = Double((i * 7919) % 1000) / 100
+            let color = i % 17 == 0 ? "" : colors[(i * 31) % 4]
+            let xs = i % 23 == 0 ? "" : String(format: "%.4f", x)
+            let label = x + z * 0.3 + (color == "red" ? 1.5 : 0) > 2 ? "yes" : "no"
+            let price = String(format: "%.3f", 3 * x - z + (color == "blue" ? 4 : 0) + Double(i % 5) * 0.1)
+            let kind = ["a", "b", "c"][(i + (x > 0 ? 1 : 0) + (z > 5 ? 1 : 0)) % 3]
+            lines.append("\(xs),\(String(format: "%.2f", z)),\(color),\(i % 9),\(label),\(price),\(kind)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `count` shards of the CSV: the header, then contiguous row ranges of uneven sizes.
+    static func shards(_ text: String, count: Int) throws -> [ShardWorker] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let header = lines.first!
+        let rows = Array(lines.dropFirst())
+        var bounds = [0]
+        for i in 1..<count { bounds.append(rows.count * i * i / (count * count)) }  // uneven
+        bounds.append(rows.count)
+        return try (0..<count).map { s in
+            let body = rows[bounds[s]..<bounds[s + 1]].joined(separator: "\n")
+            return try ShardWorker(csv: Array((header + "\n" + body + "\n").utf8), source: "shard \(s)")
+        }
+    }
+
+    static func single(_ text: String, _ o: TrainingOptions) throws -> ModelFile {
+        let table = try CSVReader.read(data: Array(text.utf8), source: "all")
+        return try ModelTrainer.train(table, source: "all", options: o)
+    }
+
+    static func options(_ kind: ModelKind, label: String) -> TrainingOptions {
+        var o = TrainingOptions(kind: kind, label: label)
+        o.holdoutModulo = 5
+        o.trees = 12
+        o.leaves = 7
+        o.minDataInLeaf = 5
+        return o
+    }
+
+    /// Predictions of both models on every row, raw enough to compare: values or probabilities.
+    static func outputs(_ m: ModelFile, _ text: String) throws -> [Double] {
+        let table = try CSVReader.read(data: Array(text.utf8), source: "all")
+        let p = try m.predict(table, source: "all", threads: 1)
+        return p.values.isEmpty ? p.probabilities : p.values
+    }
+
+    static func expectSame(_ a: ModelFile, _ b: ModelFile, _ text: String, tolerance: Double = 1e-7) throws {
+        #expect(a.transform.steps.count == b.transform.steps.count)
+        #expect(a.label == b.label)
+        #expect(a.training.trainingRows == b.training.trainingRows)
+        #expect(a.training.holdoutRows == b.training.holdoutRows)
+        #expect(a.gbdt?.trees.count == b.gbdt?.trees.count)
+        if let ta = a.gbdt?.trees, let tb = b.gbdt?.trees {
+            #expect(zip(ta, tb).allSatisfy { $0.nodes.map(\.feature) == $1.nodes.map(\.feature) })
+        }
+        let (pa, pb) = (try outputs(a, text), try outputs(b, text))
+        #expect(pa.count == pb.count)
+        let worst = zip(pa, pb).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        #expect(worst <= tolerance, "largest relative difference \(worst)")
+        for (name, value) in a.training.holdoutMetrics?.items ?? [] {
+            let other = b.training.holdoutMetrics?.items.first { $0.0 == name }?.1
+            #expect(other.map { abs($0 - value) <= 1e-6 * max(1, abs(value)) } == true, "\(name)")
+        }
+    }
+
+    @Test(arguments: [("gbdt", "label"), ("gbdt", "price"), ("gbdt", "kind"),
+                      ("logistic", "label"), ("logistic", "kind"), ("linear", "price"), ("ridge", "price")])
+    func shardedModelEqualsSingleProcess(kind: String, label: String) throws {
+        let text = Self.csv(rows: 1500)
+        let o = Self.options(ModelKind(rawValue: kind)!, label: label)
+        let reference = try Self.single(text, o)
+        for count in [1, 3] {
+            let transport = LocalShardTransport(workers: try Self.shards(text, count: count))
+            let model = try DistributedTrainer(options: o, source: "shards").train(transport)
+            try Self.expectSame(model, reference, text)
+        }
+    }
+
+    @Test func baggingAndFeatureFractionFollowGlobalRows() throws {
+        let text = Self.csv(rows: 1200)
+        var o = Self.options(.gbdt, label: "price")
+        o.sampling.baggingFraction = 0.7
+        o.sampling.baggingFrequency = 1
+        o.sampling.featureFraction = 0.6
+        o.seed = 9
+        let reference = try Self.single(text, o)
+        let model = try DistributedTrainer(options: o, source: "shards")
+            .train(LocalShardTransport(workers: try Self.shards(text, count: 4)))
+        try Self.expectSame(model, reference, text)
+    }
+
+    /// A worker lost mid-training: a fresh one reads the same shard and is brought up to date by
+    /// the next request (it asks for the finished trees); the model is unchanged and only that
+    /// shard was read again.
+    @Test func replacedWorkerGivesTheSameModel() throws {
+        let text = Self.csv(rows: 1200)
+        let o = Self.options(.gbdt, label: "kind")
+        let reference = try Self.single(text, o)
+        let transport = ReplacingTransport(workers: try Self.shards(text, count: 3), text: text, replaceAt: 40, shard: 1)
+        let model = try DistributedTrainer(options: o, source: "shards").train(transport)
+        #expect(transport.replaced)
+        try Self.expectSame(model, reference, text)
+    }
+
+    @Test func warmStartContinuesFromTheOldTrees() throws {
+        let text = Self.csv(rows: 1000)
+        var o = Self.options(.gbdt, label: "price")
+        let first = try Self.single(text, o)
+        o.warmStart = first
+        o.trees = 5
+        let reference = try Self.single(text, o)
+        let model = try DistributedTrainer(options: o, source: "shards")
+            .train(LocalShardTransport(workers: try Self.shards(text, count: 2)))
+        #expect(model.gbdt!.trees.count == first.gbdt!.trees.count + 5)
+        #expect(Array(model.gbdt!.trees.prefix(first.gbdt!.trees.count)) == first.gbdt!.trees)
+        try Self.expectSame(model, reference, text)
+    }
+
+    @Test func earlyStoppingIsRefusedWithAHint() throws {
+        var o = Self.options(.gbdt, label: "price")
+        o.earlyStoppingRounds = 3
+        let transport = LocalShardTransport(workers: try Self.shards(Self.csv(rows: 100), count: 2))
+        #expect(throws: ModelError.self) { try DistributedTrainer(options: o, source: "shards").train(transport) }
+    }
+}
+
+/// Replaces one shard's worker by a fresh one (same bytes) after `replaceAt` exchanges.
+final class ReplacingTransport: ShardTransport {
+    let inner: LocalShardTransport
+    let text: String
+    let replaceAt: Int
+    let shard: Int
+    var exchanges = 0
+    var replaced = false
+
+    init(workers: [ShardWorker], text: String, replaceAt: Int, shard: Int) {
+        inner = LocalShardTransport(workers: workers)
+        (self.text, self.replaceAt, self.shard) = (text, replaceAt, shard)
+    }
+
+    var shardCount: Int { inner.shardCount }
+
+    func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
+        exchanges += 1
+        if exchanges == replaceAt {
+            // The new worker has only its bytes; the trainer sets it up again when it says so.
+            inner.workers[shard] = try DistributedTrainingTests.shards(text, count: inner.shardCount)[shard]
+            replaced = true
+        }
+        return try inner.exchange(requests)
+    }
+}
+
+/// The training socket's frames round-trip; histograms travel as raw doubles.
+struct TrainingFrameTests {
+    @Test func framesRoundTrip() throws {
+        var h = HistogramPartial(featureCount: 2, binStride: 3)
+        h.rows = 7
+        h.values = (0..<12).map { Double($0) * 0.1 - 0.35 }
+        let frames: [TrainingFrame] = [
+            .hello(session: "r/train#1", shard: 1, job: "job 4 attempt 1"),
+            .reply(seq: 9, .histograms([h, h])),
+            .reply(seq: 10, .needTrees(have: 3)),
+            .request(seq: 11, .gram),
+            .finish(outputs: ["model": "sha256:x:1"], metrics: ["rmse": 1.5]),
+            .abort("no rows"),
+        ]
+        for f in frames { #expect(try TrainingFrame.decode(f.encoded()) == f) }
+        let binary = try TrainingFrame.reply(seq: 9, .histograms([h])).encoded()
+        #expect(binary.count == 4 + 8 + 8 + 24 + 12 * 8, "header, seq, count, (stride, rows, n), the doubles")
+        #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(40))) }
+        #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode([0x44, 0x52, 1, 1]) }
+    }
+}
