@@ -21,41 +21,46 @@ struct MetricStream {
 /// planner, whose early-stopping rule may stop the trial.
 extension LoopState {
     mutating func pollMetrics(_ jobs: [UInt64]? = nil) {
-        guard let client else { return }
         for jobID in jobs ?? Array(watching.keys) {
-            guard let (run, key) = watching[jobID] else { continue }
-            guard let planner = live[run]?.planner, let (step, shard) = Self.split(key),
-                  planner.spec.step(named: step)?.command != nil else { continue }
-            var stream = metricStreams[jobID] ?? MetricStream()
-            let reply: LogsReply
-            do {
-                reply = try client.query(LogsQuery(id: jobID, stream: "metrics", offset: stream.attempt == 0 ? 0 : stream.offset))
-            } catch {
-                logger.warning("pipeline.metrics.unreadable", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
-                continue
-            }
-            if reply.attempt != stream.attempt { stream = MetricStream(attempt: reply.attempt) } // a new attempt starts over
-            guard reply.attempt > 0, !reply.text.isEmpty else {
-                metricStreams[jobID] = stream
-                continue
-            }
-            if reply.offset != stream.offset { metricStreams[jobID] = stream; continue }
-            stream.offset = reply.nextOffset
-            let text = stream.partial + reply.text
-            let complete = text.lastIndex(of: "\n").map { text[...$0] } ?? ""
-            stream.partial = String(text[complete.endIndex...])
+            // A fast writer: read on while the coordinator returns full 1 MiB replies (bounded).
+            for _ in 0..<16 where readMetrics(jobID) {}
+        }
+    }
+
+    /// Reads the next part of one job's metrics stream; true when more is likely waiting.
+    mutating func readMetrics(_ jobID: UInt64) -> Bool {
+        guard let client, let (run, key) = watching[jobID], let planner = live[run]?.planner, let (step, shard) = Self.split(key),
+              planner.spec.step(named: step)?.command != nil else { return false }
+        var stream = metricStreams[jobID] ?? MetricStream()
+        let reply: LogsReply
+        do {
+            reply = try client.query(LogsQuery(id: jobID, stream: "metrics", offset: stream.attempt == 0 ? 0 : stream.offset))
+        } catch {
+            logger.warning("pipeline.metrics.unreadable", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+            return false
+        }
+        if reply.attempt != stream.attempt { stream = MetricStream(attempt: reply.attempt) } // a new attempt starts over
+        guard reply.attempt > 0, !reply.text.isEmpty, reply.offset == stream.offset else {
             metricStreams[jobID] = stream
-            let sweep = planner.steps[step]?.sweep != nil
-            let points = MetricLines.parse(complete, at: Double(PipelineRunner.nowMs()) / 1000,
-                                           source: sweep ? "\(step)/trial-\(shard)" : step, nextStep: &stream.nextStep)
-            metricStreams[jobID] = stream
-            guard !points.isEmpty else { continue }
+            return false
+        }
+        stream.offset = reply.nextOffset
+        var bytes = Array(stream.partial.utf8)
+        bytes += reply.text.utf8
+        let end = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
+        stream.partial = String(decoding: bytes[end...], as: UTF8.self)
+        let sweep = planner.steps[step]?.sweep != nil
+        let points = MetricLines.parse(bytes[..<end], at: Double(PipelineRunner.nowMs()) / 1000,
+                                       source: sweep ? "\(step)/trial-\(shard)" : step, nextStep: &stream.nextStep)
+        metricStreams[jobID] = stream
+        if !points.isEmpty {
             records.emit([.metrics(runID: run, points)])
             if let metric = planner.watchedMetric(key: key) {
                 let curve = points.filter { $0.key == metric }.map { SweepRun.CurvePoint(step: Int($0.step), value: $0.value) }
                 if !curve.isEmpty { handle(.trialReported(key: key, points: curve), run: run) }
             }
         }
+        return reply.nextOffset - reply.offset >= (1 << 20) - 4
     }
 
     /// Cancels stopped trials through the coordinator (SIGTERM, grace, SIGKILL on the worker).
@@ -83,10 +88,10 @@ extension LoopState {
 /// The metrics protocol's lines (docs/commands.md): `{"metric": NAME, "value": N, "step": S}`;
 /// anything else is skipped (the worker counts garbage at the end of the run).
 enum MetricLines {
-    static func parse(_ text: Substring, at timestamp: Double, source: String, nextStep autoStep: inout [String: Int64]) -> [MetricPoint] {
+    static func parse(_ text: ArraySlice<UInt8>, at timestamp: Double, source: String, nextStep autoStep: inout [String: Int64]) -> [MetricPoint] {
         var out: [MetricPoint] = []
-        for line in text.split(separator: "\n") where line.first == "{" {
-            guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+        for line in text.split(separator: 10) where line.first == UInt8(ascii: "{") {
+            guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
                   let name = obj["metric"] as? String, !name.isEmpty, name.count <= 256,
                   let value = (obj["value"] as? NSNumber)?.doubleValue, value.isFinite, !(obj["value"] is Bool) else { continue }
             let step = (obj["step"] as? NSNumber).map { Int64($0.doubleValue) } ?? autoStep[name, default: 0]
