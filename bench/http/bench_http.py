@@ -1,7 +1,7 @@
 """HTTP API benchmark against a real `drover up`, with MLflow's tracking server as the anchor.
 
     python3 bench/http/bench_http.py --drover .build/debug/drover --jobs 1000000 --runs 10000 \
-        --mlflow /work/venv-mlflow/bin/mlflow
+        --mlflow .venv-mlflow/bin/mlflow   # python3 -m venv .venv-mlflow && .venv-mlflow/bin/pip install mlflow==3.17.2
 
 1. N no-op jobs go through the coordinator; R runs (5 steps, 3 params, 4 metrics each) go into
    the metadata store (SQLite, written before `drover up` starts: the API reads what is there).
@@ -174,7 +174,7 @@ def main():
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--subscribers", type=int, default=50)
     ap.add_argument("--browser", type=int, default=0, help="time the dashboard's first page in headless Chromium this many times (needs selenium)")
-    ap.add_argument("--mlflow", help="the mlflow executable (e.g. /work/venv-mlflow/bin/mlflow); omitted: no comparison")
+    ap.add_argument("--mlflow", help="the mlflow executable (e.g. .venv-mlflow/bin/mlflow); omitted: no comparison")
     a = ap.parse_args()
     d = tempfile.mkdtemp(prefix="drover-bench-http-")
     port = free_block()
