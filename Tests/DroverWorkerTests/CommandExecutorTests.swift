@@ -139,7 +139,8 @@ struct CommandExecutorTests {
         _ = await running.value
         let took = ContinuousClock.now - stopped
         #expect(took >= .milliseconds(300), "SIGKILL came before the 300 ms grace: \(took)")
-        #expect(took < .seconds(10))
+        // Far below the 300 s sleep (so it was killed, not waited for); 10 s failed once on a loaded run (10.49 s).
+        #expect(took < .seconds(60), "the command was not killed after its grace: \(took)")
         #expect(Self.isGone(sleeper))
     }
 
