@@ -16,7 +16,8 @@ struct BenchCommand: ParsableCommand {
           drover bench commands                  # 1,000 × `true` as command jobs vs run directly
         """,
         subcommands: [DispatchBench.self, MetricsBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
-                      BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self, CommandsBench.self])
+                      BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self, CommandsBench.self,
+                      DistributedBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

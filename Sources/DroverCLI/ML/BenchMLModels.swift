@@ -51,12 +51,7 @@ struct BenchMLModels: AsyncParsableCommand {
             guard holdoutModulo >= 2, trees >= 1 else {
                 throw CLIError.input("--holdout-modulo must be at least 2 and --trees at least 1")
             }
-            let kinds = try TrainSupport.parseList(models).map { name in
-                guard let k = ModelKind(rawValue: name) else {
-                    throw CLIError.input("unknown model '\(name)' in --models", hint: "use logistic, linear, ridge or gbdt")
-                }
-                return k
-            }
+            let kinds = try TrainSupport.modelKinds(models)
             let start = Date()
             let header = try CSVReader.read(path: csv, options: CSVOptions(rowRange: 0..<1))
             let labelName = label ?? header.columnNames.last ?? ""

@@ -55,6 +55,16 @@ enum TrainSupport {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// `--models logistic,gbdt` of the bench commands.
+    static func modelKinds(_ text: String) throws -> [ModelKind] {
+        try parseList(text).map { name in
+            guard let k = ModelKind(rawValue: name) else {
+                throw CLIError.input("unknown model '\(name)' in --models", hint: "use logistic, linear, ridge or gbdt")
+            }
+            return k
+        }
+    }
+
     /// `  accuracy   0.9825` lines.
     static func metricLines(_ m: EvaluationMetrics) -> [String] {
         m.items.map { name, value in

@@ -30,7 +30,12 @@ public final class ShardWorker: @unchecked Sendable {
         table = try CSVReader.read(data: csv, source: source, options: CSVOptions(threads: 1))
     }
 
+    /// Time spent serving requests (the shard's compute, without waiting for the coordinator).
+    public private(set) var busy: Duration = .zero
+
     public func handle(_ request: ShardRequest) -> ShardReply {
+        let start = ContinuousClock.now
+        defer { busy += ContinuousClock.now - start }
         do {
             return try serve(request)
         } catch {

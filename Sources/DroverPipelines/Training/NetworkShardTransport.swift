@@ -10,11 +10,11 @@ import ZeroMQ
 /// and given another period; after `maxReassignments` the round fails.
 ///
 /// Confined to the thread that created it (it owns the socket).
-final class NetworkShardTransport: ShardTransport {
+public final class NetworkShardTransport: ShardTransport {
     let socket: ZMQSocket
-    let endpoint: String
+    public let endpoint: String
     let session: String
-    let shardCount: Int
+    public let shardCount: Int
     var shardTimeout: Duration
     var maxReassignments = 3
     let reassign: (Int) -> Void
@@ -23,11 +23,11 @@ final class NetworkShardTransport: ShardTransport {
     private var peerShard: [[UInt8]: Int] = [:]
     private var seq: UInt64 = 0
     /// Re-assignments so far, per shard.
-    private(set) var reassignments: [Int]
+    public private(set) var reassignments: [Int]
     /// Time spent in exchanges waiting for shards, and exchanges made (for the round cost).
-    private(set) var exchanges = 0
+    public private(set) var exchanges = 0
 
-    init(context: ZMQContext, host: String, session: String, shards: Int, shardTimeout: Duration,
+    public init(context: ZMQContext, host: String, session: String, shards: Int, shardTimeout: Duration,
          reassign: @escaping (Int) -> Void, stopped: @escaping () -> Bool) throws {
         socket = try ZMQSocket(context, type: .router)
         try socket.set([.routerMandatory(false), .maxMessageSize(256 << 20), .linger(.milliseconds(200))])
@@ -41,7 +41,7 @@ final class NetworkShardTransport: ShardTransport {
         reassignments = [Int](repeating: 0, count: shards)
     }
 
-    func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
+    public func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
         exchanges += 1
         var replies = [ShardReply?](repeating: nil, count: requests.count)
         var outstanding: [Int: (index: Int, seq: UInt64, frame: [UInt8], since: ContinuousClock.Instant)] = [:]
@@ -88,7 +88,7 @@ final class NetworkShardTransport: ShardTransport {
     }
 
     /// Sends the final frame to every peer, and keeps answering late HELLOs with it until stopped.
-    func linger(_ final: TrainingFrame) {
+    public func linger(_ final: TrainingFrame) {
         guard let frame = try? final.encoded() else { return }
         for peer in peers.compactMap({ $0 }) { send(frame, to: peer) }
         let poller = ZMQPoller()

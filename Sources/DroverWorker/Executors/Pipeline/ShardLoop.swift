@@ -6,7 +6,7 @@ import ZeroMQ
 /// the DEALER socket): HELLO, then one reply per request. HELLO is repeated while the trainer
 /// is silent (it may have restarted, or not have bound yet); a trainer silent for `idleLimit`
 /// fails the job.
-struct ShardLoop {
+public struct ShardLoop {
     var endpoint: String
     var session: String
     var shard: Int
@@ -14,7 +14,11 @@ struct ShardLoop {
     var idleLimit: Duration
     var helloEvery: Duration = .seconds(2)
 
-    func run(_ worker: ShardWorker, cancellation: CancellationToken) throws -> ([String: String], [String: Double]) {
+    public init(endpoint: String, session: String, shard: Int, job: String, idleLimit: Duration) {
+        (self.endpoint, self.session, self.shard, self.job, self.idleLimit) = (endpoint, session, shard, job, idleLimit)
+    }
+
+    public func run(_ worker: ShardWorker, cancellation: CancellationToken) throws -> ([String: String], [String: Double]) {
         let context = try ZMQContext()
         defer { context.terminate() }
         let socket = try ZMQSocket(context, type: .dealer)

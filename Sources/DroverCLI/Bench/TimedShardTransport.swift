@@ -1,0 +1,85 @@
+import DroverML
+import Foundation
+
+/// Wraps the coordinator's transport in `drover bench distributed` and splits each exchange's
+/// wall time into the busiest shard's compute (read from the in-process shard workers, which are
+/// idle between exchanges) and the rest: encoding, sending, receiving, decoding and waiting.
+/// Holdout scoring is passed through untimed. Keeps the last merge-round reply (histograms or gradient) for the per-reply cost probe.
+final class TimedShardTransport: ShardTransport {
+    let inner: ShardTransport
+    let workers: [ShardWorker]
+    private(set) var exchanges = 0
+    /// Exchanges of the learner's rounds (grow / gradient / gram), the ones that repeat.
+    private(set) var rounds = 0
+    private(set) var inExchange: Duration = .zero
+    /// Σ over exchanges of the busiest shard's compute in that exchange.
+    private(set) var busiestCompute: Duration = .zero
+    /// When the holdout predictions were asked for (the end of fitting).
+    private(set) var holdoutStarted: ContinuousClock.Instant?
+    private(set) var sampleReply: ShardReply?
+
+    init(_ inner: ShardTransport, workers: [ShardWorker]) {
+        (self.inner, self.workers) = (inner, workers)
+    }
+
+    var shardCount: Int { inner.shardCount }
+
+    func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
+        let start = ContinuousClock.now
+        if requests.contains(where: { if case .holdout = $0.request { true } else { false } }) {
+            // Scoring the holdout rows is not fitting: neither side times it.
+            holdoutStarted = holdoutStarted ?? start
+            return try inner.exchange(requests)
+        }
+        let before = workers.map(\.busy)
+        let replies = try inner.exchange(requests)
+        inExchange += ContinuousClock.now - start
+        busiestCompute += zip(workers, before).map { $0.busy - $1 }.max() ?? .zero
+        exchanges += 1
+        if requests.contains(where: { Self.isRound($0.request) }) {
+            rounds += 1
+            sampleReply = replies.first
+        }
+        return replies
+    }
+
+    static func isRound(_ r: ShardRequest) -> Bool {
+        switch r {
+        case .grow, .gradient, .gram: true
+        default: false
+        }
+    }
+}
+
+/// What the coordinator pays per shard reply, serially: decoding the frame and merging it.
+struct ReplyCost: Encodable {
+    var bytes: Int
+    var decodeMicroseconds: Double
+    var mergeMicroseconds: Double
+
+    /// Times decoding and merging `reply` (repeated to get above clock resolution).
+    static func probe(_ reply: ShardReply?) throws -> ReplyCost {
+        guard let reply else { return ReplyCost(bytes: 0, decodeMicroseconds: 0, mergeMicroseconds: 0) }
+        let frame = try TrainingFrame.reply(seq: 1, reply).encoded()
+        let repeats = 64
+        var start = ContinuousClock.now
+        var decoded: [ShardReply] = []
+        for _ in 0..<repeats {
+            if case .reply(_, let r) = try TrainingFrame.decode(frame) { decoded.append(r) }
+        }
+        let decode = (ContinuousClock.now - start).inSeconds / Double(repeats)
+        start = ContinuousClock.now
+        switch reply {
+        case .histograms(let h): _ = [[HistogramPartial]](repeating: h, count: repeats).map { $0[0] }.merged()
+        case .gradient(let g): _ = [GradientPartial](repeating: g, count: repeats).merged()
+        case .gram(let g): _ = [GramPartial](repeating: g, count: repeats).merged()
+        default: break
+        }
+        let merge = (ContinuousClock.now - start).inSeconds / Double(repeats - 1)
+        return ReplyCost(bytes: frame.count, decodeMicroseconds: decode * 1e6, mergeMicroseconds: merge * 1e6)
+    }
+}
+
+extension Duration {
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
