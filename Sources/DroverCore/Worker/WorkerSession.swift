@@ -39,12 +39,13 @@ public struct WorkerSession: Sendable {
     /// and with a prefetch of thousands an array's `removeFirst` moved them all for every job
     /// (the largest single cost of the worker per no-op job: perf, release, prefetch 4096).
     var waiting: Deque<Assignment> = []
-    var waitingTokens: Set<UInt64> = []
+    var waitingTokens = TokenSet()
     /// Attempts holding a slot, by token.
-    var running: [UInt64: Attempt] = [:]
+    var running = TokenMap<Attempt>()
     /// Reported results not yet acknowledged, by token.
-    var unacked: [UInt64: AttemptResult] = [:]
+    var unacked = TokenMap<AttemptResult>()
     var recent = RecentTokens(capacity: 65_536)
+    var lastKind: (kind: String, known: Bool, immediate: Bool)?
     public private(set) var draining = false
     var drainDeadlineMs: Int64 = .max
     public private(set) var stopped = false
@@ -91,8 +92,8 @@ public struct WorkerSession: Sendable {
         outStarted.removeAll()
         outResults.removeAll()
         creditToGrant = 0
-        let held = waiting.map(\.lease) + running.values.map(\.lease).sorted(by: Self.order)
-            + unacked.values.map(\.lease).filter { running[$0.token] == nil }.sorted(by: Self.order)
+        let held = waiting.map(\.lease) + running.allValues.map(\.lease).sorted(by: Self.order)
+            + unacked.allValues.map(\.lease).filter { running[$0.token] == nil }.sorted(by: Self.order)
         let free = capacityNow - waiting.count - running.count
         let credit = draining ? 0 : max(0, free)
         creditDebt = max(0, -free)
@@ -118,8 +119,8 @@ public struct WorkerSession: Sendable {
             leaseMs = Int64(w.leaseMs)
             backoffMs = config.reconnectMinMs
             helloRetryAtMs = .max
-            outResults = unacked.values.sorted { Self.order($0.lease, $1.lease) }
-            outStarted = running.values.filter { !$0.immediate && !$0.stopping }.map(\.lease).sorted(by: Self.order)
+            outResults = unacked.allValues.sorted { Self.order($0.lease, $1.lease) }
+            outStarted = running.allValues.filter { !$0.immediate && !$0.stopping }.map(\.lease).sorted(by: Self.order)
         case .assign(let list):
             for a in list { accept(a, now: now) }
             handBackExcess() // sent against credit the prefetch has since withdrawn
@@ -176,7 +177,7 @@ public struct WorkerSession: Sendable {
             lastSentMs = now
             effects.append(.send(.heartbeat))
         }
-        for attempt in running.values.sorted(by: { Self.order($0.lease, $1.lease) }) where !attempt.stopping {
+        for attempt in running.allValues.sorted(by: { Self.order($0.lease, $1.lease) }) where !attempt.stopping {
             if attempt.deadlineMs <= now {
                 effects += stop(attempt.lease, .timedOut, "ran past its timeout", now: now)
             } else if draining, now >= drainDeadlineMs {
@@ -219,13 +220,14 @@ public struct WorkerSession: Sendable {
             let a = waiting[i]
             i += 1
             waitingTokens.remove(a.token)
-            guard config.kinds.contains(a.kind) else {
+            let kind = kindInfo(a.kind)
+            guard kind.known else {
                 returnCredit()
                 report(AttemptResult(lease: a.lease, outcome: .failed,
                                      message: "unknown job kind '\(a.kind)'; this worker runs: \(config.kinds.joined(separator: ", "))"))
                 continue
             }
-            let immediate = config.immediateKinds.contains(a.kind)
+            let immediate = kind.immediate
             running[a.token] = Attempt(lease: a.lease, startedAtMs: now,
                                        deadlineMs: a.timeoutMs > 0 ? now + Int64(a.timeoutMs) : .max, immediate: immediate)
             if !immediate { outStarted.append(a.lease) }
@@ -233,6 +235,15 @@ public struct WorkerSession: Sendable {
         }
         waiting.removeFirst(i)
         return effects
+    }
+
+    /// Whether this worker runs the kind and runs it inline; remembered for the last kind seen,
+    /// since jobs arrive in runs of one kind (two string hashes per job otherwise).
+    mutating func kindInfo(_ kind: String) -> (known: Bool, immediate: Bool) {
+        if let last = lastKind, last.kind == kind { return (last.known, last.immediate) }
+        let info = (known: config.kinds.contains(kind), immediate: config.immediateKinds.contains(kind))
+        lastKind = (kind, info.known, info.immediate)
+        return info
     }
 
     /// Ends an attempt early and reports it at once. A waiting attempt frees its place now; a
@@ -246,7 +257,7 @@ public struct WorkerSession: Sendable {
                                  durationMicros: UInt64(max(0, now - attempt.startedAtMs)) * 1_000))
             return [.cancel(lease)]
         }
-        if waitingTokens.remove(lease.token) != nil, let i = waiting.firstIndex(where: { $0.token == lease.token }) {
+        if waitingTokens.remove(lease.token), let i = waiting.firstIndex(where: { $0.token == lease.token }) {
             waiting.remove(at: i)
             returnCredit()
             report(AttemptResult(lease: lease, outcome: outcome, message: message))
@@ -293,7 +304,7 @@ public struct WorkerSession: Sendable {
         stopped = true
         guard welcomed else { return [.stop] }
         // BYE names the hand-backs whose RESULTS were not acknowledged (belt and braces).
-        let handedBack = unacked.values.filter { $0.outcome == .handedBack }.map(\.lease).sorted(by: Self.order)
+        let handedBack = unacked.allValues.filter { $0.outcome == .handedBack }.map(\.lease).sorted(by: Self.order)
         return [.send(.bye(handedBack: handedBack)), .stop]
     }
 

@@ -90,7 +90,7 @@ extension WorkerSession {
 struct RecentTokens: Sendable {
     private var ring: [UInt64] = []
     private var next = 0
-    private var members: Set<UInt64> = []
+    private var members = TokenSet()
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
@@ -98,7 +98,7 @@ struct RecentTokens: Sendable {
     func contains(_ token: UInt64) -> Bool { members.contains(token) }
 
     mutating func insert(_ token: UInt64) {
-        guard members.insert(token).inserted else { return }
+        guard members.insert(token) else { return }
         if ring.count < capacity {
             ring.append(token)
         } else {
