@@ -4,8 +4,9 @@ import Testing
 /// The short fault suite on the network-namespace testbed (`cluster/testbed/run-faults --short`):
 /// worker kill, zombie, partitions, coordinator kill, crash after commit, poison, tbf and a
 /// pipeline's coordinator crashes (kill -9 mid-train, exit right after the promotion committed),
-/// each checked with the journal audit. Needs root and `ip netns`; skipped otherwise.
-@Suite(.serialized, .timeLimit(.minutes(7)))
+/// data-parallel training and a sweep with a worker killed and a link cut (the model against one
+/// process's), each checked with the journal audit. Needs root and `ip netns`; skipped otherwise.
+@Suite(.serialized, .timeLimit(.minutes(8)))
 struct TestbedTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("cluster/testbed/run-faults").path
@@ -28,12 +29,12 @@ struct TestbedTests {
     @Test("short fault suite on the netns testbed: no job lost, none committed twice (needs root and ip netns)",
           .enabled(if: TestbedTests.available, "needs root, `ip netns`, nftables and python3: run as root on Linux"))
     func shortFaultSuite() throws {
-        let (status, stdout, log) = try Self.runScript("run-faults", ["--short", "--json"], limit: .seconds(360))
+        let (status, stdout, log) = try Self.runScript("run-faults", ["--short", "--json"], limit: .seconds(420))
         #expect(status == 0, "run-faults: \(log)")
         let results = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [[String: Any]])
         #expect(results.count >= 10)
         let names = Set(results.compactMap { $0["scenario"] as? String })
-        #expect(names.isSuperset(of: ["pipeline-coordinator-kill", "pipeline-crash-after-promote"]), "\(names)")
+        #expect(names.isSuperset(of: ["pipeline-coordinator-kill", "pipeline-crash-after-promote", "distributed-train", "sweep"]), "\(names)")
         for r in results where r["skipped"] as? Bool != true {
             let name = r["scenario"] as? String ?? "?"
             #expect(r["ok"] as? Bool == true, "\(name): \(r["problems"] ?? "")")
