@@ -19,6 +19,8 @@ public final class DroverClient {
     private var nextRequest: UInt64 = 1
     /// DONE notifications that arrived while waiting for something else.
     var pendingDone: [ClientReply.DoneJob] = []
+    /// The poller of `receiveAny(timeoutMs:wakingOn:)`: this socket and one doorbell.
+    private var wakePoller: (fd: Int32, poller: ZMQPoller)?
 
     /// `coordinator` is the coordinator's address as workers see it (`tcp://host:5555`);
     /// the client socket is at the next port.
@@ -78,6 +80,35 @@ public final class DroverClient {
             throw ClientError(.badReply("\(error)"), "the coordinator at \(endpoint) sent an undecodable reply: \(error)",
                               hint: "is it a Drover coordinator of the same protocol version?")
         }
+    }
+
+    /// The next reply of any kind, or nil when `bell` rang or `timeoutMs` passed first. The bell
+    /// is drained: whoever rang it expects the caller to look at its own queue next.
+    public func receiveAny(timeoutMs: Int, wakingOn bell: Doorbell) throws(ClientError) -> ClientReply? {
+        let poller: ZMQPoller
+        if let wakePoller, wakePoller.fd == bell.fileDescriptor {
+            poller = wakePoller.poller
+        } else {
+            poller = ZMQPoller()
+            do {
+                try poller.add(socket)
+            } catch {
+                throw .transport(error, endpoint: endpoint)
+            }
+            poller.add(fd: bell.fileDescriptor)
+            wakePoller = (bell.fileDescriptor, poller)
+        }
+        do {
+            _ = try poller.poll(timeoutMs: timeoutMs)
+        } catch {
+            throw .transport(error, endpoint: endpoint)
+        }
+        if poller.events(forFD: bell.fileDescriptor).contains(.readable) { bell.drain() }
+        guard poller.events(for: socket).contains(.readable) else {
+            try checkHandshake()
+            return nil
+        }
+        return try receiveAny()
     }
 
     /// Waits up to `timeoutMs` for the first reply that `match` accepts; DONE notifications

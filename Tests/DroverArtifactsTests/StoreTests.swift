@@ -66,6 +66,33 @@ struct StoreTests {
         #expect(files(in: store.root + "/tmp").isEmpty)
     }
 
+    @Test func bytesHashedOnAnotherThreadWhileWrittenGiveTheSameArtifact() throws {
+        let dir = try ScratchDir()
+        defer { dir.cleanup() }
+        let store = try ArtifactStore(root: dir.path)
+        let bytes = randomBytes(6 << 20 + 5)
+        let chunks = stride(from: 0, to: bytes.count, by: 1 << 20).map { Array(bytes[$0..<min($0 + (1 << 20), bytes.count)]) }
+        let writer = try store.writer(source: "download from test")
+        // Another thread runs through the chunks' hashing while this one writes them.
+        let shared = SharedWriter(writer)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            for chunk in chunks { chunk.withUnsafeBytes { shared.writer.hashAlongside($0) } }
+            done.signal()
+        }.start()
+        for chunk in chunks { try chunk.withUnsafeBytes { try writer.writeUnhashed($0) } }
+        done.wait()
+        let ref = try writer.finish(expectedDigest: ArtifactDigest.of(bytes), expectedSize: Int64(bytes.count))
+        #expect(try store.read(ref.digest) == bytes)
+
+        // Bytes written but hashed differently are refused: the digest comes from the hashing side.
+        let wrong = try store.writer(source: "download from test")
+        try chunks[0].withUnsafeBytes { try wrong.writeUnhashed($0) }
+        chunks[1].withUnsafeBytes { wrong.hashAlongside($0) }
+        #expect(throws: ArtifactError.self) { try wrong.finish(expectedDigest: ArtifactDigest.of(chunks[0])) }
+        #expect(files(in: store.root + "/tmp").isEmpty)
+    }
+
     @Test func writerEnforcesItsLimitAndExpectedSize() throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }
@@ -131,4 +158,10 @@ struct StoreTests {
         }
         await #expect(throws: ArtifactError.self) { try await UnavailableArtifacts().localPath(ref) }
     }
+}
+
+/// Hands a writer to the hashing thread of a test (the writer allows hashing beside writing).
+final class SharedWriter: @unchecked Sendable {
+    let writer: ArtifactWriter
+    init(_ writer: ArtifactWriter) { self.writer = writer }
 }

@@ -118,6 +118,32 @@ struct ServerClientTests {
         }
     }
 
+    @Test func aDownloadLongerThanTheBatchesInFlightIsCheckedToItsLastByte() async throws {
+        let dir = try ScratchDir()
+        defer { dir.cleanup() }
+        let store = try ArtifactStore(root: dir.path + "/server")
+        let bytes = randomBytes(21 << 20 + 11, seed: 3) // more than the 8 batches of 1 MiB written and hashed at a time
+        let good = try store.put(bytes: bytes)
+        var late = bytes
+        late[late.count - 7] ^= 0x01
+        let damaged = try store.put(bytes: late)
+        try damage(store.path(of: damaged.digest)) { $0[$0.count - 7] ^= 0x01 } // now holds `bytes`, not its digest's bytes
+        try await withServer(store: store) { address in
+            let client = ArtifactClient(server: address)
+            let cache = try ArtifactCache(directory: dir.path + "/cache", maxBytes: 64 << 20)
+            let path = try await client.download(good, into: cache)
+            #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+            await #expect {
+                try await client.download(damaged, into: cache)
+            } throws: { error in
+                guard case .digestMismatch(let expected, let actual, _) = error as? ArtifactError else { return false }
+                return expected == damaged.digest && actual == good.digest
+            }
+            #expect(cache.statistics.entries == 1 && cache.statistics.usedBytes == good.size)
+            #expect(cache.store.list() == [good])
+        }
+    }
+
     @Test func uploadsAreStoredUnderTheirDigest() async throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }

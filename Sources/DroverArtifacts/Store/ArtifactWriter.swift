@@ -26,6 +26,15 @@ public final class ArtifactWriter {
 
     /// Appends `bytes`; fails (and removes the partial file) past the size limit or on a full disk.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) {
+        try writeUnhashed(bytes)
+        hashAlongside(bytes)
+    }
+
+    /// Appends `bytes` without hashing them: the caller hands the same bytes, in the same order,
+    /// to `hashAlongside`. The two touch disjoint state, so each may run on a thread of its own at
+    /// the same time (a download hashes one batch while the next is written); `finish` and
+    /// `abort` only after both are done.
+    public func writeUnhashed(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) {
         guard let file else { throw .io(operation: "write", path: tmpPath, errno: EBADF, message: "writer already finished") }
         guard written + Int64(bytes.count) <= limit else {
             let size = written + Int64(bytes.count)
@@ -38,8 +47,12 @@ public final class ArtifactWriter {
             abort()
             throw error
         }
-        hasher.update(bufferPointer: bytes)
         written += Int64(bytes.count)
+    }
+
+    /// Feeds `bytes` to the digest (see `writeUnhashed`).
+    public func hashAlongside(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
     }
 
     public func write(_ bytes: [UInt8]) throws(ArtifactError) {

@@ -63,8 +63,14 @@ struct RunCommand: ParsableCommand {
                 if let deadline, ContinuousClock.now > deadline {
                     throw CLIError("run \(info.id) still running after \(waitTimeout) s", hint: "follow it with `drover runs show \(info.id)`")
                 }
-                Thread.sleep(forTimeInterval: 0.2) // a progress display's refresh period, not synchronisation
-                info = try client.query(RunQuery(id: info.id))
+                if let revision = info.revision {
+                    // The coordinator answers as soon as the run changes (or after a second).
+                    info = try client.query(RunQuery(id: info.id, revision: revision, waitMs: min(1_000, client.timeoutMs / 2)))
+                } else {
+                    // A coordinator without revisions answers at once: a display's refresh period.
+                    Thread.sleep(forTimeInterval: 0.2)
+                    info = try client.query(RunQuery(id: info.id))
+                }
             }
             if output.json {
                 try Output.json(info)

@@ -48,6 +48,8 @@ final class CoordinatorHandler: SocketLoopHandler {
     private(set) var commitFailure: CoordinatorError?
     /// Command output streamed by workers (LOGS), kept beside the journal.
     let logs: LogStore
+    /// `run` queries waiting for their run's next revision (CoordinatorHandler+RunWatch).
+    var heldRuns: [HeldRunQuery] = []
 
     init(loop: SocketLoop, options: CoordinatorOptions, storage: CoordinatorStorage, logger: Logger) throws {
         self.options = options
@@ -89,6 +91,7 @@ final class CoordinatorHandler: SocketLoopHandler {
         try Self.bind(clients, options.clientEndpoint, role: "client", flag: "--client-bind (default: the --bind port + 1)")
         try loop.watch(workers)
         try loop.watch(clients)
+        if let bell = options.pipelines?.changes { loop.watch(fd: bell.fileDescriptor) }
     }
 
     func onReadable(_ socket: ZMQSocket, loop: SocketLoop) throws {
@@ -158,6 +161,8 @@ final class CoordinatorHandler: SocketLoopHandler {
         case .query(let id, let name, let body) where name == LogsQuery.name:
             let (code, reply) = answerLogs(body)
             batch.toClients.append((peer, .reply(requestID: id, code: code, body: reply)))
+        case .query(let id, let name, let body) where name == RunQuery.name && holdRunQuery(peer: peer, requestID: id, body: body, now: now):
+            break
         case .query(let id, let name, let body):
             let (code, reply) = QueryRouter.answer(query: name, body: body, core: &core, now: now,
                                                    journal: journal.summary, pipelines: options.pipelines)
@@ -172,6 +177,7 @@ final class CoordinatorHandler: SocketLoopHandler {
     func onTick(now: ContinuousClock.Instant, loop: SocketLoop) throws {
         let nowMs = clock.nowMs
         checkDisconnects(now: nowMs)
+        answerHeldRuns(expiredAt: nowMs)
         if commitFailure == nil { tendCompaction() }
         core.appending(to: &batch) { $0.tick(now: nowMs) }
         try commitAndSend()

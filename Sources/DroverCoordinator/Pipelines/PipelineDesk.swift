@@ -1,4 +1,5 @@
 import DroverProtocol
+import ZeroMQ
 
 /// The coordinator's window onto its pipeline runner (a separate service, composed by the CLI):
 /// `run.start`, `run` and `runs` are answered here. Called on the coordinator's socket thread,
@@ -11,6 +12,13 @@ public protocol PipelineDesk: Sendable {
     func runs(limit: Int) -> [RunInfo]
     /// Registers an uploaded CSV artifact as the next span of a dataset.
     func addSpan(_ request: AddSpan) throws(PipelineRefusal) -> SpanInfo
+    /// Rung after a run's `RunInfo` changed (a new revision): the coordinator then answers the
+    /// `run` queries it holds (`RunQuery.waitMs`). Nil: such queries wait for their deadline.
+    var changes: Doorbell? { get }
+}
+
+extension PipelineDesk {
+    public var changes: Doorbell? { nil }
 }
 
 /// Why a run was not started: the spec's error (with file, line and field) or a missing input.

@@ -42,43 +42,33 @@ public final class ArtifactClient: Sendable {
     public func download(_ ref: ArtifactRef, into cache: ArtifactCache) async throws -> String {
         let source = "download of \(ref.digest) from \(server.url)"
         let box = try await pool.runIfActive { WriterBox(try cache.reserve(ref, source: source)) }
+        var stages = DownloadStages(box: box, pool: pool)
         do {
             var pending: [ByteBuffer] = [], pendingBytes = 0
-            var inFlight: Task<Void, any Error>?
             let answer = try await exchange(.GET, "/artifacts/\(ref.digest)").perform(receive: { chunk in
                 self.received.add(Int64(chunk.readableBytes), ordering: .relaxed)
                 pending.append(chunk)
                 pendingBytes += chunk.readableBytes
                 if pendingBytes >= Self.batch {
-                    // One write in flight while the next batch arrives: receiving and hashing overlap.
-                    try await inFlight?.value
-                    inFlight = self.write(pending, to: box)
+                    try await stages.add(pending)
                     pending = []
                     pendingBytes = 0
                 }
             })
-            try await inFlight?.value
             guard answer.status == .ok else { throw error(answer, digest: ref.digest) }
-            try await write(pending, to: box).value
+            try await stages.add(pending)
+            try await stages.drain()
             let got = try await pool.runIfActive { try box.writer.finish(expectedDigest: ref.digest, expectedSize: ref.size) }
             cache.admit(got)
             return cache.store.path(of: ref.digest)
         } catch {
+            await stages.settle()
             box.writer.abort()
             cache.release(ref)
             if case ArtifactError.tooLarge = error {
                 throw ArtifactError.sizeMismatch(ref.digest, expected: ref.size, actual: ref.size + 1, source: source + " (more bytes than announced)")
             }
             throw error
-        }
-    }
-
-    /// Hashes and writes `buffers` on the thread pool (no copy: straight from NIO's buffers).
-    private func write(_ buffers: [ByteBuffer], to box: WriterBox) -> Task<Void, any Error> {
-        let pool = self.pool
-        return Task {
-            guard !buffers.isEmpty else { return }
-            try await pool.runIfActive { try box.write(buffers) }
         }
     }
 

@@ -43,6 +43,13 @@ public final class PipelineRunner: PipelineDesk, Service {
         var inbox: [RunRecord] = []
         var nextNumber = 1
         var stopping = false
+
+        /// Replaces what clients see of a run, one revision further (`RunQuery.revision`).
+        mutating func publish(_ info: RunInfo) {
+            var info = info
+            info.revision = (runs[info.id]?.revision ?? 0) + 1
+            runs[info.id] = info
+        }
     }
 
     let options: Options
@@ -51,12 +58,18 @@ public final class PipelineRunner: PipelineDesk, Service {
     let directory: String
     public let artifacts: ArtifactStore
     let records: RunnerRecords
+    /// Rung when a run is queued: wakes the runner's thread at once instead of at its next turn.
+    let wake: Doorbell
+    /// Rung after every change of a published run: the coordinator answers held `run` queries.
+    public let changes: Doorbell?
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
         self.logger = logger
         let directory = (options.dataDirectory as NSString).appendingPathComponent("pipelines")
         self.directory = directory
+        wake = try Doorbell()
+        changes = try Doorbell()
         try FileManager.default.createDirectory(atPath: (directory as NSString).appendingPathComponent("runs"),
                                                 withIntermediateDirectories: true)
         artifacts = try ArtifactStore(dataDirectory: options.dataDirectory)
@@ -107,15 +120,17 @@ public final class PipelineRunner: PipelineDesk, Service {
                 }
                 s.nextNumber += 1
                 let info = RunView.info(record, planner: PipelinePlanner(spec: spec, inputs: inputs))
-                s.runs[id] = info
+                s.publish(info)
                 s.order.append(id)
                 s.inbox.append(record)
-                return .success((record, info))
+                return .success((record, s.runs[id] ?? info))
             } catch {
                 return .failure(error)
             }
         }
         let (record, info) = try result.get()
+        wake.ring()
+        changes?.ring()
         logger.info("pipeline.run.started", metadata: ["run.id": "\(record.id)", "pipeline": "\(spec.name)"])
         return info
     }

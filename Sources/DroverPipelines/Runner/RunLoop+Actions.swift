@@ -128,7 +128,7 @@ extension LoopState {
         track(run)
         records.emit([RunTracking.finished(entry.record, spec: entry.planner.spec, codeVersion: entry.record.inputs.codeVersion)])
         records.flush()
-        save(run)
+        save(run, durable: true)
         live[run] = nil
         tracked[run] = nil
         trialsTracked[run] = nil

@@ -5,6 +5,7 @@ import DroverProtocol
 import Foundation
 import Logging
 import Synchronization
+import ZeroMQ
 
 /// The runner's thread: owns the client socket and every live planner. Blocking calls (libzmq,
 /// file writes, statistics merges) happen here, never on the cooperative pool.
@@ -114,7 +115,7 @@ struct LoopState {
                 ? PipelinePlanner(spec: try record.spec(), inputs: record.inputs)
                 : try record.replay()
             runner.shared.withLock { s in
-                s.runs[record.id] = RunView.info(record, planner: planner)
+                s.publish(RunView.info(record, planner: planner))
                 if !s.order.contains(record.id) { s.order.append(record.id) }
                 s.nextNumber = max(s.nextNumber, record.number + 1)
             }
@@ -157,7 +158,8 @@ struct LoopState {
         }
         do {
             var done: [ClientReply.DoneJob] = client.takePendingDone()
-            if let reply = try client.receiveAny(), case .done(let jobs) = reply { done += jobs }
+            // Woken by a DONE, by a new run (`wake`) or after 100 ms for the timers below.
+            if let reply = try client.receiveAny(timeoutMs: 100, wakingOn: runner.wake), case .done(let jobs) = reply { done += jobs }
             if ContinuousClock.now - lastMetricsPoll > MetricStream.pollInterval {
                 lastMetricsPoll = .now
                 pollMetrics()
@@ -251,14 +253,19 @@ struct LoopState {
         perform(actions, run: run)
     }
 
-    mutating func save(_ run: String) {
+    /// Stores the run's record and publishes what clients see of it. Only the end of a run is
+    /// made durable (fsync) here; events in between are written without it: a killed process
+    /// loses none, and after a power loss the run resumes from an earlier event and repeats
+    /// requests that are idempotent (submissions by idempotency key, decisions by run and step).
+    mutating func save(_ run: String, durable: Bool = false) {
         guard let entry = live[run] else { return }
         do {
-            try JSONFiles.write(entry.record, to: runner.runPath(run))
+            try JSONFiles.write(entry.record, to: runner.runPath(run), durable: durable)
         } catch {
             logger.error("pipeline.run.unsaved", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
         let info = RunView.info(entry.record, planner: entry.planner)
-        runner.shared.withLock { $0.runs[run] = info }
+        runner.shared.withLock { $0.publish(info) }
+        runner.changes?.ring()
     }
 }

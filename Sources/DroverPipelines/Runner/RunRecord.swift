@@ -47,7 +47,10 @@ struct RunRecord: Codable, Sendable {
 /// Small JSON files under `<data-dir>/pipelines/`, each replaced atomically (temporary file,
 /// fsync, rename), so a crash leaves the old or the new version, never half of one.
 enum JSONFiles {
-    static func write(_ value: some Encodable, to path: String) throws {
+    /// `durable: false` skips the fsync (a few ms each on a real disk, once per planner event):
+    /// the new version survives a killed process; after a power loss an earlier version may be
+    /// what is found (ext4 flushes a file's data before a rename that replaces another).
+    static func write(_ value: some Encodable, to path: String, durable: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(value)
@@ -55,7 +58,7 @@ enum JSONFiles {
         guard FileManager.default.createFile(atPath: tmp, contents: data) else {
             throw RunnerError("cannot write \(tmp): check free space and permissions of the data directory")
         }
-        let fd = open(tmp, O_RDONLY)
+        let fd = durable ? open(tmp, O_RDONLY) : -1
         if fd >= 0 {
             fsync(fd)
             close(fd)

@@ -20,11 +20,26 @@ public struct StartRun: CoordinatorCommand, Equatable {
 }
 
 /// `run` → `RunInfo`: one run with its steps. Body `{"id": "diamonds-price-3"}`.
+/// With `revision` and `waitMs` (`{"id": "…", "revision": 7, "waitMs": 1000}`) the answer waits
+/// until the run's revision differs from `revision` or `waitMs` passed, whichever is first:
+/// `drover run --wait` follows a run without polling.
 public struct RunQuery: CoordinatorQuery, Equatable {
     public typealias Reply = RunInfo
     public static let name = "run"
     public var id: String
-    public init(id: String) { self.id = id }
+    /// The revision the client last saw (`RunInfo.revision`).
+    public var revision: Int?
+    /// How long the coordinator may hold the answer while the run stays at `revision` (at most 60 s).
+    public var waitMs: Int?
+
+    public init(id: String, revision: Int? = nil, waitMs: Int? = nil) {
+        self.id = id
+        self.revision = revision
+        self.waitMs = waitMs
+    }
+
+    /// Longest hold the coordinator grants.
+    public static let maxWaitMs = 60_000
 }
 
 /// `runs` → `[RunInfo]` (steps omitted): newest first. Body `{"limit": 20}`.
@@ -57,10 +72,14 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var endedAtMs: Int64?
     public var steps: [StepInfo]
     public var verdict: VerdictInfo?
+    /// Grows by one each time the coordinator's view of the run changes (nil from a coordinator
+    /// that does not count): `RunQuery.revision` waits for the next one.
+    public var revision: Int?
 
     public init(id: String, pipeline: String, model: String, state: String, exitCode: Int32? = nil, message: String? = nil,
                 params: [String: String] = [:], inputs: [String: String] = [:], champion: String? = nil, version: Int? = nil,
-                startedAtMs: Int64, endedAtMs: Int64? = nil, steps: [StepInfo] = [], verdict: VerdictInfo? = nil) {
+                startedAtMs: Int64, endedAtMs: Int64? = nil, steps: [StepInfo] = [], verdict: VerdictInfo? = nil, revision: Int? = nil) {
+        self.revision = revision
         self.id = id
         self.pipeline = pipeline
         self.model = model

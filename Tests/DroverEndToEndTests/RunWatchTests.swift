@@ -1,0 +1,70 @@
+import DroverProtocol
+import Foundation
+import Testing
+import ZeroMQ
+
+/// `run` queries that name the revision the client saw: the coordinator holds the answer until
+/// the run changes (what `drover run --wait` does instead of polling), or until `waitMs`.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct RunWatchTests {
+    @Test("a run query with the client's revision is answered when the run changes, and at its deadline when it cannot change")
+    func heldUntilTheRunChanges() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let node = try DroverProcess(["up", "--workers", "2", "--bind", cluster.endpoint, "--data-dir", cluster.dataDir,
+                                      "--heartbeat-ms", "100", "--log-level", "info"], name: "up", in: cluster.dir)
+        defer { node.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers >= 2 }
+        let add = try cluster.run(["data", "add", "diamonds", PipelineRunTests.examples.appendingPathComponent("span-1.csv").path,
+                                   "--data-dir", cluster.dataDir])
+        #expect(add.status == 0, "\(add.stderr)")
+        let start = try cluster.run(["run", PipelineRunTests.examples.appendingPathComponent("pipeline.yaml").path, "--json"])
+        #expect(start.status == 0, "\(start.stderr)")
+        let started = try JSONBody.decode(RunInfo.self, Array(start.stdout.utf8), what: "drover run --json")
+        var seen = try #require(started.revision, "run.start answers with the run's revision")
+
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let dealer = try ZMQSocket(context, type: .dealer, linger: .zero)
+        defer { dealer.close() }
+        try dealer.set([.receiveTimeout(.milliseconds(200))])
+        try dealer.connect(Endpoint.clientEndpoint(forWorkerEndpoint: cluster.endpoint))
+
+        // Followed to its end: each answer comes with a newer revision than the one asked about.
+        var answers = 0
+        while true {
+            let info = try query(RunQuery(id: started.id, revision: seen, waitMs: 60_000), on: dealer, requestID: UInt64(answers + 1))
+            let revision = try #require(info.revision)
+            #expect(revision > seen, "answered before the run changed: revision \(revision) after \(seen)")
+            seen = revision
+            answers += 1
+            if info.isFinished { break }
+        }
+        #expect(answers >= 2, "a five-step run changes more than once")
+
+        // A finished run never changes: the answer waits for the deadline, then says the same.
+        let asked = ContinuousClock.now
+        let again = try query(RunQuery(id: started.id, revision: seen, waitMs: 400), on: dealer, requestID: 1_000)
+        #expect(ContinuousClock.now - asked >= .milliseconds(400))
+        #expect(again.revision == seen && again.isFinished)
+        // Without a revision the query is answered at once, as before.
+        let plain = try query(RunQuery(id: started.id), on: dealer, requestID: 1_001)
+        #expect(plain.revision == seen)
+    }
+
+    /// Sends one `run` query and reads replies until its own (bounded at 90 s).
+    func query(_ q: RunQuery, on dealer: ZMQSocket, requestID: UInt64) throws -> RunInfo {
+        let body = try JSONBody.encode(q)
+        guard try dealer.send([ClientRequest.query(requestID: requestID, name: RunQuery.name, body: body).encode()]) else {
+            throw TestFailure("could not send the run query")
+        }
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            guard let frames = try dealer.receive(), frames.count == 1 else { continue }
+            guard case .reply(requestID, let code, let reply) = try ClientReply.decode(frames[0]) else { continue }
+            guard code == 0 else { throw TestFailure("run query failed (\(code)): \(String(decoding: reply, as: UTF8.self))") }
+            return try JSONBody.decode(RunInfo.self, reply, what: "run reply")
+        }
+        throw TestFailure("no answer to the run query within 90 s")
+    }
+}
