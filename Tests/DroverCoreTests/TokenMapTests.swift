@@ -15,8 +15,13 @@ struct TokenMapTests {
             let key = keySpace == .max ? rng.next() >> UInt64.random(in: 0...63, using: &rng)
                                         : UInt64.random(in: 0..<keySpace, using: &rng) << 32 | 1
             if Bool.random(using: &rng) || reference.count < 8 {
-                let inserted = map.insert(key, step)
-                #expect(inserted == (reference.updateValue(step, forKey: key) == nil))
+                if step % 2 == 0 {
+                    let inserted = map.insert(key, step)
+                    #expect(inserted == (reference.updateValue(step, forKey: key) == nil))
+                } else {
+                    let previous = map.updateValue(step, forKey: key)
+                    #expect(previous == reference.updateValue(step, forKey: key))
+                }
             } else {
                 let victim = reference.keys.randomElement(using: &rng)!
                 let removed = map.remove(victim), again = map.remove(victim)
@@ -30,6 +35,28 @@ struct TokenMapTests {
         #expect(map.allValues.sorted() == reference.values.sorted())
         map.removeAll()
         #expect(map.isEmpty && map.allValues.isEmpty && !map.contains(reference.keys.first!))
+    }
+
+    /// The real pattern: counters (with an epoch in the high half) inserted at one end of a
+    /// window and removed at the other, out of order, the window wrapping the table many times.
+    @Test("a sliding window of sequential keys across epochs")
+    func slidingWindow() {
+        var rng = SplitMix64(seed: 7)
+        var map = TokenMap<UInt64>()
+        var live: [UInt64] = []
+        for epoch in 1...3 as ClosedRange<UInt64> {
+            for counter in 1...20_000 as ClosedRange<UInt64> {
+                let key = epoch << 32 | counter
+                map.insert(key, key)
+                live.append(key)
+                if live.count > 500 {
+                    let victim = live.remove(at: Int.random(in: 0..<64, using: &rng))
+                    #expect(map.remove(victim) == victim)
+                }
+            }
+        }
+        #expect(map.count == live.count)
+        #expect(live.allSatisfy { map[$0] == $0 })
     }
 
     @Test("a set on it keeps membership through growth and removal")

@@ -79,9 +79,9 @@ extension CoordinatorCore {
     }
 
     mutating func onResults(_ peer: [UInt8], _ results: [AttemptResult], now: Int64) {
+        members.settle(results.lazy.map(\.lease), from: peer)
         for result in results {
             let l = result.lease
-            members.settle(l, from: peer)
             acknowledge(l, to: peer)
             guard let i = table.index(l.jobID), !table.jobs[i].state.isTerminal, table.jobs[i].token == l.token, l.token != 0 else {
                 discardedResults += 1

@@ -36,3 +36,19 @@ public struct WorkerEntry: Sendable {
         completed = 0
     }
 }
+
+extension WorkerEntry {
+    /// Leases handed to this worker: outstanding, each using one credit.
+    mutating func hold(_ leases: [Lease]) {
+        credit -= leases.count
+        for l in leases { outstanding[l.jobID] = l.token }
+    }
+
+    /// Reported attempts leave `outstanding` (a superseded token does not).
+    mutating func settle(_ leases: some Sequence<Lease>) {
+        for l in leases where outstanding[l.jobID] == l.token {
+            outstanding[l.jobID] = nil
+            completed += 1
+        }
+    }
+}

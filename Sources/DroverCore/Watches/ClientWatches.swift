@@ -5,7 +5,7 @@ import DroverProtocol
 /// not accumulate (bounded everything).
 public struct ClientWatches: Sendable {
     /// Open watches: job → client slot.
-    var watchers: [JobID: Int32] = [:]
+    var watchers = TokenMap<Int32>()
     var clients: [[UInt8]] = []
     var clientIndex: [[UInt8]: Int32] = [:]
     /// Open watches per client slot.
@@ -41,7 +41,7 @@ public struct ClientWatches: Sendable {
 
     /// A job ended: the client watching it (if any) and its DONE entry.
     mutating func ended(_ job: JobEnded) -> (peer: [UInt8], done: ClientReply.DoneJob)? {
-        guard let client = watchers.removeValue(forKey: job.id) else { return nil }
+        guard let client = watchers.remove(job.id) else { return nil }
         let peer = clients[Int(client)]
         drop(client)
         return (peer, ClientReply.DoneJob(jobID: job.id, state: job.state))

@@ -126,7 +126,8 @@ public struct WorkerSession: Sendable {
             handBackExcess() // sent against credit the prefetch has since withdrawn
             effects = startWaiting(now: now)
         case .resultAck(let leases):
-            for l in leases where unacked[l.token]?.lease == l { unacked[l.token] = nil }
+            // Tokens are unique per attempt: remove by token, put back the (impossible) mismatch.
+            for l in leases { if let r = unacked.remove(l.token), r.lease != l { unacked.insert(l.token, r) } }
         case .cancel(let leases):
             for l in leases { effects += stop(l, .cancelled, "cancelled by the coordinator", now: now) }
         case .heartbeat, .error:
@@ -146,8 +147,8 @@ public struct WorkerSession: Sendable {
     public mutating func executorsReturned(_ results: [AttemptResult], now: Int64, flush: Bool = true) -> [Effect] {
         var durations: [UInt64] = []
         for r in results {
-            guard let attempt = running[r.lease.token], attempt.lease == r.lease else { continue }
-            running[r.lease.token] = nil
+            guard let attempt = running.remove(r.lease.token) else { continue }
+            guard attempt.lease == r.lease else { running.insert(r.lease.token, attempt); continue }
             returnCredit()
             if !attempt.stopping {
                 report(r)
@@ -203,7 +204,7 @@ public struct WorkerSession: Sendable {
 
     mutating func accept(_ a: Assignment, now: Int64) {
         let t = a.token
-        if running[t] != nil || waitingTokens.contains(t) || unacked[t] != nil || recent.contains(t) { return }
+        if recent.contains(t) || running.contains(t) || waitingTokens.contains(t) || unacked.contains(t) { return }
         if draining {
             report(AttemptResult(lease: a.lease, outcome: .handedBack))
             return

@@ -16,9 +16,9 @@ struct MembershipTests {
         m.lease([l], to: peer("w"))
         #expect(m[peer("w")]?.credit == 1)
         #expect(m.holders(of: l) == [peer("w")])
-        m.settle(Lease(jobID: 1, attempt: 1, token: 6), from: peer("w")) // a superseded token
+        m.settle([Lease(jobID: 1, attempt: 1, token: 6)], from: peer("w")) // a superseded token
         #expect(m[peer("w")]?.outstanding[1] == 7)
-        m.settle(l, from: peer("w"))
+        m.settle([l], from: peer("w"))
         #expect(m[peer("w")]?.outstanding.isEmpty == true)
         #expect(m[peer("w")]?.completed == 1)
     }
