@@ -40,6 +40,32 @@ struct FeatureStoreTests {
         }
     }
 
+    @Test("the file join (columnar, as `drover features join` runs it) equals the brute-force join cell for cell")
+    func fileJoinEqualsBruteForce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-join-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (features, labels) = Self.generated(seed: 7, keys: 40, rows: 2_000, labels: 800)
+        var featureCSV = "id,ts,created,x\n"
+        for f in features { featureCSV += "\(f.key),\(Int(f.event)),\(f.created),\(f.index)\n" }
+        featureCSV += ",5,5,99999\nk1,soon,5,99998\n" // no key, unreadable time: never joined
+        try featureCSV.write(toFile: dir + "/f.csv", atomically: true, encoding: .utf8)
+        var labelCSV = "id,at\r\n" // CRLF and ISO 8601 times
+        for l in labels { labelCSV += "\(l.key),\(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: l.at)))\r\n" }
+        try labelCSV.write(toFile: dir + "/l.csv", atomically: true, encoding: .utf8)
+        for ttl in [0.0, 40] {
+            let view = FeatureView(name: "v", source: dir + "/f.csv", entity: "id", timestamp: "ts", created: "created", ttlSeconds: ttl, features: ["x"])
+            let result = try OfflineJoin.run(view: view, labelsPath: dir + "/l.csv", timestamp: "at")
+            let lines = String(decoding: result.csv, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines[0] == "id,at,x")
+            let expected = PointInTimeJoin.bruteForce(labels: labels, features: features, ttl: ttl)
+            for (r, e) in expected.enumerated() {
+                #expect(lines[r + 1].split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) == (e.map { "\($0)" } ?? ""), "ttl \(ttl) row \(r)")
+            }
+            #expect(result.joined == expected.compactMap { $0 }.count && result.joined < labels.count)
+        }
+    }
+
     @Test("same event time: the later created row wins")
     func tieBreak() {
         let f = [PointInTimeJoin.FeatureRow(key: "a", event: 10, created: 20, index: 0),

@@ -31,6 +31,24 @@ struct ModelRegistryTests {
         try VerdictEvaluator.evaluate(policy: Self.policy, candidate: candidate.metrics, baseline: champion?.metrics)
     }
 
+    @Test("serving events: recorded once per key (racing replicas), read per model and after an id, append-only")
+    func servingEvents() async throws {
+        let env = try Env()
+        defer { env.dir.cleanup() }
+        let srm = ModelEvent(model: "churn", kind: .sampleRatioMismatch, version: 2, toVersion: nil, rolloutID: 7, actor: "rollout 7", reason: "ratio")
+        let first = try #require(try await env.registry.recordEvent(srm, key: "rollout-7/srm"))
+        #expect(try await env.registry.recordEvent(srm, key: "rollout-7/srm") == nil) // the other replica
+        let other = ModelEvent(model: "fraud", kind: .championRollback, version: 3, toVersion: 2, rolloutID: nil, actor: "guard", reason: "failing")
+        let second = try #require(try await env.registry.recordEvent(other, key: nil))
+        #expect(try await env.registry.events().map(\.id) == [first.id, second.id])
+        #expect(try await env.registry.events(model: "churn").map(\.kind) == [.sampleRatioMismatch])
+        #expect(try await env.registry.events(after: first.id) == [second])
+        #expect(try await env.registry.lastEventID() == second.id)
+        #expect(throws: (any Error).self) {
+            try DatabaseQueue(path: env.store.path).write { db in try db.execute(sql: "DELETE FROM model_events") }
+        }
+    }
+
     @Test("versions are numbered 1, 2, … per model and are immutable")
     func versions() async throws {
         let env = try Env()

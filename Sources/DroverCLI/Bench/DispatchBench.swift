@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
         """,
         subcommands: [DispatchBench.self, MetricsBench.self, LoadBench.self, QueueMemoryBench.self, StartupBench.self, CompactionBench.self,
                       BenchMLData.self, BenchMLModels.self, TrackingBench.self, ArtifactsBench.self, CommandsBench.self,
-                      DistributedBench.self])
+                      DistributedBench.self, FeaturesBench.self])
 }
 
 struct DispatchBench: ParsableCommand {

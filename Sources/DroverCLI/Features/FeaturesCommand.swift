@@ -189,30 +189,11 @@ struct FeaturesJoin: AsyncParsableCommand {
             let features = try store.features()
             let view = try await store.view(name, in: features)
             let labelsPath = labels, time = timestamp
-            let (source, text) = try await runOffPool { () throws -> (FeatureRows, String) in
-                let source = try FeatureRows.read(view)
-                let table = try CSVReader.read(path: labelsPath, options: CSVOptions(columnTypes: [view.entity: .categorical, time: .categorical], threads: 1))
-                guard let key = table.column(named: view.entity), let at = table.column(named: time) else {
-                    throw CLIError.input("\(labelsPath) needs columns '\(view.entity)' and '\(time)'; it has: \(table.columnNames.joined(separator: ", "))")
-                }
-                var rows: [PointInTimeJoin.LabelRow] = []
-                for r in 0..<table.rowCount {
-                    guard let t = at.category(at: r).flatMap(FeatureDefinitions.timestamp) else {
-                        throw CLIError.input("\(labelsPath) row \(r + 2): '\(time)' is not unix seconds or ISO 8601")
-                    }
-                    rows.append(.init(key: key.category(at: r) ?? "", at: t))
-                }
-                let joined = PointInTimeJoin.join(labels: rows, features: source.joinRows, ttl: view.ttlSeconds)
-                let raw = try String(contentsOfFile: labelsPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
-                var out = String(raw[0]) + "," + view.features.joined(separator: ",") + "\n"
-                for (r, line) in raw.dropFirst().enumerated() where r < joined.count {
-                    let cells = joined[r].map { source.values[$0].map { $0.keyText ?? "" } } ?? Array(repeating: "", count: view.features.count)
-                    out += line + "," + cells.joined(separator: ",") + "\n"
-                }
-                return (source, out)
+            let result: OfflineJoin.Result
+            do { result = try await runOffPool { try OfflineJoin.run(view: view, labelsPath: labelsPath, timestamp: time) } } catch let e as FeatureDefinitionError {
+                throw CLIError.input(e.description)
             }
-            _ = source
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(Data(result.csv))
         }
     }
 }

@@ -77,6 +77,8 @@ struct ModelsShow: AsyncParsableCommand {
         var version: ModelVersion
         var verdicts: [StoredVerdict]
         var aliasHistory: [AliasMove]
+        /// Decisions taken while serving: rollouts ended, SRM alarms, champion-guard rollbacks.
+        var events: [ModelEvent]
     }
 
     func run() async throws {
@@ -91,7 +93,8 @@ struct ModelsShow: AsyncParsableCommand {
                 guard let version else { throw CLIError.input("model \(reference.model) has no versions yet") }
                 let shown = Shown(version: version,
                                   verdicts: try await registry.verdicts(model: version.model, version: version.version),
-                                  aliasHistory: try await registry.aliasHistory(model: version.model))
+                                  aliasHistory: try await registry.aliasHistory(model: version.model),
+                                  events: try await registry.events(model: version.model))
                 if output.json { return try Output.json(shown) }
                 print(shown)
             } catch { throw cliError(error) }
@@ -116,6 +119,13 @@ struct ModelsShow: AsyncParsableCommand {
             Output.line("")
             Output.line("alias history:")
             Output.line(columns(["when", "alias", "move", "kind", "who", "why"], s.aliasHistory.map(moveRow)))
+        }
+        if !s.events.isEmpty {
+            Output.line("")
+            Output.line("serving events:")
+            Output.line(columns(["when", "event", "version", "traffic to", "who", "why"], s.events.map { e in
+                [isoTime(e.at), e.kind.rawValue, e.version.map(String.init) ?? "-", e.toVersion.map(String.init) ?? "-", e.actor, e.reason]
+            }))
         }
     }
 }

@@ -18,7 +18,7 @@ struct WebhooksCommand: AsyncParsableCommand {
         """,
         subcommands: [WebhooksAdd.self, WebhooksList.self, WebhooksRemove.self, WebhooksDeliveries.self])
 
-    static let eventTypes = ["job", "jobs", "run", "verdict", "rejection", "promotion", "*"]
+    static let eventTypes = ["job", "jobs", "run", "verdict", "rejection", "promotion", "rollout", "*"]
 }
 
 struct WebhooksAdd: AsyncParsableCommand {

@@ -29,6 +29,7 @@ public struct EventFeed: Sendable {
         var runs: [String: RunInfo] = [:]
         var verdict: Int64 = -1
         var move: Int64 = -1
+        var modelEvent: Int64 = -1
         var pings = 0
     }
 
@@ -77,6 +78,11 @@ public struct EventFeed: Sendable {
         for m in try await reg.aliasMoves(after: seen.move) {
             hub.publish("promotion", m)
             seen.move = m.id
+        }
+        if seen.modelEvent < 0 { seen.modelEvent = try await reg.lastEventID() }
+        for e in try await reg.events(after: seen.modelEvent) {
+            hub.publish("rollout", e)
+            seen.modelEvent = e.id
         }
     }
 

@@ -85,11 +85,15 @@ public final class FeatureStore: OnlineStore, Sendable {
 
     public func read(view: String, key: String) async throws -> (event: Double, values: [JSONValue])? {
         let found = try await pool.read { db -> (Double, String)? in
-            try Row.fetchOne(db, sql: "SELECT event, vals FROM online WHERE view = ? AND entity = ?", arguments: [view, key])
-                .map { ($0["event"], $0["vals"]) }
+            // A prepared statement per reader connection (the primary key answers it in one seek).
+            let statement = try db.cachedStatement(sql: "SELECT event, vals FROM online WHERE view = ? AND entity = ?")
+            return try Row.fetchOne(statement, arguments: [view, key]).map { ($0[0], $0[1]) }
         }
         guard let (event, text) = found else { return nil }
-        return (event, try JSONDecoder().decode([JSONValue].self, from: Data(text.utf8)))
+        guard case .array(let values) = try JSONParser.parse(Array(text.utf8)) else {
+            throw FeatureDefinitionError("feature view \(view), entity \(key): the stored value is not a JSON array; materialize the view again")
+        }
+        return (event, values)
     }
 
     /// The online value of an entity as serving reads it, with the TTL applied at `now`.

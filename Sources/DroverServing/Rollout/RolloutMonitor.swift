@@ -12,6 +12,8 @@ public final class RolloutMonitor: Sendable {
     let service: ModelService
     let logger: Logger
     let judges = Mutex<[Int64: RolloutJudge]>([:])
+    /// Rollouts whose sample-ratio alarm is already recorded (by this replica or another).
+    let alarmed = Mutex<Set<Int64>>([])
     /// Called with each applied decision (event stream, webhook).
     let onDecision: @Sendable (Rollout, RolloutJudge.Judgement) -> Void
 
@@ -47,6 +49,11 @@ public final class RolloutMonitor: Sendable {
             all[rollout.id] = judge
             return (j, judge.verdict(j))
         }
+        if judgement.srm.mismatch, alarmed.withLock({ $0.insert(rollout.id).inserted }) {
+            try await registry.recordEvent(ModelEvent(model: rollout.model, kind: .sampleRatioMismatch, version: rollout.challengerVersion,
+                                                      toVersion: nil, rolloutID: rollout.id, actor: "rollout \(rollout.id)", reason: judgement.note),
+                                           key: "rollout-\(rollout.id)/srm")
+        }
         guard judgement.action != .none else { return judgement }
         try await apply(judgement, verdict: verdict, rollout: rollout)
         return judgement
@@ -58,12 +65,14 @@ public final class RolloutMonitor: Sendable {
         guard try await store.end(id: r.id, status: status, reason: j.note, verdictID: nil, at: now) else { return }
         var reason = j.note
         let verdictID: Int64?
+        var promoted = false
         if status == .promoted {
             let result = try await registry.promote(PromotionRequest(
                 model: r.model, version: r.challengerVersion, verdict: verdict, baselineVersion: r.championVersion,
                 actor: "rollout \(r.id)", reason: "online test: \(j.note)", requestKey: "rollout-\(r.id)/decision",
                 requireBaselineCurrent: true))
             verdictID = result.verdict?.id
+            promoted = result.moved
             if !result.moved, let note = result.note { reason += "; not promoted: \(note)" }
         } else {
             verdictID = try await registry.recordVerdict(model: r.model, candidateVersion: r.challengerVersion,
@@ -71,6 +80,11 @@ public final class RolloutMonitor: Sendable {
                                                          runID: nil).id
         }
         try await store.annotate(id: r.id, reason: reason, verdictID: verdictID)
+        let kind: ModelEvent.Kind = promoted ? .rolloutPromoted : status == .rolledBack ? .rolloutRolledBack : .rolloutChallengerBetter
+        try await registry.recordEvent(ModelEvent(model: r.model, kind: kind, version: r.challengerVersion,
+                                                  toVersion: promoted ? r.challengerVersion : r.championVersion, rolloutID: r.id,
+                                                  actor: "rollout \(r.id)", reason: reason, verdictID: verdictID),
+                                       key: "rollout-\(r.id)/decision")
         logger.notice("rollout.decided", metadata: ["model": "\(r.model)", "rollout": "\(r.id)", "status": "\(status.rawValue)",
                                                      "reason": "\(reason)"])
         onDecision(r, j)

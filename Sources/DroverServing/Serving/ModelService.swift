@@ -126,6 +126,9 @@ public final class ModelService: Sendable {
             let move = try await catalog.registry.rollback(model: name, alias: selection.alias, to: target.to,
                                                            actor: "drover serve (champion guard)", reason: target.reason)
             logger.notice("serve.rollback", metadata: ["model": "\(name)", "to": "\(move.toVersion)", "reason": "\(target.reason)"])
+            try await catalog.registry.recordEvent(ModelEvent(model: name, kind: .championRollback, version: move.fromVersion,
+                                                              toVersion: move.toVersion, rolloutID: nil, actor: move.actor, reason: target.reason),
+                                                   key: "move-\(move.id)")
             try await refresh()
         } catch {
             logger.warning("serve.rollback.skipped", metadata: ["model": "\(name)", "error": "\(error)"])

@@ -9,12 +9,6 @@ struct ServingRoutes: Sendable {
     let metrics: ServingMetrics
     let maxBodyBytes: Int
 
-    struct PredictBody: Decodable {
-        var rows: [JSONValue]
-        /// Sticky-assignment key (e.g. a user id); the `X-Request-Key` header works too.
-        var key: String?
-    }
-
     struct OutcomeBody: Decodable {
         struct Outcome: Decodable {
             var requestID: String
@@ -29,7 +23,7 @@ struct ServingRoutes: Sendable {
         router.post("/v1/models/:name/predict") { request, context in
             await respond { () async throws(RequestError) -> Response in
                 try checkName(context)
-                let body = try await decode(PredictBody.self, request, what: "predict request")
+                let body = try await predictBody(request)
                 let requestID = try requestID(request)
                 let key = body.key ?? request.headers[.init("X-Request-Key")!]
                 let reply = try await service.predict(rows: body.rows, requestID: requestID, key: key)
@@ -127,7 +121,29 @@ struct ServingRoutes: Sendable {
         return given
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ request: Request, what: String) async throws(RequestError) -> T {
+    /// `{"rows": [{field: value}], "key": "user-42"}`, parsed straight from the bytes (the hot path).
+    /// `key` (optional) makes the A/B assignment sticky; the `X-Request-Key` header works too.
+    private func predictBody(_ request: Request) async throws(RequestError) -> (rows: [JSONValue], key: String?) {
+        let what = "predict request"
+        let buffer = try await body(request, what: what)
+        let parsed = buffer.withUnsafeReadableBytes { raw in Result { () throws(JSONParser.Failure) in try JSONParser.parse(raw) } }
+        let value: JSONValue
+        switch parsed {
+        case .success(let v): value = v
+        case .failure(let e): throw .invalid("\(what): the body is not valid JSON (\(e)); send e.g. {\"rows\": [{\"field\": value}]}")
+        }
+        guard case .object(let fields) = value else { throw .invalid("\(what): the body is \(value.typeName); send an object {\"rows\": [{\"field\": value}]}") }
+        guard let rows = fields["rows"] else { throw .invalid("\(what): field 'rows' is missing") }
+        guard case .array(let list) = rows else { throw .invalid("\(what): rows has the wrong type: it is \(rows.typeName); send an array of objects") }
+        switch fields["key"] {
+        case nil, .null?: return (list, nil)
+        case .string(let key)?: return (list, key)
+        case let other?: throw .invalid("\(what): key has the wrong type: it is \(other.typeName); send a string (e.g. a user id)")
+        }
+    }
+
+    /// The body's bytes, refused with 413 above `maxBodyBytes`.
+    private func body(_ request: Request, what: String) async throws(RequestError) -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
             throw RequestError(status: 413, code: "too_large", "\(what): the body is \(length) bytes; at most \(maxBodyBytes) are accepted (send fewer rows per request)")
         }
@@ -137,6 +153,11 @@ struct ServingRoutes: Sendable {
         } catch {
             throw RequestError(status: 413, code: "too_large", "\(what): the body is larger than \(maxBodyBytes) bytes (send fewer rows per request)")
         }
+        return buffer
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ request: Request, what: String) async throws(RequestError) -> T {
+        let buffer = try await body(request, what: what)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {

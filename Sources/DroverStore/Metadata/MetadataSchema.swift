@@ -111,6 +111,7 @@ enum MetadataSchema {
                 """)
         }
         AccessSchema.register(in: &m)
+        RegistrySchema.registerEvents(in: &m)
         return m
     }
 }

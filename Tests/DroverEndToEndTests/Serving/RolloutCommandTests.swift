@@ -114,6 +114,8 @@ struct RolloutCommandTests {
         #expect(try status(f).0.status == 3)
         let shown = try drover(["models", "show", "churn:\(bad)", "--data-dir", f.dataDir])
         #expect(shown.stdout.contains("online_accuracy") && shown.stdout.contains("verdict: FAIL"), "\(shown.stdout)")
+        // The decision is in the model's history as a serving event (and so on the event stream).
+        #expect(shown.stdout.contains("rollout_rolled_back") && shown.stdout.contains("worse"), "\(shown.stdout)")
         // The server dropped the challenger: every key gets the champion now.
         var arms = Set<String>()
         for i in 0..<100 { arms.insert(try Self.predict(http, rows[i].json, key: "after-\(i)").arm) }

@@ -170,6 +170,21 @@ struct ChampionGuardTests {
         try f.promote(v1)
         let (server, http) = try f.serve()
         defer { server.stop() }
+        // The rollback is announced: a coordinator on the same data directory streams it on
+        // /api/v1/events and POSTs it to a webhook subscribed to `rollout`.
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let receiver = try HookReceiver(statuses: [200])
+        #expect(try drover(["webhooks", "add", "http://127.0.0.1:\(receiver.port)/hook", "--events", "rollout",
+                            "--secret", "0123456789abcdef-secret", "--data-dir", f.dataDir]).status == 0)
+        let up = try DroverProcess(["up", "--workers", "1", "--bind", cluster.endpoint, "--data-dir", f.dataDir,
+                                    "--http", "127.0.0.1:\(cluster.port + 3)", "--log-level", "warning"], name: "up", in: cluster.dir)
+        defer { up.stop() }
+        let token = try drover(["tokens", "create", "--role", "read", "--name", "watch", "--data-dir", f.dataDir, "--json"])
+        let sse = HTTPProbe(port: cluster.port + 3, token: (try JSONSerialization.jsonObject(with: Data(token.stdout.utf8)) as? [String: Any])?["token"] as? String)
+        try sse.waitUntilUp()
+        let events = try sse.open("/api/v1/events")
+        #expect(events.read(seconds: 10) { $0.contains(": drover events") }.contains(": drover events"))
         let row = try ServeFixture.rows(limit: 1)[0].json
         func send(_ n: Int) throws -> (ok: Int, failed: Int, versions: Set<Int>) {
             var ok = 0, failed = 0
@@ -197,5 +212,14 @@ struct ChampionGuardTests {
         let shown = try drover(["models", "show", "churn@champion", "--data-dir", f.dataDir])
         #expect(shown.stdout.contains("churn version \(v1)") && shown.stdout.contains("champion guard"), "\(shown.stdout)")
         #expect(shown.stdout.contains("rollback"))
+        #expect(shown.stdout.contains("serving events") && shown.stdout.contains("champion_rollback"), "\(shown.stdout)")
+        let streamed = events.read(seconds: 30) { $0.contains("champion_rollback") }
+        #expect(streamed.contains("event: rollout") && streamed.contains("champion_rollback"), "\(streamed)")
+        let deadline2 = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline2, receiver.received.isEmpty { usleep(50_000) }
+        let hook = try #require(receiver.received.first)
+        #expect(hook.headers["x-drover-event"] == "rollout")
+        let data = (try JSONSerialization.jsonObject(with: hook.body) as? [String: Any])?["data"] as? [String: Any]
+        #expect(data?["kind"] as? String == "champion_rollback" && data?["version"] as? Int == v2 && data?["toVersion"] as? Int == v1, "\(String(decoding: hook.body, as: UTF8.self))")
     }
 }
