@@ -43,7 +43,7 @@ struct FeaturesApply: AsyncParsableCommand {
         abstract: "Check and store feature view definitions (YAML).",
         discussion: """
         Every source must exist and have the entity, timestamp and feature columns.
-        Exit 0 applied, 2 bad definition.
+        A data directory without a store gets one. Exit 0 applied, 2 bad definition.
         Example:
           drover features apply examples/churn/features.yaml
         """)
@@ -65,6 +65,7 @@ struct FeaturesApply: AsyncParsableCommand {
                     throw CLIError.input(e.description)
                 }
             }
+            try store.createIfMissing() // a feature store may be the first use of a data directory
             let features = try store.features()
             try await features.apply(views, at: Date().timeIntervalSince1970)
             if output.json { return try Output.json(views) }

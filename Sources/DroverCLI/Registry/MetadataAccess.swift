@@ -29,6 +29,14 @@ struct MetadataOptions: ParsableArguments {
             throw CLIError("\(error)")
         }
     }
+
+    /// Creates the directory and its metadata store when there is none yet: for the commands that
+    /// start a data directory of their own (registering a model trained by hand, defining feature views).
+    func createIfMissing() throws {
+        guard !FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent(MetadataStore.fileName).path) else { return }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do { try MetadataStore(dataDirectory: path).close() } catch { throw CLIError("\(error)") }
+    }
 }
 
 /// Who moved an alias: $DROVER_ACTOR, else user@host.

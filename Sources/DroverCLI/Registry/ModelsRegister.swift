@@ -29,11 +29,7 @@ struct ModelsRegister: AsyncParsableCommand {
 
     func run() async throws {
         try await TrainSupport.run {
-            // A fresh data directory gets its metadata store here (serving a model trained by hand).
-            if !FileManager.default.fileExists(atPath: URL(fileURLWithPath: store.path).appendingPathComponent(MetadataStore.fileName).path) {
-                try FileManager.default.createDirectory(atPath: store.path, withIntermediateDirectories: true)
-                do { try MetadataStore(dataDirectory: store.path).close() } catch { throw CLIError("\(error)") }
-            }
+            try store.createIfMissing() // serving a model trained by hand
             let (_, registry) = try store.open()
             let path = file, root = store.path
             let (ref, model) = try await runOffPool { () throws -> (ArtifactRef, ModelFile) in
