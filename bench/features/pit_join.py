@@ -137,14 +137,19 @@ def compare(d):
     import pandas as pd
     ours = pd.read_csv(os.path.join(d, "drover-out.csv")).set_index("row_id").sort_index()
     theirs = pd.read_parquet(os.path.join(d, "feast-out.parquet")).set_index("row_id").sort_index()
-    if len(ours) != len(theirs):
-        return f"row counts differ: drover {len(ours)}, feast {len(theirs)}"
-    same = np.ones(len(ours), dtype=bool)
+    # Feast's file offline store leaves out label rows no feature row joins (seen with 0.67);
+    # drover keeps every label row with empty cells. Compare the rows both return.
+    dropped = ours.index.difference(theirs.index)
+    dropped_joined = int(ours.loc[dropped, "f_spend"].notna().sum())
+    common = ours.loc[theirs.index]
+    same = np.ones(len(common), dtype=bool)
     for c in FEATURES:
-        a, b = ours[c].to_numpy(dtype=float), theirs[c].to_numpy(dtype=float)
+        a, b = common[c].to_numpy(dtype=float), theirs[c].to_numpy(dtype=float)
         same &= (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=0, atol=1e-9)
-    joined = int((~np.isnan(ours["f_spend"].to_numpy(dtype=float))).sum())
-    return f"{int(same.sum())} of {len(ours)} label rows equal in all {len(FEATURES)} features ({joined} joined, the rest empty in both)"
+    joined = int(ours["f_spend"].notna().sum())
+    return (f"{int(same.sum())} of {len(common)} rows both return equal in all {len(FEATURES)} features; "
+            f"drover joined {joined} of {len(ours)} label rows; feast left out {len(dropped)} rows "
+            f"({dropped_joined} of them with a value in drover's answer)")
 
 
 def main():
