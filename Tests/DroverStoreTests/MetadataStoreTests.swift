@@ -93,6 +93,23 @@ struct MetadataStoreTests {
         #expect(try await store.spans(dataset: "d").map(\.digest) == ["sha256:1"])
     }
 
+    @Test("a batch of metrics longer than one multi-row insert arrives whole, every field kept")
+    func longMetricsBatch() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try MetadataStore(dataDirectory: dir.path)
+        await store.record(.run(RunRecord(id: "r", pipeline: "p", startedAt: 1)))
+        // Two full groups and a remainder, with distinct keys, steps, times and sources.
+        let points = (0..<150).map { i in
+            MetricPoint(key: "m\(i % 3)", value: Double(i) / 7, step: Int64(i), timestamp: 1_000 + Double(i), source: "s\(i % 2)")
+        }
+        await store.record(.metrics(runID: "r", points))
+        try await store.flush()
+        let stored = try await store.metrics(runID: "r")
+        #expect(stored.count == 150)
+        #expect(Set(stored) == Set(points))
+    }
+
     @Test("close commits what is queued")
     func closeDrains() async throws {
         let dir = try TempDir()

@@ -53,13 +53,16 @@ def run(cmd, env=None, ok=(0,), out=None):
 class Cluster:
     """`drover up --workers 2` in a fresh data directory."""
 
-    def __init__(self, drover, workdir):
+    def __init__(self, drover, workdir, trace=False):
         self.drover, self.dir = drover, os.path.join(workdir, "data")
+        self.log_path = os.path.join(workdir, "up.log")
         port = free_port()
         self.env = dict(os.environ, DROVER_COORDINATOR=f"tcp://127.0.0.1:{port}")
-        self.log = open(os.path.join(workdir, "up.log"), "w")
+        self.log = open(self.log_path, "w")
+        # --trace: the runner's per-phase timings (`pipeline.phase` debug lines) are read back from the log.
+        level = ["--log-level", "debug"] if trace else []
         self.proc = subprocess.Popen([drover, "up", "--workers", "2", "--data-dir", self.dir,
-                                      "--bind", f"tcp://127.0.0.1:{port}"], stdout=self.log, stderr=self.log)
+                                      "--bind", f"tcp://127.0.0.1:{port}"] + level, stdout=self.log, stderr=self.log)
         for _ in range(600):
             if subprocess.run([drover, "status", "--json"], env=self.env, capture_output=True).returncode == 0:
                 return
@@ -98,6 +101,8 @@ class Cluster:
         events.append((ended_ms, "cli", "`drover run --wait` exits"))
         if trace:
             print_trace(events)
+            self.log.flush()
+            print_phases(self.log_path, record["id"])
         return wall, work, len(record["steps"]), record["state"]
 
     def stop(self):
@@ -114,6 +119,23 @@ def print_trace(events):
     for at, who, what in events:
         print(f"    {at - start:8.1f}  +{at - prev:6.1f}  {who:10s} {what}", file=sys.stderr)
         prev = at
+
+
+def print_phases(log_path, run_id):
+    """The runner's time per phase for one run, summed from its `pipeline.phase` log lines.
+    Phases nest: handle.record includes save and register (track), finish includes its flush."""
+    totals, counts = {}, {}
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            if "pipeline.phase" not in line or f"run.id={run_id} " not in line + " ":
+                continue
+            fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+            phase, ms = fields.get("phase"), float(fields.get("ms", "0"))
+            totals[phase] = totals.get(phase, 0.0) + ms
+            counts[phase] = counts.get(phase, 0) + 1
+    print("  runner phases (ms summed over the run, count; nested phases overlap):", file=sys.stderr)
+    for phase in sorted(totals, key=lambda p: -totals[p]):
+        print(f"    {phase:18s} {totals[phase]:8.1f}  x{counts[phase]}", file=sys.stderr)
 
 
 def by_hand_commands(drover, csv, workdir):
@@ -216,7 +238,7 @@ def main():
         f.write(text.replace("shards: 2\n", "shards: 2\ncache: false\n", 1))
     report = {"data": csv, "runs": a.runs, "load": open("/proc/loadavg").read().split()[0]}
     try:
-        cluster = Cluster(drover, work)
+        cluster = Cluster(drover, work, trace=a.trace)
         cluster.add("diamonds", csv)
         pipe, hand = [], []
         for _ in range(a.runs):  # interleaved, so both sides see the same machine

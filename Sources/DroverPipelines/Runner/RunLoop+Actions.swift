@@ -24,8 +24,10 @@ extension LoopState {
                 handle(.cacheAnswered(step: step, hit: hit), run: run)
             case .checkStatistics(let step, let dataset, let shards):
                 let reference = entry.record.inputs.spans[dataset]?.referenceStatistics
+                let t = phases.start()
                 let outcome = StatisticsCheck.run(shards: shards, reference: reference,
                                                   params: entry.planner.parameters(step), store: artifacts)
+                phases.end(t, "statistics.check", run: run)
                 handle(.statisticsChecked(step: step, report: outcome), run: run)
             case .decide(let step, let verdict, let model):
                 decide(run: run, step: step, verdict: verdict, model: model)
@@ -46,7 +48,9 @@ extension LoopState {
                     timeoutMs: UInt32(clamping: $0.timeoutMs), idempotencyKey: "pipeline:\($0.key)")
         }
         do {
+            let t = phases.start()
             let ids = try client.submit(specs)
+            phases.end(t, "submit", run: run)
             for (job, id) in zip(jobs, ids) {
                 watching[id] = (run, job.key)
                 live[run]?.record.jobIDs[job.key] = id
@@ -72,9 +76,11 @@ extension LoopState {
         let spec = entry.planner.spec
         let train = entry.planner.steps.values.first { $0.type == .train && $0.outputs["model"] == model }
         do {
+            let t = phases.start()
             let (version, superseded) = try records.decide(model: spec.model, candidate: model, metrics: train?.metrics ?? [:],
                                                            verdict: verdict, baseline: entry.record.inputs.champion?.version,
                                                            runID: run, step: step)
+            phases.end(t, "decide", run: run)
             logger.info("pipeline.decided", metadata: ["run.id": "\(run)", "version": "\(version)", "passed": "\(verdict.passed)",
                                                        "superseded": "\(superseded ?? "no")"])
             failpoint.after("decide")
@@ -108,6 +114,8 @@ extension LoopState {
         trialsTracked[run] = trials
         records.emit(events)
         for (model, metrics) in models {
+            let t = phases.start()
+            defer { phases.end(t, "register", run: run) }
             do {
                 let version = try records.register(model: entry.planner.spec.model, reference: model, metrics: metrics, runID: run)
                 logger.info("pipeline.model.registered", metadata: ["run.id": "\(run)", "version": "\(version)"])
@@ -127,7 +135,9 @@ extension LoopState {
         live[run] = entry
         track(run)
         records.emit([RunTracking.finished(entry.record, spec: entry.planner.spec, codeVersion: entry.record.inputs.codeVersion)])
+        let t = phases.start()
         records.flush()
+        phases.end(t, "finish.flush", run: run)
         save(run, durable: true)
         live[run] = nil
         tracked[run] = nil

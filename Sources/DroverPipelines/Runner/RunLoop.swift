@@ -89,6 +89,7 @@ struct LoopState {
     var sessions: [String: TrainingSession] = [:]
     var reassigned: [String: Int] = [:]
     let failpoint = PipelineFailpoint()
+    var phases: PhaseTimer { PhaseTimer(logger: runner.logger) }
 
     init(runner: PipelineRunner) {
         self.runner = runner
@@ -181,8 +182,11 @@ struct LoopState {
         do {
             let spec = try record.spec()
             if record.resolved == false {
+                let t = phases.start()
                 try resolve(&record, spec: spec)
-                try JSONFiles.write(record, to: runner.runPath(record.id))
+                phases.end(t, "begin.resolve", run: record.id)
+                // Not fsynced: lost to a power failure, the inputs are resolved again on restart.
+                try JSONFiles.write(record, to: runner.runPath(record.id), durable: false)
             }
             records.emit(RunTracking.started(record, spec: spec, codeVersion: record.inputs.codeVersion))
             var planner = PipelinePlanner(spec: spec, inputs: record.inputs)
@@ -218,8 +222,10 @@ struct LoopState {
     mutating func report(_ jobID: UInt64) {
         guard let (run, key) = watching[jobID], let client else { return }
         let info: JobInfo
+        let t = phases.start()
         do {
             info = try client.query(JobQuery(id: jobID))
+            phases.end(t, "report.query", run: run)
         } catch {
             logger.warning("pipeline.job.unreadable", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
             return
@@ -245,11 +251,13 @@ struct LoopState {
     mutating func handle(_ event: PlannerEvent, run: String) {
         guard var entry = live[run] else { return }
         let now = PipelineRunner.nowMs()
+        let t = phases.start()
         let actions = entry.planner.handle(event, now: now)
         entry.record.events.append(.init(atMs: now, event: event))
         live[run] = entry
         save(run)
         track(run)
+        phases.end(t, "handle.record", run: run)
         perform(actions, run: run)
     }
 
@@ -259,6 +267,8 @@ struct LoopState {
     /// requests that are idempotent (submissions by idempotency key, decisions by run and step).
     mutating func save(_ run: String, durable: Bool = false) {
         guard let entry = live[run] else { return }
+        let t = phases.start()
+        defer { phases.end(t, durable ? "save.durable" : "save", run: run) }
         do {
             try JSONFiles.write(entry.record, to: runner.runPath(run), durable: durable)
         } catch {
