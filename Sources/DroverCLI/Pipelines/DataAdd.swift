@@ -29,10 +29,7 @@ struct DataAdd: AsyncParsableCommand {
     var dataset: String
     @Argument(help: "The CSV file: a header row, then one row per line.")
     var file: String
-    @Option(name: .long, help: "Write into this data directory's artifact store directly (the coordinator's, on its machine) instead of uploading.")
-    var dataDir: String?
-    @Option(name: .long, help: ArgumentHelp("The artifact server, http://HOST:PORT (default: beside --connect).", valueName: "url"))
-    var artifacts: String?
+    @OptionGroup var upload: SpanUploadOptions
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
@@ -41,7 +38,7 @@ struct DataAdd: AsyncParsableCommand {
             guard FileManager.default.isReadableFile(atPath: file) else {
                 throw CLIError.input("cannot read \(file)", hint: "check the path")
             }
-            let ref = try await store()
+            let ref = try await upload.store(file, connection: connection)
             let (dataset, file, connection) = (dataset, file, connection)
             let span = try await runOffPool {
                 try connection.client().command(AddSpan(dataset: dataset, artifact: ref.description, rows: try Self.rows(file)))
@@ -54,9 +51,31 @@ struct DataAdd: AsyncParsableCommand {
         }
     }
 
+    /// Data rows: lines after the header (a last line without a newline counts).
+    static func rows(_ file: String) throws -> Int64 {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError.input("cannot read \(file)", hint: "check the path") }
+        defer { try? handle.close() }
+        var lines: Int64 = 0
+        var last: UInt8 = 10
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            for byte in chunk where byte == 10 { lines += 1 }
+            last = chunk.last ?? last
+        }
+        if last != 10 { lines += 1 }
+        return max(0, lines - 1)
+    }
+}
+
+/// Where a new span's file goes: the coordinator's artifact server (uploaded), or with
+/// `--data-dir` its store directly. Shared by `drover data add` and `drover ingest`.
+struct SpanUploadOptions: ParsableArguments {
+    @Option(name: .long, help: "Write into this data directory's artifact store directly (the coordinator's, on its machine) instead of uploading.")
+    var dataDir: String?
+    @Option(name: .long, help: ArgumentHelp("The artifact server, http://HOST:PORT (default: beside --connect).", valueName: "url"))
+    var artifacts: String?
+
     /// The file in the coordinator's store: written directly with --data-dir, else uploaded.
-    private func store() async throws -> ArtifactRef {
-        let file = file
+    func store(_ file: String, connection: ConnectionOptions) async throws -> ArtifactRef {
         if let dataDir {
             do {
                 return try await runOffPool { try ArtifactStore(dataDirectory: dataDir).put(fileAt: file) }
@@ -73,19 +92,5 @@ struct DataAdd: AsyncParsableCommand {
             throw CLIError("cannot upload \(file) to the coordinator's artifact server: \(error)",
                            hint: "is the coordinator running with its artifact server (not --artifacts-bind none)? Or pass --artifacts URL, or --data-dir on its machine")
         }
-    }
-
-    /// Data rows: lines after the header (a last line without a newline counts).
-    static func rows(_ file: String) throws -> Int64 {
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError.input("cannot read \(file)", hint: "check the path") }
-        defer { try? handle.close() }
-        var lines: Int64 = 0
-        var last: UInt8 = 10
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            for byte in chunk where byte == 10 { lines += 1 }
-            last = chunk.last ?? last
-        }
-        if last != 10 { lines += 1 }
-        return max(0, lines - 1)
     }
 }

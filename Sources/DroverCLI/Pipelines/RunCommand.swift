@@ -49,41 +49,50 @@ struct RunCommand: ParsableCommand {
                 overrides[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
             let client = try connection.client()
-            var info = try client.command(StartRun(file: file, yaml: yaml, params: overrides))
+            let info = try client.command(StartRun(file: file, yaml: yaml, params: overrides))
             if !wait {
                 if output.json { try Output.json(info) } else { Output.line("run \(info.id) started (\(info.steps.count) steps); follow it with `drover runs show \(info.id)`") }
                 return
             }
-            if !output.json { Output.line("run \(info.id): \(info.pipeline) → model \(info.model)") }
-            var printer = RunProgress(started: info.startedAtMs)
-            let deadline = waitTimeout > 0 ? ContinuousClock.now + .seconds(waitTimeout) : nil
-            while true {
-                if !output.json { printer.show(info) }
-                if info.isFinished { break }
-                if let deadline, ContinuousClock.now > deadline {
-                    throw CLIError("run \(info.id) still running after \(waitTimeout) s", hint: "follow it with `drover runs show \(info.id)`")
-                }
-                if let revision = info.revision {
-                    // The coordinator answers as soon as the run changes (or after a second).
-                    info = try client.query(RunQuery(id: info.id, revision: revision, waitMs: min(1_000, client.timeoutMs / 2)))
-                } else {
-                    // A coordinator without revisions answers at once: a display's refresh period.
-                    Thread.sleep(forTimeInterval: 0.2)
-                    info = try client.query(RunQuery(id: info.id))
-                }
-            }
-            if output.json {
-                try Output.json(info)
-            } else {
-                if let verdict = info.verdict {
-                    Output.line("candidate v\(info.version.map(String.init) ?? "?") against " + (info.champion.map { "champion \($0)" } ?? "no champion (first model)") + ":")
-                    Output.line(verdict.table)
-                }
-                Output.line("run \(info.id) \(info.state): \(info.message ?? "")")
-            }
-            let code = info.exitCode ?? 1
+            let ended = try RunFollow.follow(info, client: client, json: output.json, waitTimeout: waitTimeout)
+            if output.json { try Output.json(ended) }
+            let code = ended.exitCode ?? 1
             if code != 0 { throw ExitCode(code) }
         }
+    }
+}
+
+/// `--wait`: follows a run to its end, printing each step as it progresses, then the verdict.
+enum RunFollow {
+    static func follow(_ started: RunInfo, client: DroverClient, json: Bool, waitTimeout: Int) throws -> RunInfo {
+        var info = started
+        if !json { Output.line("run \(info.id): \(info.pipeline) → model \(info.model)") }
+        var printer = RunProgress(started: info.startedAtMs)
+        let deadline = waitTimeout > 0 ? ContinuousClock.now + .seconds(waitTimeout) : nil
+        while true {
+            if !json { printer.show(info) }
+            if info.isFinished { break }
+            if let deadline, ContinuousClock.now > deadline {
+                throw CLIError("run \(info.id) still running after \(waitTimeout) s", hint: "follow it with `drover runs show \(info.id)`")
+            }
+            if let revision = info.revision {
+                // The coordinator answers as soon as the run changes (or after a second).
+                info = try client.query(RunQuery(id: info.id, revision: revision, waitMs: min(1_000, client.timeoutMs / 2)))
+            } else {
+                // A coordinator without revisions answers at once: a display's refresh period.
+                Thread.sleep(forTimeInterval: 0.2)
+                info = try client.query(RunQuery(id: info.id))
+            }
+        }
+        if !json {
+            if let warm = info.warmStart { Output.line("warm start: \(warm)") }
+            if let verdict = info.verdict {
+                Output.line("candidate v\(info.version.map(String.init) ?? "?") against " + (info.champion.map { "champion \($0)" } ?? "no champion (first model)") + ":")
+                Output.line(verdict.table)
+            }
+            Output.line("run \(info.id) \(info.state): \(info.message ?? "")")
+        }
+        return info
     }
 }
 

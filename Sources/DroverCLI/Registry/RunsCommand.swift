@@ -65,6 +65,34 @@ struct RunDetail: Encodable {
     var trials: [TrialDetail]
     /// Metrics reported more than once (streamed while a command ran).
     var curves: [CurveSummary]
+    /// How a triggered run was started, its training window and warm start (docs/pipelines.md, "Online retraining").
+    var retraining: RetrainingDetail?
+}
+
+/// The run params online retraining records (`trigger.*`, `window`, `warm_start*`), together.
+struct RetrainingDetail: Encodable {
+    var rule: String?
+    var reason: String?
+    var ingest: String?
+    var window: String?
+    var warmStart: String?
+    var warmStartFrom: String?
+
+    static let keys = ["trigger.rule", "trigger.reason", "trigger.ingest", "window", "warm_start", "warm_start.from"]
+
+    init?(_ params: [String: String]) {
+        guard Self.keys.contains(where: { params[$0] != nil }) else { return nil }
+        (rule, reason, ingest) = (params["trigger.rule"], params["trigger.reason"], params["trigger.ingest"])
+        (window, warmStart, warmStartFrom) = (params["window"], params["warm_start"], params["warm_start.from"])
+    }
+
+    var lines: [String] {
+        var out: [String] = []
+        if let rule { out.append("trigger: \(rule): \(reason ?? "")" + (ingest.map { " (ingest \($0))" } ?? "")) }
+        if let window { out.append("window: \(window)") }
+        if let warm = warmStart ?? warmStartFrom.map({ "from \($0)" }) { out.append("warm start: \(warm)") }
+        return out
+    }
 }
 
 struct RunsShow: AsyncParsableCommand {
@@ -94,10 +122,11 @@ struct RunsShow: AsyncParsableCommand {
                 let steps = try await store.steps(runID: id), params = try await store.params(runID: id)
                 let points = try await store.metrics(runID: id)
                 let detail = RunDetail(run: run, steps: steps.filter { $0.kind != "trial" }, jobs: try await store.jobAttempts(runID: id),
-                                       params: params.filter { !$0.key.hasPrefix("trial.") }, metrics: try await store.latestMetrics(runID: id),
+                                       params: params.filter { !$0.key.hasPrefix("trial.") && !RetrainingDetail.keys.contains($0.key) }, metrics: try await store.latestMetrics(runID: id),
                                        lineage: try await store.lineage(runID: id), verdicts: try await registry.verdicts(runID: id),
                                        anomalies: try await store.anomalies(runID: id),
-                                       trials: RunTrials.trials(steps: steps, params: params, points: points), curves: RunTrials.curves(points))
+                                       trials: RunTrials.trials(steps: steps, params: params, points: points), curves: RunTrials.curves(points),
+                                       retraining: RetrainingDetail(params))
                 if output.json { return try Output.json(detail) }
                 print(detail)
             } catch { throw cliError(error) }
@@ -110,6 +139,7 @@ struct RunsShow: AsyncParsableCommand {
         Output.line("started \(isoTime(r.startedAt))" + (r.finishedAt.map { ", took \(String(format: "%.2f", $0 - r.startedAt)) s" } ?? ""))
         if let c = r.codeVersion { Output.line("code version \(c)") }
         if let m = r.message { Output.line("message: \(m)") }
+        for line in d.retraining?.lines ?? [] { Output.line(line) }
         Output.line("")
         Output.line(columns(["step", "kind", "status", "seconds", "jobs", "cache"], d.steps.map { s in
             let jobs = d.jobs.filter { $0.step == s.name }

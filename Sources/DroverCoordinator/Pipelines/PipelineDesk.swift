@@ -12,6 +12,9 @@ public protocol PipelineDesk: Sendable {
     func runs(limit: Int) -> [RunInfo]
     /// Registers an uploaded CSV artifact as the next span of a dataset.
     func addSpan(_ request: AddSpan) throws(PipelineRefusal) -> SpanInfo
+    /// Registers the span, then queues the trigger's decision on it (docs/pipelines.md, "Online retraining").
+    func ingest(_ request: Ingest) throws(PipelineRefusal) -> IngestInfo
+    func ingest(id: String) -> IngestInfo?
     /// Rung after a run's `RunInfo` changed (a new revision): the coordinator then answers the
     /// `run` queries it holds (`RunQuery.waitMs`). Nil: such queries wait for their deadline.
     var changes: Doorbell? { get }

@@ -42,6 +42,12 @@ enum QueryRouter {
         case .runs(let q):
             guard let pipelines else { return noRunner() }
             return ok(pipelines.runs(limit: max(0, min(q.limit, 10_000))))
+        case .ingest(let q):
+            guard let pipelines else { return noRunner() }
+            guard let info = pipelines.ingest(id: q.id) else {
+                return fail(.notFound, "no ingest '\(q.id)' (ids are MODEL/span-N; the coordinator keeps them until it restarts)")
+            }
+            return ok(info)
         }
     }
 
@@ -58,20 +64,9 @@ enum QueryRouter {
         switch command {
         case .cancel(let c): (id, outcome) = (c.id, core.cancel(c.id, now: now))
         case .release(let c): (id, outcome) = (c.id, core.release(c.id, now: now))
-        case .startRun(let c):
-            guard let pipelines else { return noRunner() }
-            do {
-                return ok(try pipelines.start(c))
-            } catch {
-                return fail(error.code, error.message)
-            }
-        case .addSpan(let c):
-            guard let pipelines else { return noRunner() }
-            do {
-                return ok(try pipelines.addSpan(c))
-            } catch {
-                return fail(error.code, error.message)
-            }
+        case .startRun(let c): return desk(pipelines) { desk throws(PipelineRefusal) in try desk.start(c) }
+        case .addSpan(let c): return desk(pipelines) { desk throws(PipelineRefusal) in try desk.addSpan(c) }
+        case .ingest(let c): return desk(pipelines) { desk throws(PipelineRefusal) in try desk.ingest(c) }
         }
         effects.append(outcome.effects)
         switch outcome.result {
@@ -86,6 +81,17 @@ enum QueryRouter {
             return (0, try JSONBody.encode(value))
         } catch {
             return fail(.internal, error.description)
+        }
+    }
+
+    /// A pipeline-runner command: its reply, or its refusal as an error.
+    static func desk<T: Encodable>(_ pipelines: (any PipelineDesk)?,
+                                   _ body: (any PipelineDesk) throws(PipelineRefusal) -> T) -> (UInt16, [UInt8]) {
+        guard let pipelines else { return noRunner() }
+        do {
+            return ok(try body(pipelines))
+        } catch {
+            return fail(error.code, error.message)
         }
     }
 

@@ -16,16 +16,25 @@ extension PipelinePlanner {
         let step = stepSpec(name)
         let needs = step.needs.compactMap { steps[$0] }
         switch step.type {
-        case .validate, .features:
+        case .validate:
             return [inputs.spans[step.dataset ?? ""]?.digest ?? ""]
+        case .features:
+            return trainingSpans(step.dataset).map(\.digest)
         case .train:
             if let features = needs.first(where: { $0.type == .features }) { return split(features.outputs["shards"]) }
-            return [inputs.spans[step.dataset ?? ""]?.digest ?? ""]
+            return trainingSpans(step.dataset).map(\.digest)
         case .evaluate:
             return needs.first { $0.type == .train }?.dataInputs ?? []
         case .promote:
             return []
         }
+    }
+
+    /// The spans a step trains on: the dataset's window (oldest first), else its one span.
+    func trainingSpans(_ dataset: String?) -> [SpanInput] {
+        let name = dataset ?? ""
+        if let window = inputs.window?[name], !window.isEmpty { return window }
+        return inputs.spans[name].map { [$0] } ?? []
     }
 
     /// Byte range of shard `i` of `n` over `size` bytes; workers align ranges to whole rows
@@ -42,17 +51,21 @@ extension PipelinePlanner {
         switch step.type {
         case .validate, .features:
             // Only the step's own parameters: a change to training parameters must not
-            // invalidate the cached statistics and features.
-            let params = step.params
-            guard let span = inputs.spans[step.dataset ?? ""] else { return [] }
-            let n = max(1, min(spec.shards, Int(max(span.size, 1))))
+            // invalidate the cached statistics and features. Validate reads the newest span;
+            // features reads every span of the training window, each cut into shards.
+            let spans = step.type == .validate ? inputs.spans[step.dataset ?? ""].map { [$0] } ?? [] : trainingSpans(step.dataset)
             let kind = step.type == .validate ? "stats" : "features"
-            return (0..<n).map { i in
-                var p = params
-                p["input"] = span.digest
-                p["range"] = Self.byteRange(shard: i, of: n, size: span.size)
-                return PlannedJob(key: key(i), step: name, shard: i, kind: kind, params: p)
+            var jobs: [PlannedJob] = []
+            for span in spans {
+                let n = max(1, min(spec.shards, Int(max(span.size, 1))))
+                for i in 0..<n {
+                    var p = step.params
+                    p["input"] = span.digest
+                    p["range"] = Self.byteRange(shard: i, of: n, size: span.size)
+                    jobs.append(PlannedJob(key: key(jobs.count), step: name, shard: jobs.count, kind: kind, params: p))
+                }
             }
+            return jobs
         case .train:
             if let n = step.distributedShards { return distributedJobs(name, shards: n, params: params) }
             // A swept step has one job per trial, with the trial's parameters on top.
@@ -63,6 +76,7 @@ extension PipelinePlanner {
                 var builtin = p
                 builtin["inputs"] = dataInputs(name).joined(separator: ",")
                 builtin["holdout_modulo"] = p["holdout_modulo"] ?? Self.defaultHoldoutModulo
+                if spec.warmStart == .champion, let champion = inputs.champion { builtin["warm_start"] = champion.digest }
                 return PlannedJob(key: key(i), step: name, shard: i, kind: "train", params: builtin, timeoutMs: step.timeoutMs)
             }
         case .evaluate:

@@ -16,6 +16,13 @@ public struct PipelineSpec: Sendable, Equatable, Codable {
     public var cache: Bool
     /// Steps in file order.
     public var steps: [StepSpec]
+    /// What starts a run without a person (`trigger:`; `drover ingest`, the coordinator's clock).
+    public var trigger: TriggerPolicy?
+    /// Train on the last N spans of each `span: latest` dataset (`window: {last: N}`); the
+    /// validate step still checks only the newest. nil = the newest span alone.
+    public var window: Int?
+    /// `warm_start:` of the train step (nil = none).
+    public var warmStart: WarmStartPolicy?
 
     public init(name: String, model: String, datasets: [String: DatasetUse], params: [String: String] = [:],
                 shards: Int = 2, cache: Bool = true, steps: [StepSpec]) {

@@ -3,7 +3,7 @@ import Yams
 /// Reads a pipeline YAML into a checked `PipelineSpec`. Pure: the caller reads the file.
 /// Every error names the file, line, column and field and says what is allowed.
 public enum PipelineSpecLoader {
-    static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps"]
+    static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps", "trigger", "window", "warm_start"]
     static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep", "distributed"]
     static let gateFields = ["metric", "direction", "min", "max", "change"]
     /// `first_model:` in YAML → the promotion policy for a model without a champion.
@@ -132,7 +132,8 @@ struct NodeReader {
     mutating func pipeline(_ root: Node) throws(PipelineSpecError) -> PipelineSpec {
         var name: String?, model: String?, datasets: [String: DatasetUse]?, params: [String: String] = [:]
         var shards = 2, cache = true, steps: [StepSpec]?
-        for (key, _, v) in try mapping(root, "", allowed: PipelineSpecLoader.topFields) {
+        var retraining = Retraining()
+        for (key, k, v) in try mapping(root, "", allowed: PipelineSpecLoader.topFields) {
             switch key {
             case "pipeline": name = try self.name(v, key)
             case "model": model = try self.name(v, key)
@@ -140,7 +141,8 @@ struct NodeReader {
             case "params": params = try self.params(v, key)
             case "shards": shards = try int(v, key, range: 1...1024)
             case "cache": cache = try bool(v, key)
-            default: steps = try self.steps(v)
+            case "steps": steps = try self.steps(v)
+            default: try retraining.read(key, k, v, self)
             }
         }
         func missing(_ f: String, _ example: String) -> PipelineSpecError {
@@ -160,6 +162,7 @@ struct NodeReader {
             }
         }
         var spec = PipelineSpec(name: name, model: model, datasets: datasets, params: params, shards: shards, cache: cache, steps: steps)
+        try retraining.apply(to: &spec, self)
         try checkTemplates(spec)
         try defaultSweepMetrics(&spec)
         return spec

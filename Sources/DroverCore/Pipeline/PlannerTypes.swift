@@ -10,6 +10,9 @@ public struct RunInputs: Sendable, Equatable, Codable {
     public var champion: ChampionInput?
     /// Version of the executors' code: part of every cache key.
     public var codeVersion: String
+    /// `window: {last: N}`: per dataset name, the spans the run trains on, oldest first (the
+    /// newest is `spans[name]`, the one validate checks). nil without a window.
+    public var window: [String: [SpanInput]]?
 
     public init(runID: String, spans: [String: SpanInput], champion: ChampionInput?, codeVersion: String) {
         self.runID = runID

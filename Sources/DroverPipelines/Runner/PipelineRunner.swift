@@ -43,6 +43,10 @@ public final class PipelineRunner: PipelineDesk, Service {
         var inbox: [RunRecord] = []
         var nextNumber = 1
         var stopping = false
+        /// Model → its registered pipeline (file, YAML), for `drover ingest MODEL`.
+        var pipelines: [String: (file: String, yaml: String)] = [:]
+        var ingests: [String: IngestInfo] = [:]
+        var ingestInbox: [IngestRequest] = []
 
         /// Replaces what clients see of a run, one revision further (`RunQuery.revision`).
         mutating func publish(_ info: RunInfo) {
@@ -75,7 +79,11 @@ public final class PipelineRunner: PipelineDesk, Service {
         artifacts = try ArtifactStore(dataDirectory: options.dataDirectory)
         records = try RunnerRecords(dataDirectory: options.dataDirectory, artifacts: artifacts, logger: logger)
         let spans = try SpanIndex(try records.store.loadAllSpans(), artifacts: artifacts)
-        shared.withLock { $0.spans = spans }
+        let book = try TriggerBook.load(directory: directory)
+        shared.withLock { s in
+            s.spans = spans
+            for (model, entry) in book.models { s.pipelines[model] = (entry.file, entry.yaml) }
+        }
         let books = (directory as NSString).appendingPathComponent("books.json")
         if FileManager.default.fileExists(atPath: books) {
             logger.warning("pipeline.books.ignored", metadata: [
@@ -151,26 +159,33 @@ public final class PipelineRunner: PipelineDesk, Service {
 
     /// Registers a span of a dataset whose CSV is already in the artifact store.
     public func addSpan(_ request: AddSpan) throws(PipelineRefusal) -> SpanInfo {
-        guard !request.dataset.isEmpty, request.dataset.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw PipelineRefusal("'\(request.dataset)' is not a valid dataset name; use letters, digits, '-', '_' and '.'")
+        let (span, _) = try registerSpan(dataset: request.dataset, artifact: request.artifact, rows: request.rows)
+        return SpanInfo(dataset: span.dataset, span: span.span, artifact: span.digest, size: span.size)
+    }
+
+    /// The span for these bytes: the existing one, or the next number, durably recorded first.
+    func registerSpan(dataset: String, artifact: String, rows: Int64?, label: String? = nil) throws(PipelineRefusal) -> (SpanInput, isNew: Bool) {
+        guard !dataset.isEmpty, dataset.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw PipelineRefusal("'\(dataset)' is not a valid dataset name; use letters, digits, '-', '_' and '.'")
         }
         let ref: ArtifactRef
         do {
-            ref = try ArtifactRef(parsing: request.artifact)
+            ref = try ArtifactRef(parsing: artifact)
         } catch {
-            throw PipelineRefusal("artifact '\(request.artifact)': \(error)")
+            throw PipelineRefusal("artifact '\(artifact)': \(error)")
         }
         guard artifacts.contains(ref.digest) else {
             throw PipelineRefusal(code: .notFound, "artifact \(ref.digest) is not in the coordinator's store; upload the file first (`drover data add` does both)")
         }
         // Only the socket thread adds spans, so the proposal cannot go stale before it is stored.
-        let (span, isNew) = shared.withLock { $0.spans.proposed(dataset: request.dataset, ref: ref) }
+        let (span, isNew) = shared.withLock { $0.spans.proposed(dataset: dataset, ref: ref) }
         if isNew {
             let now = Double(Self.nowMs()) / 1000
+            let name = "\(span.dataset) span \(span.span)" + (label.map { " (\($0))" } ?? "")
             records.emit([.artifact(ArtifactRecord(digest: ref.digest.description, size: ref.size, kind: "span",
-                                                   name: "\(span.dataset) span \(span.span)", createdAt: now)),
+                                                   name: name, createdAt: now)),
                           .span(DatasetSpan(dataset: span.dataset, span: span.span, digest: ref.digest.description,
-                                            rows: request.rows ?? 0, createdAt: now))])
+                                            rows: rows ?? 0, createdAt: now))])
             // The socket thread waits for this one commit (a few ms, once per new span, a rare,
             // human-paced command) so the span's number is durable before anyone is told it;
             // dispatch pauses meanwhile. A deferred reply would avoid the pause; not needed yet.
@@ -182,7 +197,7 @@ public final class PipelineRunner: PipelineDesk, Service {
             shared.withLock { $0.spans.add(span) }
         }
         logger.info("pipeline.span.added", metadata: ["dataset": "\(span.dataset)", "span": "\(span.span)"])
-        return SpanInfo(dataset: span.dataset, span: span.span, artifact: span.digest, size: span.size)
+        return (span, isNew)
     }
 
     // MARK: Service

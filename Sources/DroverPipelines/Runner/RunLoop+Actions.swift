@@ -143,5 +143,6 @@ extension LoopState {
         tracked[run] = nil
         trialsTracked[run] = nil
         logger.info("pipeline.run.finished", metadata: ["run.id": "\(run)", "outcome": "\(outcome.rawValue)"])
+        release(run, model: entry.planner.spec.model)
     }
 }

@@ -90,6 +90,13 @@ struct LoopState {
     var reassigned: [String: Int] = [:]
     let failpoint = PipelineFailpoint()
     var phases: PhaseTimer { PhaseTimer(logger: runner.logger) }
+    /// Online retraining: the registered pipelines and their triggers' memory, one promotion per
+    /// model at a time, triggered runs waiting for their model, span statistics for drift.
+    var book = TriggerBook()
+    var queue = ModelRunQueue()
+    var waitingRuns: [String: RunRecord] = [:]
+    var driftMeter = SpanDrift()
+    var lastScheduleCheck = ContinuousClock.now
 
     init(runner: PipelineRunner) {
         self.runner = runner
@@ -105,6 +112,7 @@ struct LoopState {
 
     /// Loads every stored run; unfinished ones are replayed and their open requests performed again.
     mutating func recover() throws {
+        book = try TriggerBook.load(directory: runner.directory)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runner.runsDirectory)) ?? []
         var stored: [RunRecord] = []
         for f in files where f.hasSuffix(".json") {
@@ -127,6 +135,7 @@ struct LoopState {
                 continue
             }
             live[record.id] = (record, planner)
+            _ = queue.hold(record.id, model: planner.spec.model)
             // Steps already final in the store are not recorded again; the others are.
             let store = records.store, id = record.id
             let recorded = (try? Blocking.wait { try await store.steps(runID: id) }) ?? []
@@ -149,7 +158,8 @@ struct LoopState {
         }
         let waiting = beginning + fresh
         beginning = []
-        for record in waiting { begin(record) }
+        for record in waiting { admitAndBegin(record) }
+        serveIngests()
         serveTraining()
         if !retry.isEmpty, ContinuousClock.now - lastRetry > .seconds(1) {
             lastRetry = .now
@@ -188,6 +198,12 @@ struct LoopState {
                 // Not fsynced: lost to a power failure, the inputs are resolved again on restart.
                 try JSONFiles.write(record, to: runner.runPath(record.id), durable: false)
             }
+            if spec.trigger != nil, record.trigger == nil {
+                // A run of a spec with `trigger:` registers it as its model's pipeline.
+                book.register(model: spec.model, file: record.file, yaml: record.yaml, nowMs: PipelineRunner.nowMs())
+                saveBook()
+                runner.shared.withLock { $0.pipelines[spec.model] = (record.file, record.yaml) }
+            }
             records.emit(RunTracking.started(record, spec: spec, codeVersion: record.inputs.codeVersion))
             var planner = PipelinePlanner(spec: spec, inputs: record.inputs)
             let actions = planner.start(now: record.startedAtMs)
@@ -208,6 +224,7 @@ struct LoopState {
     /// checked for that dataset.
     func resolve(_ record: inout RunRecord, spec: PipelineSpec) throws {
         records.flush() // the last run's records (its statistics, its promotion) are committed
+        resolveSpans(&record, spec: spec)
         let spans = runner.shared.withLock { $0.spans }
         let champion = try records.champion(model: spec.model)
         record.inputs.champion = champion?.input

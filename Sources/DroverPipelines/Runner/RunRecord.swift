@@ -22,6 +22,8 @@ struct RunRecord: Codable, Sendable {
     /// False until the runner's thread has resolved the champion and the drift references into
     /// `inputs` (nil in files written before this field: resolved when the run started).
     var resolved: Bool?
+    /// Set when a trigger started the run (`drover ingest`, a schedule): which rule and why.
+    var trigger: TriggerNote?
 
     struct StampedEvent: Codable, Sendable {
         var atMs: Int64

@@ -17,6 +17,7 @@ enum RunTracking {
         params["pipeline.shards"] = String(spec.shards)
         for (name, span) in record.inputs.spans { params["input.\(name)"] = "\(span.dataset) span \(span.span)" }
         params["champion"] = record.inputs.champion.map { "v\($0.version)" } ?? "none"
+        params.merge(RunView.retraining(record, spec: spec)) { _, new in new }
         return [.run(DroverStore.RunRecord(id: record.id, pipeline: spec.name, status: "running", startedAt: seconds(record.startedAtMs),
                                            codeVersion: codeVersion)),
                 .params(runID: record.id, params)]
@@ -41,6 +42,7 @@ enum RunTracking {
             }
             for ref in reads { out.append(.lineage(LineageEdge(runID: run, step: s.name, digest: Artifacts.digest(ref), direction: .read, at: at))) }
             for (ref, _) in writes { out.append(.lineage(LineageEdge(runID: run, step: s.name, digest: Artifacts.digest(ref), direction: .wrote, at: at))) }
+            if s.type == .train, let warm = s.outputs["warm_start"] { out.append(.params(runID: run, ["warm_start": warm])) }
             let points = s.metrics.sorted { $0.key < $1.key }.map { MetricPoint(key: $0.key, value: $0.value, timestamp: at, source: s.name) }
             if !points.isEmpty { out.append(.metrics(runID: run, points)) }
         }

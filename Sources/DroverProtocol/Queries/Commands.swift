@@ -22,8 +22,9 @@ public enum CommandRequest: Sendable, Equatable {
     case release(ReleaseJob)
     case startRun(StartRun)
     case addSpan(AddSpan)
+    case ingest(Ingest)
 
-    public static let names = [CancelJob.name, ReleaseJob.name, StartRun.name, AddSpan.name]
+    public static let names = [CancelJob.name, ReleaseJob.name, StartRun.name, AddSpan.name, Ingest.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
         switch name {
@@ -31,6 +32,7 @@ public enum CommandRequest: Sendable, Equatable {
         case ReleaseJob.name: self = .release(try JSONBody.decode(ReleaseJob.self, body))
         case StartRun.name: self = .startRun(try JSONBody.decode(StartRun.self, body))
         case AddSpan.name: self = .addSpan(try JSONBody.decode(AddSpan.self, body))
+        case Ingest.name: self = .ingest(try JSONBody.decode(Ingest.self, body))
         default:
             throw QueryRequest.names.contains(name)
                 ? .wrongMessage(name: name, expected: "QUERY")

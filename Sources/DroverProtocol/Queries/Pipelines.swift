@@ -75,11 +75,21 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// Grows by one each time the coordinator's view of the run changes (nil from a coordinator
     /// that does not count): `RunQuery.revision` waits for the next one.
     public var revision: Int?
+    /// A run started by a trigger: `RULE: why` (docs/pipelines.md, "Online retraining").
+    public var trigger: String?
+    /// `window: {last: N}`: the spans trained on, per dataset (`churn spans 2–4`).
+    public var window: [String]?
+    /// `warm_start: champion`: what training started from (`champion: …`, or `cold: why`).
+    public var warmStart: String?
 
     public init(id: String, pipeline: String, model: String, state: String, exitCode: Int32? = nil, message: String? = nil,
                 params: [String: String] = [:], inputs: [String: String] = [:], champion: String? = nil, version: Int? = nil,
-                startedAtMs: Int64, endedAtMs: Int64? = nil, steps: [StepInfo] = [], verdict: VerdictInfo? = nil, revision: Int? = nil) {
+                startedAtMs: Int64, endedAtMs: Int64? = nil, steps: [StepInfo] = [], verdict: VerdictInfo? = nil, revision: Int? = nil,
+                trigger: String? = nil, window: [String]? = nil, warmStart: String? = nil) {
         self.revision = revision
+        self.trigger = trigger
+        self.window = window
+        self.warmStart = warmStart
         self.id = id
         self.pipeline = pipeline
         self.model = model

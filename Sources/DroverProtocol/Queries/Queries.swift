@@ -49,8 +49,10 @@ public enum QueryRequest: Sendable, Equatable {
     case workers(WorkersQuery)
     case run(RunQuery)
     case runs(RunsQuery)
+    case ingest(IngestQuery)
 
-    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name]
+    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name,
+                               IngestQuery.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
         switch name {
@@ -60,6 +62,7 @@ public enum QueryRequest: Sendable, Equatable {
         case WorkersQuery.name: self = .workers(try JSONBody.decode(WorkersQuery.self, body))
         case RunQuery.name: self = .run(try JSONBody.decode(RunQuery.self, body))
         case RunsQuery.name: self = .runs(try JSONBody.decode(RunsQuery.self, body))
+        case IngestQuery.name: self = .ingest(try JSONBody.decode(IngestQuery.self, body))
         default:
             throw CommandRequest.names.contains(name)
                 ? .wrongMessage(name: name, expected: "COMMAND")

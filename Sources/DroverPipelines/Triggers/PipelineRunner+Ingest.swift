@@ -1,0 +1,71 @@
+import DroverCoordinator
+import DroverCore
+import DroverProtocol
+
+/// `dataset.ingest` on the coordinator's socket thread: check the pipeline, register the span
+/// (as `dataset.add`), queue the trigger's decision for the runner's thread and answer at once.
+extension PipelineRunner {
+    public func ingest(_ request: Ingest) throws(PipelineRefusal) -> IngestInfo {
+        let (file, yaml) = try pipeline(for: request)
+        let spec: PipelineSpec
+        do {
+            spec = try PipelineSpecLoader.load(yaml: yaml, file: file)
+        } catch {
+            throw PipelineRefusal(error.description)
+        }
+        let (name, use) = try Self.ingestDataset(spec, named: request.dataset)
+        let (span, isNew) = try registerSpan(dataset: use.dataset, artifact: request.artifact, rows: request.rows, label: request.label)
+        let id = "\(spec.model)/span-\(span.span)"
+        let info = IngestInfo(id: id, model: spec.model, pipeline: spec.name, dataset: use.dataset, span: span.span,
+                              artifact: span.digest, state: "deciding")
+        let queued = IngestRequest(id: id, model: spec.model, file: file, yaml: yaml, datasetName: name, span: span, isNew: isNew)
+        let answer = shared.withLock { s in
+            // The same bytes ingested again: the first decision stands.
+            if !isNew, let earlier = s.ingests[id] { return earlier }
+            s.pipelines[spec.model] = (file, yaml)
+            s.ingests[id] = info
+            s.ingestInbox.append(queued)
+            return info
+        }
+        wake.ring()
+        return answer
+    }
+
+    public func ingest(id: String) -> IngestInfo? {
+        shared.withLock { $0.ingests[id] }
+    }
+
+    /// The YAML sent with the request (it becomes the model's pipeline), or the model's registered one.
+    func pipeline(for request: Ingest) throws(PipelineRefusal) -> (file: String, yaml: String) {
+        if let yaml = request.yaml { return (request.file ?? "pipeline.yaml", yaml) }
+        guard let model = request.model else {
+            throw PipelineRefusal("give the pipeline's YAML or its model's name")
+        }
+        let (found, known) = shared.withLock { s in (s.pipelines[model], s.pipelines.keys.sorted()) }
+        guard let found else {
+            throw PipelineRefusal(code: .notFound, "model '\(model)' has no registered pipeline; ingest with the pipeline file once (`drover ingest PIPELINE.yaml FILE`), or `drover run` a pipeline with `trigger:`"
+                + (known.isEmpty ? "" : " (registered: \(known.joined(separator: ", ")))"))
+        }
+        return found
+    }
+
+    /// The dataset a new span belongs to: the one given, or the only one the spec reads at `span: latest`.
+    static func ingestDataset(_ spec: PipelineSpec, named: String?) throws(PipelineRefusal) -> (String, DatasetUse) {
+        let latest = spec.datasets.filter { $0.value.span == .latest }.sorted { $0.key < $1.key }
+        if let named {
+            guard let use = spec.datasets[named] ?? latest.first(where: { $0.value.dataset == named })?.value else {
+                throw PipelineRefusal("pipeline \(spec.name) reads no dataset '\(named)'; it reads \(spec.datasets.keys.sorted().joined(separator: ", "))")
+            }
+            guard use.span == .latest else {
+                throw PipelineRefusal("pipeline \(spec.name) reads a fixed span of '\(named)'; a new span would never be read")
+            }
+            return (spec.datasets[named] == nil ? latest.first { $0.value.dataset == named }!.key : named, use)
+        }
+        guard latest.count == 1, let only = latest.first else {
+            throw PipelineRefusal(latest.isEmpty
+                ? "pipeline \(spec.name) reads no dataset at `span: latest`, so a new span would never be read"
+                : "pipeline \(spec.name) reads several datasets at `span: latest` (\(latest.map(\.key).joined(separator: ", "))); say which with --dataset")
+        }
+        return (only.key, only.value)
+    }
+}
