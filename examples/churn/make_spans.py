@@ -7,6 +7,9 @@ churned is drawn from a known logistic model (long tenure and the pro plan keep 
 tickets and high spend lose them), so a classifier has something real to learn.
 
   span-1.csv, span-2.csv  5,000 customers each, the same population
+  span-3.csv              5,000 customers after a 15 % price rise (spend x1.15): drift of about
+                          0.4 standard deviations, enough for a retraining trigger
+                          (pipeline-retrain.yaml, drift_above 0.2), not for validation (0.5)
   span-drifted.csv        5,000 customers of a new, costlier offer: monthly spend ~2.5x, tenure
                           a third, more tickets: a real shift in the data's distribution (blocked
                           at validation as drift against the champion's training span)
@@ -45,5 +48,6 @@ def write(name, header, rows):
 span2 = customers(2, 5000)
 write("span-1.csv", HEADER, customers(1, 5000))
 write("span-2.csv", HEADER, span2)
+write("span-3.csv", HEADER, customers(4, 5000, spend_scale=1.15))
 write("span-drifted.csv", HEADER, customers(3, 5000, spend_scale=2.5, tenure_scale=1 / 3, extra_tickets=2))
 write("span-broken.csv", [h for h in HEADER if h != "support_tickets"], [r[:2] + r[3:] for r in span2])

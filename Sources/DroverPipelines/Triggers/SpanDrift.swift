@@ -21,7 +21,7 @@ struct SpanDrift {
         }
         guard let window else { return nil }
         let comparison = StatisticsComparison.compare(reference: window, current: try stats(span, store))
-        let range = first.span == last.span ? "\(first.span)" : "\(first.span)–\(last.span)"
+        let range = first.span == last.span ? "span \(first.span)" : "spans \(first.span)–\(last.span)"
         guard let worst = comparison.columns.filter({ $0.value != nil }).max(by: { $0.value! < $1.value! }) else {
             return RetrainingTrigger.DriftMeasure(value: 0, column: "no common column", measure: "none", window: range)
         }

@@ -39,7 +39,7 @@ public enum RetrainingTrigger {
         public var column: String
         /// `mean_shift_sd` (numbers: |Δmean| in reference standard deviations) or `psi` (categories).
         public var measure: String
-        /// The window's spans, e.g. `1–3`.
+        /// The window's spans, e.g. `spans 1–3` or `span 2`.
         public var window: String
 
         public init(value: Double, column: String, measure: String, window: String) {
@@ -117,7 +117,7 @@ public enum RetrainingTrigger {
         guard let drift = arrival.drift else {
             return Decision(rule: .drift, reason: "\(span) has no earlier span to measure drift against: it trains the first model")
         }
-        let measured = "drift \(format(drift.value)) (\(drift.column), \(drift.measure)) of \(span) against the training window (spans \(drift.window))"
+        let measured = "drift \(format(drift.value)) (\(drift.column), \(drift.measure)) of \(span) against the training window (\(drift.window))"
         if drift.value > threshold {
             return Decision(rule: .drift, reason: "\(measured) is above drift_above \(format(threshold))")
         }

@@ -6,7 +6,7 @@ struct RetrainingTriggerTests {
     let now = utc("2026-12-01T10:00:00Z")
 
     func arrival(_ span: Int, drift: Double?) -> RetrainingTrigger.Event {
-        .span(.init(dataset: "churn", span: span, drift: drift.map { .init(value: $0, column: "spend", measure: "mean_shift_sd", window: "1–2") }))
+        .span(.init(dataset: "churn", span: span, drift: drift.map { .init(value: $0, column: "spend", measure: "mean_shift_sd", window: "spans 1–2") }))
     }
 
     @Test("on: span fires on every span and remembers the window's end")
@@ -20,7 +20,7 @@ struct RetrainingTriggerTests {
     func drift() {
         let policy = TriggerPolicy(onSpan: true, driftAbove: 0.2)
         let (above, s1) = RetrainingTrigger.decide(policy, event: arrival(3, drift: 0.45), state: .init(), nowMs: now)
-        #expect(above.rule == .drift && above.reason.contains("0.45") && above.reason.contains("above drift_above 0.2"))
+        #expect(above.rule == .drift && above.reason.contains("0.45") && above.reason.contains("above drift_above 0.2") && above.reason.contains("(spans 1–2)"))
         #expect(s1.trainedThroughSpan == 3)
         let (below, s2) = RetrainingTrigger.decide(policy, event: arrival(4, drift: 0.2), state: s1, nowMs: now + 1)
         #expect(!below.fire && below.reason.contains("not above drift_above 0.2"))
