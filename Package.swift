@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "DroverCoordinatorTests", dependencies: ["DroverCoordinator", "DroverCore", "DroverProtocol"],
                     swiftSettings: strict),
         .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),
+        .testTarget(name: "DroverPipelinesTests", dependencies: ["DroverPipelines", "DroverCore"], swiftSettings: strict),
         .testTarget(name: "DroverHTTPTests", dependencies: [
             "DroverHTTP", "DroverArtifacts", "DroverProtocol",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),

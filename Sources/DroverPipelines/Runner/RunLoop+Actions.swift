@@ -140,6 +140,7 @@ extension LoopState {
         phases.end(t, "finish.flush", run: run)
         save(run, durable: true)
         live[run] = nil
+        written[run] = nil
         tracked[run] = nil
         trialsTracked[run] = nil
         logger.info("pipeline.run.finished", metadata: ["run.id": "\(run)", "outcome": "\(outcome.rawValue)"])

@@ -73,6 +73,8 @@ struct LoopState {
     var artifacts: ArtifactStore?
     /// Per run: the step statuses last recorded in the metadata store.
     var tracked: [String: [String: StepStatus]] = [:]
+    /// What the run files already hold of each live run (`save` appends only what is newer).
+    var written: [String: RunFiles.Mark] = [:]
     /// Runs to begin: new ones, and recovered ones whose inputs were not resolved yet.
     var beginning: [RunRecord] = []
     /// Recovered runs whose open requests are to be performed again.
@@ -116,7 +118,7 @@ struct LoopState {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runner.runsDirectory)) ?? []
         var stored: [RunRecord] = []
         for f in files where f.hasSuffix(".json") {
-            if let r = try JSONFiles.read(RunRecord.self, from: (runner.runsDirectory as NSString).appendingPathComponent(f)) { stored.append(r) }
+            if let r = try RunFiles.load((runner.runsDirectory as NSString).appendingPathComponent(f)) { stored.append(r) }
         }
         stored.sort { $0.number < $1.number }
         for record in stored {
@@ -135,6 +137,7 @@ struct LoopState {
                 continue
             }
             live[record.id] = (record, planner)
+            written[record.id] = RunFiles.Mark(record)
             _ = queue.hold(record.id, model: planner.spec.model)
             // Steps already final in the store are not recorded again; the others are.
             let store = records.store, id = record.id
@@ -195,8 +198,8 @@ struct LoopState {
                 let t = phases.start()
                 try resolve(&record, spec: spec)
                 phases.end(t, "begin.resolve", run: record.id)
-                // Not fsynced: lost to a power failure, the inputs are resolved again on restart.
-                try JSONFiles.write(record, to: runner.runPath(record.id), durable: false)
+                // Stored by `save` below, not fsynced: lost to a power failure, the inputs are
+                // resolved again on restart.
             }
             if spec.trigger != nil, record.trigger == nil {
                 // A run of a spec with `trigger:` registers it as its model's pipeline.
@@ -278,17 +281,26 @@ struct LoopState {
         perform(actions, run: run)
     }
 
-    /// Stores the run's record and publishes what clients see of it. Only the end of a run is
-    /// made durable (fsync) here; events in between are written without it: a killed process
-    /// loses none, and after a power loss the run resumes from an earlier event and repeats
-    /// requests that are idempotent (submissions by idempotency key, decisions by run and step).
+    /// Stores the run's changes (a line appended to its log, `RunFiles`) and publishes what
+    /// clients see of it. Only the end of a run is made durable (fsync, the whole record) here;
+    /// events in between are written without it: a killed process loses none, and after a
+    /// power loss the run resumes from an earlier event and repeats requests that are
+    /// idempotent (submissions by idempotency key, decisions by run and step).
     mutating func save(_ run: String, durable: Bool = false) {
         guard let entry = live[run] else { return }
         let t = phases.start()
         defer { phases.end(t, durable ? "save.durable" : "save", run: run) }
         do {
-            try JSONFiles.write(entry.record, to: runner.runPath(run), durable: durable)
+            let path = runner.runPath(run)
+            if !durable, let mark = written[run] {
+                if let delta = mark.delta(entry.record) { try RunFiles.append(delta, recordPath: path) }
+            } else {
+                try RunFiles.writeWhole(entry.record, to: path, durable: durable)
+            }
+            written[run] = RunFiles.Mark(entry.record)
         } catch {
+            // A line may be half written: the next save replaces the whole record and the log.
+            written[run] = nil
             logger.error("pipeline.run.unsaved", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
         let info = RunView.info(entry.record, planner: entry.planner)
