@@ -3,7 +3,7 @@ import Testing
 
 /// The artifact server inside a real `drover coordinator`, the `drover artifacts` client and a
 /// real worker fetching by digest into its cache.
-@Suite("Artifacts end to end", .serialized)
+@Suite("Artifacts end to end", .offPool, .serialized)
 struct ArtifactTransferTests {
     /// Waits (bounded) until `drover artifacts put` succeeds against the cluster's coordinator.
     func put(_ file: String, _ cluster: TestCluster) throws -> String {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// An outage shorter than the lease must cost no work: workers re-attach what they hold.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct BriefOutageTests {
     @Test("the coordinator hangs for 2 s (lease 3 s) with jobs in flight: workers re-attach, no started job runs twice")
     func coordinatorHungShorterThanLease() throws {

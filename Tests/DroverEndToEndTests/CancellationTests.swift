@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct CancellationTests {
     /// A deterministic binary-classification CSV big enough that training takes a moment.
     static func writeData(to path: String, rows: Int = 40_000) throws {

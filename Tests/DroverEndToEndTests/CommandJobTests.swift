@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `command` jobs through the real `drover` binary: coordinator, worker and client on loopback.
-@Suite(.serialized, .timeLimit(.minutes(4)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(4)))
 struct CommandJobTests {
     /// Flags for a worker that runs commands with `dir` as its command root (CI runs as root).
     static func commandWorker(_ dir: URL) -> [String] {

@@ -3,7 +3,7 @@ import Testing
 
 /// Pipelines whose train step runs the user's program (`command:`), swept over parameters, with
 /// the real `drover up --allow-commands`, real Python processes and the metadata store.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(5)))
 struct CommandPipelineTests {
     static let repository = SklearnExampleTests.repository
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Journal compaction under kill -9: the coordinator dies inside a snapshot (failpoint), a new one
 /// starts on the same data directory, and nothing is lost or committed twice.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct CompactionCrashTests {
     @Test("a coordinator killed inside a journal snapshot restarts with every job; the audit passes across snapshots",
           arguments: ["written", "renamed"])

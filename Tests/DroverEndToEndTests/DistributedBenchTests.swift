@@ -3,7 +3,7 @@ import Testing
 
 /// `drover bench distributed` through the real binary, on a small CSV: both sides train the same
 /// model, the per-exchange costs add up, and the paper extrapolation is printed.
-@Suite(.serialized, .timeLimit(.minutes(4)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(4)))
 struct DistributedBenchTests {
     @Test("bench distributed: 2 shards over loopback give the one-process model; costs and the 16/64-worker extrapolation are reported")
     func benchReportsCostsAndSameModel() throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Data-parallel training with the real binary: a coordinator, two worker processes, a
 /// pipeline whose train step is `distributed: {shards: 2}`.
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(6)))
 struct DistributedTrainingTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../examples/diamonds").standardizedFileURL

@@ -6,7 +6,7 @@ import ZeroMQ
 
 /// A failed journal commit stops the coordinator at once (fail-stop): memory is ahead of disk,
 /// so nothing more may leave it, and it exits 1 saying what failed and what to do.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct FailStopTests {
     @Test("a commit that fails (injected I/O error) stops the coordinator: no ASSIGN, no SUBMITTED, exit 1 with advice")
     func injectedCommitFailure() throws {

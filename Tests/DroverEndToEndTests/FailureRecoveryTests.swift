@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Real processes on loopback: a coordinator and two workers, killed with SIGKILL mid-run.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct FailureRecoveryTests {
     @Test("kill -9 of a worker mid-run: all 5,000 jobs succeed, each committed exactly once")
     func workerKilledMidRun() throws {

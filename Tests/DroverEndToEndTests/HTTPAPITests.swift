@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The HTTP API of a real `drover up`: real sockets, the real token store, the real coordinator.
-@Suite("HTTP API end to end", .serialized)
+@Suite("HTTP API end to end", .offPool, .serialized)
 struct HTTPAPITests {
     /// A coordinator with one local worker over a store holding two model versions; the API
     /// on the artifact port (P+2) and on `--http` (P+3).
@@ -252,7 +252,7 @@ struct HTTPAPITests {
     }
 }
 
-@Suite("Webhooks end to end", .serialized)
+@Suite("Webhooks end to end", .offPool, .serialized)
 struct WebhookTests {
     @Test("a promotion is POSTed signed (HMAC-SHA256); a 500 is retried with backoff; every attempt is logged")
     func signedRetriedLogged() async throws {

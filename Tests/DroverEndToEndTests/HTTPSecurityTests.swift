@@ -3,7 +3,7 @@ import Testing
 
 /// HTTPS with a certificate, the bind rule of `--http`, and the dashboard's defences (CSRF
 /// refusals, a strict Content-Security-Policy) against a real `drover up`.
-@Suite("HTTP security end to end", .serialized)
+@Suite("HTTP security end to end", .offPool, .serialized)
 struct HTTPSecurityTests {
     /// A self-signed certificate for 127.0.0.1 made with openssl (no network).
     static func selfSigned(in dir: URL) throws -> (cert: String, key: String) {

@@ -5,7 +5,7 @@ import ZeroMQ
 
 /// Hostile frames sent over a raw DEALER to a live coordinator: each is rejected (an ERROR reply,
 /// or for an oversized frame a dropped connection) and the coordinator keeps serving.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(2)))
 struct HostileInputTests {
     @Test("oversized frames, absurd counts and garbage get ERROR or a dropped connection; the coordinator keeps serving")
     func hostileFramesRejected() throws {

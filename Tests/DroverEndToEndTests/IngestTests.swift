@@ -4,7 +4,7 @@ import Testing
 
 /// `drover ingest` on `drover up`: the trigger policy decides on each new span, the run trains on
 /// the window, warm-starts from the champion, and one promotion per model runs at a time.
-@Suite(.serialized, .timeLimit(.minutes(8)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(8)))
 struct IngestTests {
     /// Generated regression rows: y = 3·x1 + 2·x2 − x3 + noise; `shift` moves x1's mean (in σ).
     static func span(seed: UInt64, rows: Int = 1500, shift: Double = 0) -> String {

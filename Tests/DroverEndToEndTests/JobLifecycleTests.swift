@@ -2,7 +2,7 @@ import DroverCore
 import Foundation
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(2)))
 struct JobLifecycleTests {
     @Test("a job that always fails ends failed after its retry budget (3 attempts for --retries 2)")
     func failingJobExhaustsRetries() throws {
@@ -74,7 +74,7 @@ struct JobLifecycleTests {
     }
 }
 
-@Suite struct CommandLineTests {
+@Suite(.offPool) struct CommandLineTests {
     @Test("bad flags exit 2 with a message that says what to do")
     func usageErrors() throws {
         let r = try drover(["submit", "--kind", "noop", "--priority", "urgent"])

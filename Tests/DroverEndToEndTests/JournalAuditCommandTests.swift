@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// `drover journal audit` must catch every kind of violation the fault scripts rely on it for.
-@Suite struct JournalAuditCommandTests {
+@Suite(.offPool) struct JournalAuditCommandTests {
     @Test("a journal with a duplicate result, a lost job, an orphan result and a reused idempotency key fails the audit")
     func reportsViolations() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("drover-audit-\(UUID().uuidString)")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The ML commands and the `train` job, run through the real binary.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct MLCommandTests {
     /// A small CSV: numeric `x`, categorical `city`, 0/1 `label` (deterministic).
     static func csv(rows: Int, cities: [String] = ["Paris", "Oslo", "Rome"]) -> String {

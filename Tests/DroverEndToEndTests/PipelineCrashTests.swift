@@ -4,7 +4,7 @@ import Testing
 /// Crash safety of pipeline runs (issue 8, "Tests"): a coordinator killed mid-run resumes it
 /// without running a finished step twice or promoting twice; a worker killed mid-step only
 /// costs its own job, which runs again elsewhere and yields the same model.
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(6)))
 struct PipelineCrashTests {
     static let spec = PipelineRunTests.examples.appendingPathComponent("pipeline.yaml").path
 

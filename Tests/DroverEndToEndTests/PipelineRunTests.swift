@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `drover run` on `drover up` with the diamonds example spans that ship in the repository.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(5)))
 struct PipelineRunTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../examples/diamonds").standardizedFileURL

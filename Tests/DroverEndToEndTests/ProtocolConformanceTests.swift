@@ -6,7 +6,7 @@ import ZeroMQ
 /// The rules of `docs/protocol.md` that a second implementation depends on, checked on the wire:
 /// a raw DEALER (`ProtocolPeer`) speaks to the real `drover coordinator`; jobs are submitted and
 /// inspected with the real CLI.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct ProtocolConformanceTests {
     /// A coordinator on loopback and a ZeroMQ context for raw workers.
     final class Rig {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `drover models|runs|lineage` against a metadata store filled through the library API.
-@Suite("Registry and runs commands")
+@Suite("Registry and runs commands", .offPool)
 struct RegistryCommandTests {
     /// A run that read a span and wrote features and a model; two versions, v1 promoted by a
     /// passing verdict, v2 rejected.

@@ -4,7 +4,7 @@ import Testing
 /// A pipeline on a worker that does not share the coordinator's disk: no `--artifacts-dir`, a
 /// cache of its own. Every input comes from the coordinator's artifact server by digest and
 /// every output goes back there (issue 8, "Artifact store").
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(5)))
 struct RemoteWorkerPipelineTests {
     /// Files in an artifact directory laid out as `sha256/<2 hex>/<64 hex>`.
     static func artifacts(under root: String) -> Set<String> {

@@ -5,7 +5,7 @@ import ZeroMQ
 
 /// `run` queries that name the revision the client saw: the coordinator holds the answer until
 /// the run changes (what `drover run --wait` does instead of polling), or until `waitMs`.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(5)))
 struct RunWatchTests {
     @Test("a run query with the client's revision is answered when the run changes, and at its deadline when it cannot change")
     func heldUntilTheRunChanges() throws {

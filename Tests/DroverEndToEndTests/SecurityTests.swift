@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// CURVE with allow-lists, end to end: real coordinator, worker and client processes on loopback.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct SecurityTests {
     @Test("with keys, an allowed worker runs jobs an allowed client submits")
     func allowedWorkerAndClient() throws {

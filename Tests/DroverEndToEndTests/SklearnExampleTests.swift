@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// examples/sklearn through real command jobs: a scikit-learn script swept over `C` on a worker.
-@Suite(.serialized, .timeLimit(.minutes(4)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(4)))
 struct SklearnExampleTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// CI installs scikit-learn into its venv and names that python here.

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `drover submit` sends batches with several in flight (the path `drover bench dispatch` uses).
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct SubmitPathTests {
     func summary(_ r: CommandResult) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "stdout: \(r.stdout) stderr: \(r.stderr)")

@@ -6,7 +6,7 @@ import Testing
 /// pipeline's coordinator crashes (kill -9 mid-train, exit right after the promotion committed),
 /// data-parallel training and a sweep with a worker killed and a link cut (the model against one
 /// process's), each checked with the journal audit. Needs root and `ip netns`; skipped otherwise.
-@Suite(.serialized, .timeLimit(.minutes(8)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(8)))
 struct TestbedTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("cluster/testbed/run-faults").path

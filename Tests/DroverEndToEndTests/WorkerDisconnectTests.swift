@@ -5,7 +5,7 @@ import Testing
 /// A worker killed with kill -9 closes its TCP connection at once; the coordinator sees the
 /// close (libzmq socket monitor) and re-queues the worker's jobs after a short grace instead of
 /// waiting out the whole lease.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(2)))
 struct WorkerDisconnectTests {
     @Test("kill -9 of a worker: its running jobs finish on another worker well before the 10 s lease")
     func killedWorkerJobsRequeuedBeforeLease() throws {

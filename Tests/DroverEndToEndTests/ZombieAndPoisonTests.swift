@@ -6,7 +6,7 @@ import Testing
 /// Faults that need no network namespaces: a hung worker that comes back (zombie), a job that
 /// kills every worker it runs on (poison), and a coordinator crash between its journal commit
 /// and the acknowledgement (failpoint). Real processes on loopback.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(3)))
 struct ZombieAndPoisonTests {
     @Test("SIGSTOP a worker until its lease expires, then SIGCONT: its late results are discarded, none committed twice")
     func zombieWorker() throws {

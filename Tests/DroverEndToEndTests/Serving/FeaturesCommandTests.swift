@@ -3,7 +3,7 @@ import Testing
 
 /// `drover features` on a generated source: apply, materialize, online reads with the TTL, and
 /// the point-in-time join for training, all through the real binary.
-@Suite("drover features")
+@Suite("drover features", .offPool)
 struct FeaturesCommandTests {
     @Test("apply, materialize up to a time, get (present, stale, missing), join point-in-time")
     func lifecycle() throws {

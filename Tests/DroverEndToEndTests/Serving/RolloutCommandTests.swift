@@ -4,7 +4,7 @@ import Testing
 /// `drover rollout` against a running `drover serve`: the split is sticky and within bounds, a
 /// worse challenger is rejected by the live sequential test (verdict stored, traffic back to the
 /// champion), a better one with --auto-promote becomes the champion.
-@Suite("drover rollout", .serialized)
+@Suite("drover rollout", .offPool, .serialized)
 struct RolloutCommandTests {
     struct Answer { var requestID: String; var arm: String; var version: Int }
 

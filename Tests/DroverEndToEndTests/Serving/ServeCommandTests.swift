@@ -5,7 +5,7 @@ import Testing
 
 /// `drover serve` as a real process on loopback: predictions, validation, metrics, and a hot swap
 /// under load with no failed request.
-@Suite("drover serve", .serialized)
+@Suite("drover serve", .offPool, .serialized)
 struct ServeCommandTests {
     @Test("serves the champion; refuses bad requests with a 400 naming the field; health, readiness and metrics")
     func servesAndValidates() async throws {
@@ -114,7 +114,7 @@ final class Load: Sendable {
 }
 
 /// Drift of live inputs against the training data, over a window of the latest rows.
-@Suite("drover serve --reference")
+@Suite("drover serve --reference", .offPool)
 struct ServeDriftTests {
     static func send(_ http: HTTPProbe, file: String, count: Int) throws {
         let text = try String(contentsOf: ServeFixture.examples.appendingPathComponent(file), encoding: .utf8)
@@ -154,7 +154,7 @@ struct ServeDriftTests {
 }
 
 /// A promoted champion that rejects what clients send is rolled back by `drover serve` itself.
-@Suite("drover serve champion guard")
+@Suite("drover serve champion guard", .offPool)
 struct ChampionGuardTests {
     @Test("the alias moves to a version whose signature no longer matches the requests: serve rolls it back")
     func degradedChampionRolledBack() async throws {
