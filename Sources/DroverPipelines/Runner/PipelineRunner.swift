@@ -46,7 +46,7 @@ public final class PipelineRunner: PipelineDesk, Service {
         /// Model → its registered pipeline (file, YAML), for `drover ingest MODEL`.
         var pipelines: [String: (file: String, yaml: String)] = [:]
         var ingests: [String: IngestInfo] = [:]
-        var ingestInbox: [IngestRequest] = []
+        var ingestInbox: [PendingIngest] = []
 
         /// Replaces what clients see of a run, one revision further (`RunQuery.revision`).
         mutating func publish(_ info: RunInfo) {
@@ -62,6 +62,10 @@ public final class PipelineRunner: PipelineDesk, Service {
     let directory: String
     public let artifacts: ArtifactStore
     let records: RunnerRecords
+    /// Every trigger decision, durably, before anyone is told (docs/pipelines.md, "Trigger decisions").
+    let journal: TriggerJournal
+    /// The time the trigger's rules use (a test may set it: `DROVER_TEST_CLOCK`).
+    let clock = TriggerClock()
     /// Rung when a run is queued: wakes the runner's thread at once instead of at its next turn.
     let wake: Doorbell
     /// Rung after every change of a published run: the coordinator answers held `run` queries.
@@ -80,9 +84,16 @@ public final class PipelineRunner: PipelineDesk, Service {
         records = try RunnerRecords(dataDirectory: options.dataDirectory, artifacts: artifacts, logger: logger)
         let spans = try SpanIndex(try records.store.loadAllSpans(), artifacts: artifacts)
         let book = try TriggerBook.load(directory: directory)
+        journal = try TriggerJournal(directory: directory)
+        let log = journal.log
         shared.withLock { s in
             s.spans = spans
             for (model, entry) in book.models { s.pipelines[model] = (entry.file, entry.yaml) }
+            for p in log.pending.values { s.pipelines[p.model] = (p.file, p.yaml) }
+            // Spans journaled but not decided when the coordinator stopped: decided now (unless
+            // the run their decision started was stored: `LoopState.recover` journals that one).
+            s.ingests = log.ingests
+            s.ingestInbox = log.pending.values.sorted { ($0.model, $0.span.span) < ($1.model, $1.span.span) }
         }
         let books = (directory as NSString).appendingPathComponent("books.json")
         if FileManager.default.fileExists(atPath: books) {

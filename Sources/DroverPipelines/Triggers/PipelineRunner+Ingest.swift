@@ -18,17 +18,31 @@ extension PipelineRunner {
         let id = "\(spec.model)/span-\(span.span)"
         let info = IngestInfo(id: id, model: spec.model, pipeline: spec.name, dataset: use.dataset, span: span.span,
                               artifact: span.digest, state: "deciding")
-        let queued = IngestRequest(id: id, model: spec.model, file: file, yaml: yaml, datasetName: name, span: span, isNew: isNew)
-        let answer = shared.withLock { s in
-            // The same bytes ingested again: the first decision stands.
-            if !isNew, let earlier = s.ingests[id] { return earlier }
+        let queued = PendingIngest(id: id, model: spec.model, file: file, yaml: yaml, datasetName: name, span: span, isNew: isNew)
+        // The same bytes ingested again: the first decision stands.
+        if !isNew, let earlier = shared.withLock({ $0.ingests[id] }) { return earlier }
+        // Journaled before the answer (one fsync, on this thread, like the span's commit above):
+        // a coordinator killed before deciding decides it when it restarts.
+        do {
+            try journal.append(TriggerJournalLine(
+                decision: TriggerDecision(atMs: clock.nowMs(), model: spec.model, pipeline: spec.name, event: "span", key: id,
+                                          outcome: info.state, reason: "span registered; the trigger decides",
+                                          spans: ["\(span.dataset) span \(span.span)"]),
+                ingest: info, pending: queued))
+        } catch {
+            throw PipelineRefusal(code: .internal, "span \(span.span) of \(span.dataset) is registered, but the trigger cannot journal it: \(error)")
+        }
+        shared.withLock { s in
             s.pipelines[spec.model] = (file, yaml)
             s.ingests[id] = info
             s.ingestInbox.append(queued)
-            return info
         }
         wake.ring()
-        return answer
+        return info
+    }
+
+    public func triggerDecisions(model: String?, limit: Int) -> [TriggerDecision] {
+        journal.recent(model: model, limit: limit)
     }
 
     public func ingest(id: String) -> IngestInfo? {
