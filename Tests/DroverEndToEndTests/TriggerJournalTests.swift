@@ -162,4 +162,32 @@ struct TriggerJournalTests {
         #expect(try node.runs().count == 1, "the stored run, and no other")
         #expect(try node.decisions().filter { Self.isSchedule($0, outcome: "started") }.count == 1)
     }
+
+    @Test("coordinator killed after journaling a span, before committing it: the span is held as not registered; ingested again, it is decided anew")
+    func journaledSpanNotCommitted() throws {
+        let node = Node(cluster: try TestCluster())
+        defer { node.cluster.cleanUp() }
+        try node.set(clock: "2026-12-01T10:00:00Z")
+        let first = try node.up(failpoint: "pipeline-crash-after:trigger-span-journaled")
+        let spec = try node.base.write("pipeline.yaml", IngestTests.pipeline(trigger: "{ on: span }"))
+        let csv = try node.base.write("span-1.csv", IngestTests.span(seed: 1))
+        let client = try DroverProcess(["ingest", spec, csv, "--json", "--connect", node.cluster.endpoint, "--timeout", "2000"],
+                                       name: "ingest", in: node.cluster.dir)
+        defer { client.stop() }
+        first.process.waitUntilExit() // the failpoint exits (137) once the span is journaled
+        #expect(first.process.terminationStatus == 137, "\(first.output.suffix(2000))")
+
+        let second = try node.up()
+        defer { second.stop() }
+        let held = try node.waitForDecision { $0["key"] as? String == "sensors/span-1" && $0["outcome"] as? String == "held" }
+        #expect((held["reason"] as? String)?.contains("was not registered") == true, "\(held)")
+        #expect(try node.runs().isEmpty)
+
+        let (status, again) = try node.base.ingest(spec, csv)
+        let ingest = again["ingest"] as? [String: Any] ?? [:]
+        #expect(status == 0 && ingest["state"] as? String == "started" && ingest["span"] as? Int == 1, "\(again)")
+        #expect((again["run"] as? [String: Any])?["state"] as? String == "promoted", "\(again)")
+        let listed = try node.decisions().filter { $0["key"] as? String == "sensors/span-1" }.compactMap { $0["outcome"] as? String }
+        #expect(listed == ["started", "held"], "both decisions, newest first: \(listed)")
+    }
 }

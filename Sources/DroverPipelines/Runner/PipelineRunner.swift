@@ -66,6 +66,8 @@ public final class PipelineRunner: PipelineDesk, Service {
     let journal: TriggerJournal
     /// The time the trigger's rules use (a test may set it: `DROVER_TEST_CLOCK`).
     let clock = TriggerClock()
+    /// Test-only faults (`DROVER_FAILPOINT`) on the socket thread's side of the runner.
+    let failpoint = PipelineFailpoint()
     /// Rung when a run is queued: wakes the runner's thread at once instead of at its next turn.
     let wake: Doorbell
     /// Rung after every change of a published run: the coordinator answers held `run` queries.
@@ -175,7 +177,9 @@ public final class PipelineRunner: PipelineDesk, Service {
     }
 
     /// The span for these bytes: the existing one, or the next number, durably recorded first.
-    func registerSpan(dataset: String, artifact: String, rows: Int64?, label: String? = nil) throws(PipelineRefusal) -> (SpanInput, isNew: Bool) {
+    /// `beforeCommit` sees a new span before it is committed (a refusal leaves it unregistered).
+    func registerSpan(dataset: String, artifact: String, rows: Int64?, label: String? = nil,
+                      beforeCommit: (SpanInput) throws(PipelineRefusal) -> Void = { _ in }) throws(PipelineRefusal) -> (SpanInput, isNew: Bool) {
         guard !dataset.isEmpty, dataset.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw PipelineRefusal("'\(dataset)' is not a valid dataset name; use letters, digits, '-', '_' and '.'")
         }
@@ -191,6 +195,7 @@ public final class PipelineRunner: PipelineDesk, Service {
         // Only the socket thread adds spans, so the proposal cannot go stale before it is stored.
         let (span, isNew) = shared.withLock { $0.spans.proposed(dataset: dataset, ref: ref) }
         if isNew {
+            try beforeCommit(span)
             let now = Double(Self.nowMs()) / 1000
             let name = "\(span.dataset) span \(span.span)" + (label.map { " (\($0))" } ?? "")
             records.emit([.artifact(ArtifactRecord(digest: ref.digest.description, size: ref.size, kind: "span",

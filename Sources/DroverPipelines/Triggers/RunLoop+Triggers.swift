@@ -39,6 +39,14 @@ extension LoopState {
             ?? IngestInfo(id: request.id, model: request.model, pipeline: "", dataset: request.span.dataset, span: request.span.span,
                           artifact: request.span.digest, state: "deciding")
         defer { journalIngest(info, request: request, atMs: now) }
+        // Journaled, then the coordinator stopped before committing it: nothing to train on.
+        let registered = runner.shared.withLock { s in
+            s.spans.datasets[request.span.dataset]?.contains { $0.span == request.span.span && $0.digest == request.span.digest } ?? false
+        }
+        guard registered else {
+            (info.state, info.reason) = ("held", "span \(request.span.span) of \(request.span.dataset) was not registered: the coordinator stopped before committing it; ingest the file again")
+            return
+        }
         let spec: PipelineSpec
         do {
             spec = try PipelineSpecLoader.load(yaml: request.yaml, file: request.file)

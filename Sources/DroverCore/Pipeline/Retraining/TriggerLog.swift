@@ -54,7 +54,7 @@ public struct TriggerLog: Sendable {
     public private(set) var pending: [String: PendingIngest] = [:]
     public private(set) var ingests: [String: IngestInfo] = [:]
     public private(set) var states: [String: (seq: Int, state: RetrainingTrigger.State)] = [:]
-    /// Keys with a decided line: decided once, never again.
+    /// Keys whose last line is a decision: decided once, not again (unless journaled anew).
     public private(set) var decided: Set<String> = []
     public private(set) var lastSeq = 0
     public static let kept = 10_000
@@ -70,7 +70,10 @@ public struct TriggerLog: Sendable {
             decided.insert(d.key)
             decisions.removeAll { $0.key == d.key && !$0.isDecided }
             if let state = line.state { states[d.model] = (d.seq, state) }
-        } else if let request = line.pending, !decided.contains(d.key) {
+        } else if let request = line.pending {
+            // A new round for the key: a span number taken again after its span was never
+            // committed (the coordinator stopped between journaling and committing it).
+            decided.remove(d.key)
             pending[d.key] = request
         }
         decisions.append(d)

@@ -53,6 +53,14 @@ struct TriggerLogTests {
         #expect(throws: TriggerLogError.self) { try TriggerLog.read(damaged) }
     }
 
+    @Test("a key journaled anew after its decision is pending again (a span number taken again)")
+    func reopened() throws {
+        let log = try TriggerLog.read(try Self.bytes([Self.line(1, outcome: "deciding", pending: true), Self.line(2, outcome: "held"),
+                                                      Self.line(3, outcome: "deciding", pending: true)])).log
+        #expect(log.pending.keys.sorted() == ["churn/span-3"] && log.decided.isEmpty)
+        #expect(log.recent(model: nil, limit: 10).map(\.seq) == [3, 2], "the earlier decision stays listed")
+    }
+
     @Test("newest first, by model, bounded")
     func recent() throws {
         let lines = (1...5).map { Self.line($0, key: "m\($0 % 2)/span-\($0)", outcome: "held", model: "m\($0 % 2)") }
