@@ -24,7 +24,7 @@ public struct Drover: AsyncParsableCommand {
             DataCommand.self, ArtifactsCommand.self,
             TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             // MLOps records
-            RunCommand.self, IngestCommand.self, RunsCommand.self, ModelsCommand.self, LineageCommand.self,
+            RunCommand.self, IngestCommand.self, TriggersCommand.self, RunsCommand.self, ModelsCommand.self, LineageCommand.self,
             // Serving
             ServeCommand.self, RolloutCommand.self, FeaturesCommand.self,
             // HTTP API

@@ -15,6 +15,8 @@ public protocol PipelineDesk: Sendable {
     /// Registers the span, then queues the trigger's decision on it (docs/pipelines.md, "Online retraining").
     func ingest(_ request: Ingest) throws(PipelineRefusal) -> IngestInfo
     func ingest(id: String) -> IngestInfo?
+    /// The trigger journal, newest first (docs/pipelines.md, "Trigger decisions").
+    func triggerDecisions(model: String?, limit: Int) -> [TriggerDecision]
     /// Rung after a run's `RunInfo` changed (a new revision): the coordinator then answers the
     /// `run` queries it holds (`RunQuery.waitMs`). Nil: such queries wait for their deadline.
     var changes: Doorbell? { get }

@@ -45,9 +45,12 @@ enum QueryRouter {
         case .ingest(let q):
             guard let pipelines else { return noRunner() }
             guard let info = pipelines.ingest(id: q.id) else {
-                return fail(.notFound, "no ingest '\(q.id)' (ids are MODEL/span-N; the coordinator keeps them until it restarts)")
+                return fail(.notFound, "no ingest '\(q.id)' (ids are MODEL/span-N); list the trigger's decisions with `drover triggers list`")
             }
             return ok(info)
+        case .triggers(let q):
+            guard let pipelines else { return noRunner() }
+            return ok(pipelines.triggerDecisions(model: q.model, limit: max(0, min(q.limit, 10_000))))
         }
     }
 

@@ -10,6 +10,10 @@ import Foundation
 ///   `decide`: the registry committed the verdict and the alias move) and before the planner
 ///   event recording it was stored: the window a resumed run must not promote twice.
 ///
+/// The trigger journal's points (docs/pipelines.md, "Trigger decisions"): `trigger-span-journaled`
+/// (an ingested span journaled, not committed), `trigger-decide` (before a span's decision) and
+/// `trigger-run-stored` (a triggered run stored, its decision not journaled).
+///
 /// Each point fires once per process.
 struct PipelineFailpoint: Sendable {
     let holdBefore: String?

@@ -46,7 +46,7 @@ public final class PipelineRunner: PipelineDesk, Service {
         /// Model → its registered pipeline (file, YAML), for `drover ingest MODEL`.
         var pipelines: [String: (file: String, yaml: String)] = [:]
         var ingests: [String: IngestInfo] = [:]
-        var ingestInbox: [IngestRequest] = []
+        var ingestInbox: [PendingIngest] = []
 
         /// Replaces what clients see of a run, one revision further (`RunQuery.revision`).
         mutating func publish(_ info: RunInfo) {
@@ -62,6 +62,12 @@ public final class PipelineRunner: PipelineDesk, Service {
     let directory: String
     public let artifacts: ArtifactStore
     let records: RunnerRecords
+    /// Every trigger decision, durably, before anyone is told (docs/pipelines.md, "Trigger decisions").
+    let journal: TriggerJournal
+    /// The time the trigger's rules use (a test may set it: `DROVER_TEST_CLOCK`).
+    let clock = TriggerClock()
+    /// Test-only faults (`DROVER_FAILPOINT`) on the socket thread's side of the runner.
+    let failpoint = PipelineFailpoint()
     /// Rung when a run is queued: wakes the runner's thread at once instead of at its next turn.
     let wake: Doorbell
     /// Rung after every change of a published run: the coordinator answers held `run` queries.
@@ -80,9 +86,16 @@ public final class PipelineRunner: PipelineDesk, Service {
         records = try RunnerRecords(dataDirectory: options.dataDirectory, artifacts: artifacts, logger: logger)
         let spans = try SpanIndex(try records.store.loadAllSpans(), artifacts: artifacts)
         let book = try TriggerBook.load(directory: directory)
+        journal = try TriggerJournal(directory: directory)
+        let log = journal.log
         shared.withLock { s in
             s.spans = spans
             for (model, entry) in book.models { s.pipelines[model] = (entry.file, entry.yaml) }
+            for p in log.pending.values { s.pipelines[p.model] = (p.file, p.yaml) }
+            // Spans journaled but not decided when the coordinator stopped: decided now (unless
+            // the run their decision started was stored: `LoopState.recover` journals that one).
+            s.ingests = log.ingests
+            s.ingestInbox = log.pending.values.sorted { ($0.model, $0.span.span) < ($1.model, $1.span.span) }
         }
         let books = (directory as NSString).appendingPathComponent("books.json")
         if FileManager.default.fileExists(atPath: books) {
@@ -164,7 +177,9 @@ public final class PipelineRunner: PipelineDesk, Service {
     }
 
     /// The span for these bytes: the existing one, or the next number, durably recorded first.
-    func registerSpan(dataset: String, artifact: String, rows: Int64?, label: String? = nil) throws(PipelineRefusal) -> (SpanInput, isNew: Bool) {
+    /// `beforeCommit` sees a new span before it is committed (a refusal leaves it unregistered).
+    func registerSpan(dataset: String, artifact: String, rows: Int64?, label: String? = nil,
+                      beforeCommit: (SpanInput) throws(PipelineRefusal) -> Void = { _ in }) throws(PipelineRefusal) -> (SpanInput, isNew: Bool) {
         guard !dataset.isEmpty, dataset.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw PipelineRefusal("'\(dataset)' is not a valid dataset name; use letters, digits, '-', '_' and '.'")
         }
@@ -180,6 +195,7 @@ public final class PipelineRunner: PipelineDesk, Service {
         // Only the socket thread adds spans, so the proposal cannot go stale before it is stored.
         let (span, isNew) = shared.withLock { $0.spans.proposed(dataset: dataset, ref: ref) }
         if isNew {
+            try beforeCommit(span)
             let now = Double(Self.nowMs()) / 1000
             let name = "\(span.dataset) span \(span.span)" + (label.map { " (\($0))" } ?? "")
             records.emit([.artifact(ArtifactRecord(digest: ref.digest.description, size: ref.size, kind: "span",

@@ -99,6 +99,7 @@ struct LoopState {
     var waitingRuns: [String: RunRecord] = [:]
     var driftMeter = SpanDrift()
     var lastScheduleCheck = ContinuousClock.now
+    var lastTestClockMs: Int64?
 
     init(runner: PipelineRunner) {
         self.runner = runner
@@ -145,6 +146,7 @@ struct LoopState {
             tracked[id] = Dictionary(recorded.compactMap { s in StepStatus(rawValue: s.status).map { (s.name, $0) } }) { a, _ in a }
             pendingResume.append(id)
         }
+        recoverTriggers(stored)
     }
 
     /// One turn: begin new runs, resume recovered ones, read DONE notifications, retry.

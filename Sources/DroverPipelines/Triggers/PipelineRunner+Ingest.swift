@@ -14,21 +14,53 @@ extension PipelineRunner {
             throw PipelineRefusal(error.description)
         }
         let (name, use) = try Self.ingestDataset(spec, named: request.dataset)
-        let (span, isNew) = try registerSpan(dataset: use.dataset, artifact: request.artifact, rows: request.rows, label: request.label)
-        let id = "\(spec.model)/span-\(span.span)"
-        let info = IngestInfo(id: id, model: spec.model, pipeline: spec.name, dataset: use.dataset, span: span.span,
-                              artifact: span.digest, state: "deciding")
-        let queued = IngestRequest(id: id, model: spec.model, file: file, yaml: yaml, datasetName: name, span: span, isNew: isNew)
-        let answer = shared.withLock { s in
+        func pending(_ span: SpanInput, isNew: Bool) -> (IngestInfo, PendingIngest) {
+            let id = "\(spec.model)/span-\(span.span)"
+            return (IngestInfo(id: id, model: spec.model, pipeline: spec.name, dataset: use.dataset, span: span.span,
+                               artifact: span.digest, state: "deciding"),
+                    PendingIngest(id: id, model: spec.model, file: file, yaml: yaml, datasetName: name, span: span, isNew: isNew))
+        }
+        // A new span is journaled before it is committed (one fsync, on this thread, like the
+        // commit): a coordinator killed after it decides the span when it restarts — or, killed
+        // before the commit, says the span was not registered.
+        var journaled: (IngestInfo, PendingIngest)?
+        let (span, isNew) = try registerSpan(dataset: use.dataset, artifact: request.artifact, rows: request.rows,
+                                             label: request.label) { span throws(PipelineRefusal) in
+            let (info, queued) = pending(span, isNew: true)
+            try journalDeciding(info, queued, spec: spec)
+            journaled = (info, queued)
+            failpoint.after("trigger-span-journaled")
+        }
+        let (info, queued) = journaled ?? pending(span, isNew: isNew)
+        if journaled == nil {
             // The same bytes ingested again: the first decision stands.
-            if !isNew, let earlier = s.ingests[id] { return earlier }
+            if let earlier = shared.withLock({ $0.ingests[info.id] }) { return earlier }
+            try journalDeciding(info, queued, spec: spec)
+        }
+        shared.withLock { s in
             s.pipelines[spec.model] = (file, yaml)
-            s.ingests[id] = info
+            s.ingests[info.id] = info
             s.ingestInbox.append(queued)
-            return info
         }
         wake.ring()
-        return answer
+        return info
+    }
+
+    /// Journals a span as `deciding`, with all it takes to decide it after a restart.
+    func journalDeciding(_ info: IngestInfo, _ queued: PendingIngest, spec: PipelineSpec) throws(PipelineRefusal) {
+        do {
+            try journal.append(TriggerJournalLine(
+                decision: TriggerDecision(atMs: clock.nowMs(), model: spec.model, pipeline: spec.name, event: "span", key: info.id,
+                                          outcome: info.state, reason: "span registered; the trigger decides",
+                                          spans: ["\(queued.span.dataset) span \(queued.span.span)"]),
+                ingest: info, pending: queued))
+        } catch {
+            throw PipelineRefusal(code: .internal, "the trigger cannot journal span \(queued.span.span) of \(queued.span.dataset): \(error)")
+        }
+    }
+
+    public func triggerDecisions(model: String?, limit: Int) -> [TriggerDecision] {
+        journal.recent(model: model, limit: limit)
     }
 
     public func ingest(id: String) -> IngestInfo? {

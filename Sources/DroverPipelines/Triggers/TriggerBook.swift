@@ -13,6 +13,8 @@ struct TriggerBook: Codable, Sendable {
     }
 
     var models: [String: Entry] = [:]
+    /// The trigger journal's lines reflected in the states: later ones are applied at start.
+    var journaled = 0
 
     static func load(directory: String) throws -> TriggerBook {
         try JSONFiles.read(TriggerBook.self, from: path(directory)) ?? TriggerBook()
@@ -39,16 +41,9 @@ struct TriggerNote: Codable, Sendable, Equatable {
     var reason: String
     /// The ingest whose span fired it (`MODEL/span-N`), nil for a schedule.
     var ingest: String?
-}
-
-/// A span waiting for the trigger's decision (queued by the socket thread).
-struct IngestRequest: Sendable {
-    var id: String
-    var model: String
-    var file: String
-    var yaml: String
-    /// The dataset's name in the spec, and the span registered.
-    var datasetName: String
-    var span: SpanInput
-    var isNew: Bool
+    /// The decision's key in the trigger journal, and the trigger's state after it: a run stored
+    /// before its decision was journaled (the coordinator killed between the two) is journaled
+    /// from these when the coordinator restarts, so it is neither lost nor fired again.
+    var decision: String?
+    var state: RetrainingTrigger.State?
 }

@@ -50,9 +50,10 @@ public enum QueryRequest: Sendable, Equatable {
     case run(RunQuery)
     case runs(RunsQuery)
     case ingest(IngestQuery)
+    case triggers(TriggersQuery)
 
     public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name,
-                               IngestQuery.name]
+                               IngestQuery.name, TriggersQuery.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
         switch name {
@@ -63,6 +64,7 @@ public enum QueryRequest: Sendable, Equatable {
         case RunQuery.name: self = .run(try JSONBody.decode(RunQuery.self, body))
         case RunsQuery.name: self = .runs(try JSONBody.decode(RunsQuery.self, body))
         case IngestQuery.name: self = .ingest(try JSONBody.decode(IngestQuery.self, body))
+        case TriggersQuery.name: self = .triggers(try JSONBody.decode(TriggersQuery.self, body))
         default:
             throw CommandRequest.names.contains(name)
                 ? .wrongMessage(name: name, expected: "COMMAND")

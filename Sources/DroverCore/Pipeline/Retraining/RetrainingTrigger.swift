@@ -73,6 +73,8 @@ public enum RetrainingTrigger {
         /// The rule that fired, or nil when none did.
         public var rule: Rule?
         public var reason: String
+        /// For a tick: the schedule's instant that came due (nil when none did: nothing decided).
+        public var dueMs: Int64? = nil
         public var fire: Bool { rule != nil }
     }
 
@@ -97,12 +99,14 @@ public enum RetrainingTrigger {
             let at = isoMinute(due)
             guard let latest = state.latestSpan, latest > (state.trainedThroughSpan ?? 0) else {
                 let through = state.trainedThroughSpan.map { "span \($0)" } ?? "no span"
-                return (Decision(rule: nil, reason: "schedule '\(schedule)' was due at \(at), but no span arrived since the last run (trained through \(through))"), next)
+                return (Decision(rule: nil, reason: "schedule '\(schedule)' was due at \(at), but no span arrived since the last run (trained through \(through))",
+                                 dueMs: due), next)
             }
             next.lastRunAtMs = nowMs
             next.trainedThroughSpan = latest
             let fresh = latest - (state.trainedThroughSpan ?? 0)
-            return (Decision(rule: .schedule, reason: "schedule '\(schedule)' was due at \(at) and \(fresh) new span\(fresh == 1 ? "" : "s") arrived since the last run"), next)
+            return (Decision(rule: .schedule, reason: "schedule '\(schedule)' was due at \(at) and \(fresh) new span\(fresh == 1 ? "" : "s") arrived since the last run",
+                             dueMs: due), next)
         }
     }
 
@@ -130,7 +134,7 @@ public enum RetrainingTrigger {
     }
 
     /// `2026-12-01T03:00Z`
-    static func isoMinute(_ ms: Int64) -> String {
+    public static func isoMinute(_ ms: Int64) -> String {
         let minute = CronSchedule.floorDiv(ms, 60_000)
         let day = CronSchedule.floorDiv(minute, 1440)
         let (y, m, d) = CronSchedule.civil(day: day)
