@@ -6,7 +6,7 @@ import Testing
 /// `drover triggers list`, and a coordinator killed mid-decision neither loses nor repeats one.
 /// The schedule's time is the test's (`DROVER_TEST_CLOCK`): the test moves it past an instant
 /// and waits for the decision to be listed, never for the wall clock.
-@Suite(.serialized, .timeLimit(.minutes(8)))
+@Suite(.offPool, .serialized, .timeLimit(.minutes(8)))
 struct TriggerJournalTests {
     static let schedule = IngestTests.pipeline(trigger: #"{ on: schedule, schedule: "0 3 * * *" }"#)
 
