@@ -9,7 +9,7 @@ import Foundation
 /// A chunk whose sequence number skips ahead (the worker dropped chunks, or a connection broke)
 /// is preceded by a visible marker line, so lost output cannot be mistaken for a quiet job.
 final class LogStore {
-    let directory: String
+    let dataDirectory: String
     /// Per stream file; beyond it chunks are dropped with one marker.
     let maxBytesPerStream: Int64
     private struct Key: Hashable { var job: JobID; var attempt: UInt32; var stream: UInt8 }
@@ -18,12 +18,12 @@ final class LogStore {
     private(set) var lostChunks = 0
 
     init(dataDirectory: String, maxBytesPerStream: Int64 = 64 << 20) {
-        directory = dataDirectory + "/logs"
+        self.dataDirectory = dataDirectory
         self.maxBytesPerStream = maxBytesPerStream
     }
 
     func path(job: JobID, attempt: UInt32, stream: String) -> String {
-        "\(directory)/job-\(job)/attempt-\(attempt).\(stream)"
+        LogFiles.path(dataDirectory: dataDirectory, job: job, attempt: attempt, stream: stream)
     }
 
     /// Appends the chunks of attempts that are still current (`isCurrent` checks the lease).
@@ -77,7 +77,7 @@ final class LogStore {
 
     /// Answers `logs`: up to 1 MiB from `offset` of the newest (or the asked) attempt's stream.
     func read(_ q: LogsQuery, ended: Bool) -> LogsReply {
-        let attempt = q.attempt ?? newestAttempt(job: q.id) ?? 0
+        let attempt = q.attempt ?? LogFiles.newestAttempt(dataDirectory: dataDirectory, job: q.id) ?? 0
         var reply = LogsReply(id: q.id, attempt: attempt, stream: q.stream, offset: q.offset, nextOffset: q.offset, text: "", ended: ended)
         guard attempt > 0, let handle = FileHandle(forReadingAtPath: path(job: q.id, attempt: attempt, stream: q.stream)) else { return reply }
         defer { try? handle.close() }
@@ -102,11 +102,6 @@ final class LogStore {
         let lead = b[i - 1]
         let need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
         return b.count - (i - 1) < need ? i - 1 : b.count
-    }
-
-    private func newestAttempt(job: JobID) -> UInt32? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/job-\(job)")) ?? []
-        return names.compactMap { UInt32($0.dropFirst("attempt-".count).prefix { $0.isNumber }) }.max()
     }
 }
 

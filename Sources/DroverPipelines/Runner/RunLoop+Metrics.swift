@@ -1,3 +1,4 @@
+import DroverCoordinator
 import DroverCore
 import DroverProtocol
 import DroverStore
@@ -5,13 +6,16 @@ import Foundation
 import Logging
 
 /// One running command job's `metrics` stream (the lines of its `$DROVER_METRICS`, streamed by
-/// the worker in LOGS chunks and kept by the coordinator), read from where the last poll ended.
+/// the worker in LOGS chunks and kept by the coordinator in `LogFiles`), read from where the
+/// last poll ended.
 struct MetricStream {
     static let pollInterval = Duration.milliseconds(200)
+    /// Bytes per read; a poll reads on while reads come back full (bounded).
+    static let readBytes = 4 << 20
     var attempt: UInt32 = 0
     var offset: Int64 = 0
-    /// Text after the last complete line.
-    var partial = ""
+    /// Bytes after the last complete line.
+    var partial: [UInt8] = []
     /// Next step of each metric whose lines give none.
     var nextStep: [String: Int64] = [:]
 }
@@ -29,26 +33,22 @@ extension LoopState {
 
     /// Reads the next part of one job's metrics stream; true when more is likely waiting.
     mutating func readMetrics(_ jobID: UInt64) -> Bool {
-        guard let client, let (run, key) = watching[jobID], let planner = live[run]?.planner, let (step, shard) = Self.split(key),
+        guard let (run, key) = watching[jobID], let planner = live[run]?.planner, let (step, shard) = Self.split(key),
               planner.spec.step(named: step)?.command != nil else { return false }
+        let data = runner.options.dataDirectory
+        guard let attempt = LogFiles.newestAttempt(dataDirectory: data, job: jobID) else { return false }
         var stream = metricStreams[jobID] ?? MetricStream()
-        let reply: LogsReply
-        do {
-            reply = try client.query(LogsQuery(id: jobID, stream: "metrics", offset: stream.attempt == 0 ? 0 : stream.offset))
-        } catch {
-            logger.warning("pipeline.metrics.unreadable", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
-            return false
-        }
-        if reply.attempt != stream.attempt { stream = MetricStream(attempt: reply.attempt) } // a new attempt starts over
-        guard reply.attempt > 0, !reply.text.isEmpty, reply.offset == stream.offset else {
+        if attempt != stream.attempt { stream = MetricStream(attempt: attempt) } // a new attempt starts over
+        var bytes = stream.partial
+        let read = Self.append(LogFiles.path(dataDirectory: data, job: jobID, attempt: attempt, stream: "metrics"),
+                               from: stream.offset, upTo: MetricStream.readBytes, to: &bytes)
+        guard read > 0 else {
             metricStreams[jobID] = stream
             return false
         }
-        stream.offset = reply.nextOffset
-        var bytes = Array(stream.partial.utf8)
-        bytes += reply.text.utf8
+        stream.offset += Int64(read)
         let end = bytes.lastIndex(of: 10).map { $0 + 1 } ?? 0
-        stream.partial = String(decoding: bytes[end...], as: UTF8.self)
+        stream.partial = Array(bytes[end...])
         let sweep = planner.steps[step]?.sweep != nil
         let points = MetricLines.parse(bytes[..<end], at: Double(PipelineRunner.nowMs()) / 1000,
                                        source: sweep ? "\(step)/trial-\(shard)" : step, nextStep: &stream.nextStep)
@@ -60,7 +60,28 @@ extension LoopState {
                 if !curve.isEmpty { handle(.trialReported(key: key, points: curve), run: run) }
             }
         }
-        return reply.nextOffset - reply.offset >= (1 << 20) - 4
+        return read == MetricStream.readBytes
+    }
+
+    /// Appends up to `limit` bytes of the file from `offset`; returns how many (0 when absent).
+    static func append(_ path: String, from offset: Int64, upTo limit: Int, to bytes: inout [UInt8]) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, Int64(st.st_size) > offset else { return 0 }
+        let want = Int(min(Int64(limit), Int64(st.st_size) - offset))
+        let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
+            count = 0
+            while count < want {
+                let n = pread(fd, buffer.baseAddress! + count, want - count, off_t(offset) + off_t(count))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { break }
+                count += n
+            }
+        }
+        bytes += chunk
+        return chunk.count
     }
 
     /// Cancels stopped trials through the coordinator (SIGTERM, grace, SIGKILL on the worker).
@@ -82,22 +103,5 @@ extension LoopState {
         let parts = key.split(separator: "/")
         guard parts.count >= 3, let shard = Int(parts[parts.count - 1]) else { return nil }
         return (String(parts[parts.count - 2]), shard)
-    }
-}
-
-/// The metrics protocol's lines (docs/commands.md): `{"metric": NAME, "value": N, "step": S}`;
-/// anything else is skipped (the worker counts garbage at the end of the run).
-enum MetricLines {
-    static func parse(_ text: ArraySlice<UInt8>, at timestamp: Double, source: String, nextStep autoStep: inout [String: Int64]) -> [MetricPoint] {
-        var out: [MetricPoint] = []
-        for line in text.split(separator: 10) where line.first == UInt8(ascii: "{") {
-            guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
-                  let name = obj["metric"] as? String, !name.isEmpty, name.count <= 256,
-                  let value = (obj["value"] as? NSNumber)?.doubleValue, value.isFinite, !(obj["value"] is Bool) else { continue }
-            let step = (obj["step"] as? NSNumber).map { Int64($0.doubleValue) } ?? autoStep[name, default: 0]
-            autoStep[name] = step + 1
-            out.append(MetricPoint(key: name, value: value, step: step, timestamp: timestamp, source: source))
-        }
-        return out
     }
 }

@@ -20,7 +20,8 @@ public final class LogTap: Sendable {
     public let budget: Int
     private let state = Mutex(State())
 
-    public init(lease: Lease, budget: Int = 256 << 10) {
+    /// `budget`: four ticks' worth of the worker's per-tick share (`logBytesPerTick`).
+    public init(lease: Lease, budget: Int = 512 << 10) {
         self.lease = lease
         self.budget = budget
     }

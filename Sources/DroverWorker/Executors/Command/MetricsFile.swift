@@ -1,3 +1,4 @@
+import DroverProtocol
 import Foundation
 
 /// The metrics protocol (docs/commands.md): a command appends JSON lines to `$DROVER_METRICS`,
@@ -30,6 +31,7 @@ public struct MetricsFile: Sendable, Equatable {
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            if let metric = line.withUnsafeBytes({ MetricLine.scan($0) }), record(metric) { continue }
             if let problem = take(Data(line)) {
                 garbageLines += 1
                 if firstGarbage == nil { firstGarbage = "line \(number): \(problem)" }
@@ -54,6 +56,15 @@ public struct MetricsFile: Sendable, Equatable {
         var param: String?
         var value: Value?
         var step: Value?
+    }
+
+    /// Records a metric line read by `MetricLine.scan` (the usual shape, without a JSON parser);
+    /// false when it breaks a rule, for `take(_: Data)` to say which.
+    private mutating func record(_ line: MetricLine) -> Bool {
+        guard !line.name.isEmpty, line.name.utf8.count <= 256 || line.name.count <= 256, line.value.isFinite else { return false }
+        metrics[line.name] = line.value
+        points += 1
+        return true
     }
 
     /// Records one line, or says why it is not a metric or a parameter.
