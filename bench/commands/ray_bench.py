@@ -8,7 +8,7 @@ and job server on loopback):
 - `ray job submit --address … -- true`, the CLI, which submits and follows the job to its end.
 The job API takes about a second each, so --job-submits is small (20 by default, 0 = skip).
 Prints milliseconds per run and the overhead over spawning `true` directly.
-Install: python3 -m venv /work/venv-ray && /work/venv-ray/bin/pip install 'ray[default]'
+Install: python3 -m venv .venv-ray && .venv-ray/bin/pip install 'ray[default]'
 """
 import argparse
 import json

@@ -3,7 +3,7 @@
 # sequential submit → result) then bench/commands/ray_bench.py (a Ray task calling subprocess.run,
 # 1,000 times; the job API and `ray job submit -- true`, SUBMITS times each), with the ratios.
 #   bench/commands/run.sh [SUBMITS]     (needs: swift build -c release; a Python with 'ray[default]')
-#   PYTHON=/work/venv-ray/bin/python DROVER_BIN=.build/release/drover bench/commands/run.sh 20
+#   PYTHON=.venv-ray/bin/python DROVER_BIN=.build/release/drover bench/commands/run.sh 20
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SUBMITS="${1:-20}"

@@ -3,7 +3,7 @@
 offline store) on the same generated data, one after the other, each in its own process.
 
     python3 bench/features/pit_join.py --drover .build/release/drover --feast-python VENV/bin/python \
-        --work /work/tmp-feast/data --sizes 1000000x10000000,100000x1000000
+        --work ../pit-bench-data --sizes 1000000x10000000,100000x1000000
 
 SIZES are LABELSxFEATURE_ROWS. Feature rows: ENTITIES entities (default labels), event times over
 90 days, a quarter of rows "late" (created up to 2 days after their event), 3 numeric features; a

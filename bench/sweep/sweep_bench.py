@@ -16,8 +16,8 @@ steps 1, 4, 16), metric auc, mode max:
 Winner: the best final AUC among trials that ran to max_t (Drover's rule; Ray's
 get_best_result(scope="last") over all trials, printed too).
 
-Usage (a venv with scikit-learn and ray[tune], e.g. /work/venv-bench):
-    /work/venv-bench/bin/python bench/sweep/sweep_bench.py --drover .build/release/drover [--rows 50000] [--json]
+Usage (a venv with scikit-learn and ray[tune], e.g. .venv-bench):
+    .venv-bench/bin/python bench/sweep/sweep_bench.py --drover .build/release/drover [--rows 50000] [--json]
 """
 from __future__ import annotations
 
