@@ -25,14 +25,8 @@ import Testing
         .init(atMs: Int64(n), event: .jobSucceeded(key: "train#\(n)", metrics: ["auc": Double(n) / 10], outputs: [:]))
     }
 
-    /// Saves `record` as `RunLoop.save` does: whole the first time, then appended changes.
     func save(_ record: RunRecord, _ mark: inout RunFiles.Mark?) throws {
-        if let m = mark {
-            if let delta = m.delta(record) { try RunFiles.append(delta, recordPath: path) }
-        } else {
-            try RunFiles.writeWhole(record, to: path, durable: false)
-        }
-        mark = RunFiles.Mark(record)
+        try RunFiles.save(record, to: path, mark: &mark, durable: false)
     }
 
     func logLines() throws -> [String] {
@@ -67,7 +61,7 @@ import Testing
         r.events.append(event(0))
         try save(r, &mark)
         r.outcome = .promoted
-        try RunFiles.writeWhole(r, to: path, durable: true)
+        try RunFiles.save(r, to: path, mark: &mark, durable: true)
         #expect(!FileManager.default.fileExists(atPath: RunFiles.logPath(path)))
         let loaded = try #require(try RunFiles.load(path))
         #expect(loaded.events.count == 1)

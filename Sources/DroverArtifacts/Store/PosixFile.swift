@@ -2,17 +2,17 @@ import Glibc
 
 /// A file descriptor with every C call wrapped once: EINTR retried, ENOSPC/EDQUOT mapped to
 /// `diskFull`, anything else to `io` naming the call and the path. Blocking: call it from a
-/// thread of its own (never Swift's cooperative pool).
-final class PosixFile {
-    let fd: Int32
-    let path: String
+/// thread of its own (never Swift's cooperative pool). The project's one wrapper of these calls.
+public final class PosixFile {
+    public let fd: Int32
+    public let path: String
 
     private init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
     }
 
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(ArtifactError) -> PosixFile {
+    public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(ArtifactError) -> PosixFile {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return PosixFile(fd: fd, path: path) }
@@ -22,7 +22,7 @@ final class PosixFile {
     }
 
     /// Reads up to `count` bytes at the current offset; 0 at end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArtifactError) -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArtifactError) -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
@@ -32,7 +32,7 @@ final class PosixFile {
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; 0 at end of file.
-    func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ArtifactError) -> Int {
+    public func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ArtifactError) -> Int {
         while true {
             let n = Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
             if n >= 0 { return n }
@@ -42,7 +42,7 @@ final class PosixFile {
     }
 
     /// Writes all of `bytes`.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(ArtifactError) {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -53,11 +53,11 @@ final class PosixFile {
         }
     }
 
-    func sync() throws(ArtifactError) {
+    public func sync() throws(ArtifactError) {
         guard fsync(fd) == 0 else { throw PosixFile.error("fsync", path) }
     }
 
-    func size() throws(ArtifactError) -> Int64 {
+    public func size() throws(ArtifactError) -> Int64 {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw PosixFile.error("stat", path) }
         return Int64(st.st_size)

@@ -1,3 +1,4 @@
+import DroverArtifacts
 import Foundation
 
 /// A run on disk is two files under `<data-dir>/pipelines/runs/`:
@@ -43,6 +44,23 @@ enum RunFiles {
         String(recordPath.dropLast(".json".count)) + ".log"
     }
 
+    /// Stores `record`: whole when `durable` or when nothing is on disk yet (`mark` nil), else
+    /// its changes since `mark` as one log line. `mark` then says what the files hold; after a
+    /// failure it is nil (a line may be half written: the next save replaces record and log).
+    static func save(_ record: RunRecord, to path: String, mark: inout Mark?, durable: Bool) throws {
+        do {
+            if !durable, let written = mark {
+                if let delta = written.delta(record) { try append(delta, recordPath: path) }
+            } else {
+                try writeWhole(record, to: path, durable: durable)
+            }
+            mark = Mark(record)
+        } catch {
+            mark = nil
+            throw error
+        }
+    }
+
     /// Replaces the whole record, then drops the log it now contains.
     static func writeWhole(_ record: RunRecord, to path: String, durable: Bool) throws {
         try JSONFiles.write(record, to: path, durable: durable)
@@ -57,23 +75,8 @@ enum RunFiles {
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(delta)
         line.append(UInt8(ascii: "\n"))
-        let path = logPath(recordPath)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw RunnerError("cannot open \(path): \(String(cString: strerror(errno))); check the data directory's permissions")
-        }
-        defer { close(fd) }
-        try line.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw RunnerError("cannot append to \(path): \(String(cString: strerror(errno))); check free space")
-                }
-                done += n
-            }
-        }
+        let file = try PosixFile.open(logPath(recordPath), flags: O_WRONLY | O_APPEND | O_CREAT)
+        try line.withUnsafeBytes { try file.write($0) }
     }
 
     /// The record at `path` with its log applied, or nil if there is no record.

@@ -1,3 +1,4 @@
+import DroverArtifacts
 import DroverCoordinator
 import DroverCore
 import DroverProtocol
@@ -63,20 +64,15 @@ extension LoopState {
         return read == MetricStream.readBytes
     }
 
-    /// Appends up to `limit` bytes of the file from `offset`; returns how many (0 when absent).
+    /// Appends up to `limit` bytes of the file from `offset`; returns how many (0 when absent or unreadable).
     static func append(_ path: String, from offset: Int64, upTo limit: Int, to bytes: inout [UInt8]) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, Int64(st.st_size) > offset else { return 0 }
-        let want = Int(min(Int64(limit), Int64(st.st_size) - offset))
+        guard let file = try? PosixFile.open(path, flags: O_RDONLY), let size = try? file.size(), size > offset else { return 0 }
+        let want = Int(min(Int64(limit), size - offset))
         let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
             count = 0
-            while count < want {
-                let n = pread(fd, buffer.baseAddress! + count, want - count, off_t(offset) + off_t(count))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { break }
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            while count < want, let n = try? file.pread(into: UnsafeMutableRawBufferPointer(rebasing: raw[count..<want]), at: offset + Int64(count)),
+                  n > 0 {
                 count += n
             }
         }

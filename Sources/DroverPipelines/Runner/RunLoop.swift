@@ -293,16 +293,8 @@ struct LoopState {
         let t = phases.start()
         defer { phases.end(t, durable ? "save.durable" : "save", run: run) }
         do {
-            let path = runner.runPath(run)
-            if !durable, let mark = written[run] {
-                if let delta = mark.delta(entry.record) { try RunFiles.append(delta, recordPath: path) }
-            } else {
-                try RunFiles.writeWhole(entry.record, to: path, durable: durable)
-            }
-            written[run] = RunFiles.Mark(entry.record)
+            try RunFiles.save(entry.record, to: runner.runPath(run), mark: &written[run], durable: durable)
         } catch {
-            // A line may be half written: the next save replaces the whole record and the log.
-            written[run] = nil
             logger.error("pipeline.run.unsaved", metadata: ["run.id": "\(run)", "error": "\(error)"])
         }
         let info = RunView.info(entry.record, planner: entry.planner)
