@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "DroverHTTP", dependencies: [
             "DroverArtifacts", "DroverClient", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),

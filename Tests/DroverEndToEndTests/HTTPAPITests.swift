@@ -195,6 +195,55 @@ struct HTTPAPITests {
         #expect(stale.contains("event: reset"), "\(stale)")
     }
 
+    @Test("per-job events: every transition of every job from the journal, none sampled, with kind and worker; ?types filters")
+    func everyJobTransition() async throws {
+        let f = try await Fixture()
+        defer { f.stop() }
+        var api = f.api
+        api.token = try f.token("read", name: "watcher")
+        #expect(try api.get("/api/v1/events?types=job,bogus").status == 400)
+        let jobs = try api.open("/api/v1/events?types=job")
+        let others = try api.open("/api/v1/events?types=run,promotion")
+        #expect(jobs.read(seconds: 10) { $0.contains(": drover events") }.contains(": drover events"))
+        #expect(others.read(seconds: 10) { $0.contains(": drover events") }.contains(": drover events"))
+        let n = 2_000
+        let submit = try f.cluster.run(["submit", "--kind", "noop", "--count", "\(n)", "--wait"])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let text = jobs.read(seconds: 60) { $0.components(separatedBy: #""state":"succeeded""#).count > n }
+        let events = Self.jobEvents(text)
+        var states: [Int: [String]] = [:]
+        for (_, e) in events { states[e["id"] as? Int ?? -1, default: []].append(e["state"] as? String ?? "?") }
+        #expect(states.count == n, "\(states.count) jobs seen")
+        #expect(states.values.allSatisfy { $0 == ["queued", "assigned", "succeeded"] }, "\(states.values.first { $0 != ["queued", "assigned", "succeeded"] } ?? [])")
+        #expect(events.allSatisfy { $0.1["kind"] as? String == "noop" && $0.1["at"] is Int })
+        #expect(events.filter { $0.1["state"] as? String == "assigned" }.allSatisfy { $0.1["worker"] is String && $0.1["attempt"] as? Int == 1 })
+        let ids = events.map(\.0)
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count, "event ids must grow")
+        // The subscriber that asked for other types got none of them: the promotion that follows
+        // every job event is the first thing it sees.
+        var op = f.api
+        op.token = try f.token("operator", name: "op")
+        #expect(try op.post("/api/v1/models/diamonds/promote", json: #"{"version": 2, "reason": "go"}"#).status == 200)
+        let rest = others.read(seconds: 30) { $0.contains("event: promotion") }
+        #expect(rest.contains("event: promotion") && !rest.contains("event: job"), "\(rest.prefix(300))")
+    }
+
+    /// The `job` events of a raw stream: (event id, the JSON object). Each batch is one HTTP chunk
+    /// of whole frames, so chunk-size lines fall between frames.
+    static func jobEvents(_ raw: String) -> [(UInt64, [String: Any])] {
+        var out: [(UInt64, [String: Any])] = []
+        var id: UInt64?, type = ""
+        for line in raw.unicodeScalars.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map({ String(String.UnicodeScalarView($0)) }) {
+            if line.hasPrefix("id: ") { id = UInt64(line.dropFirst(4)) }
+            else if line.hasPrefix("event: ") { type = String(line.dropFirst(7)) }
+            else if line.hasPrefix("data: "), type == "job", let id,
+                    let obj = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any] {
+                out.append((id, obj))
+            }
+        }
+        return out
+    }
+
     /// The `id:` lines of a raw event stream (chunked: "\r\n" is one Character, so split on scalars).
     static func eventIDs(_ raw: String) -> [UInt64] {
         raw.unicodeScalars.split { $0 == "\n" || $0 == "\r" }.map { String(String.UnicodeScalarView($0)) }

@@ -6,13 +6,15 @@
 1. N no-op jobs go through the coordinator; R runs (5 steps, 3 params, 4 metrics each) go into
    the metadata store (SQLite, written before `drover up` starts: the API reads what is there).
 2. Latency per route: sequential requests on one keep-alive connection, p50/p99/max.
-3. /metrics scrape cost; the event stream: S subscribers follow /api/v1/events while jobs run
-   (events received per second per subscriber, and whether any was dropped).
+3. /metrics scrape cost; the event stream while jobs run: S subscribers follow what a dashboard
+   follows (`?types=jobs,run,verdict,promotion`), and F followers (one process each) follow every
+   job transition (`?types=job`): events received, their rate, and whether any was lost or dropped
+   (each job gives 3: queued, assigned, succeeded).
 4. The same reads on MLflow's tracking server (SQLite backend) holding the same R runs: a page of
    50 runs (runs/search), one run (runs/get); the ratio drover/MLflow of requests per second, in
    the same run of this script.
 """
-import argparse, http.client, json, os, shutil, socket, sqlite3, subprocess, tempfile, threading, time
+import argparse, http.client, json, multiprocessing, os, shutil, socket, sqlite3, subprocess, tempfile, threading, time
 
 
 def port_free(port):
@@ -85,18 +87,44 @@ def fill_runs(db_path, runs):
 
 def follow(port, token, seconds, counts, index, stop):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds + 10)
-    c.request("GET", "/api/v1/events", headers={"Authorization": "Bearer " + token})
+    c.request("GET", "/api/v1/events?types=jobs,run,verdict,promotion", headers={"Authorization": "Bearer " + token})
     r = c.getresponse()
     end = time.time() + seconds
     while time.time() < end and not stop.is_set():
         chunk = r.readline()
         if not chunk:
             break
-        if chunk.startswith(b"event: job"):
+        if chunk.startswith(b"event: "):
             counts[index] += 1
         if chunk.startswith(b"event: dropped"):
             counts[index] = -1
             break
+
+
+def follow_jobs(port, token, expected, seconds, out):
+    """One process: reads `?types=job` raw, counts events, notes when the first and last came."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds + 10)
+    c.request("GET", "/api/v1/events?types=job", headers={"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    n, first, last, carry, lost = 0, None, None, b"", False
+    end = time.time() + seconds
+    out.put(("open", 0, 0, 0, False))
+    while n < expected and time.time() < end:
+        chunk = r.read1(1 << 20)
+        if not chunk:
+            break
+        text = carry + chunk
+        k = text.count(b"\nevent: job\n")
+        if k:
+            now = time.time()
+            first = first or now
+            last = now
+            n += k
+        if b"event: dropped" in text or b"event: gap" in text:
+            lost = True
+            break
+        carry = text[-16:]
+    out.put(("done", n, first or 0, last or 0, lost))
 
 
 def first_page(port, token, times):
@@ -173,6 +201,7 @@ def main():
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--subscribers", type=int, default=50)
+    ap.add_argument("--job-followers", type=int, default=2, help="processes following every job event (?types=job)")
     ap.add_argument("--browser", type=int, default=0, help="time the dashboard's first page in headless Chromium this many times (needs selenium)")
     ap.add_argument("--mlflow", help="the mlflow executable (e.g. .venv-mlflow/bin/mlflow); omitted: no comparison")
     a = ap.parse_args()
@@ -189,21 +218,37 @@ def main():
         try:
             wait_http(port + 2, "/metrics")
             headers = {"Authorization": "Bearer " + token}
-            # The event stream while jobs run: S subscribers count job events.
+            # The event stream while jobs run: S dashboard-like subscribers, F followers of every job event.
             counts, stop = [0] * a.subscribers, threading.Event()
             threads = [threading.Thread(target=follow, args=(port + 2, token, 3600, counts, i, stop)) for i in range(a.subscribers)]
             for t in threads:
                 t.start()
+            results = multiprocessing.Queue()
+            followers = [multiprocessing.Process(target=follow_jobs, args=(port + 2, token, 3 * a.jobs, 3600, results))
+                         for _ in range(a.job_followers)]
+            for p in followers:
+                p.start()
+            for _ in followers:
+                results.get(timeout=60)  # each says its stream is open
             t0 = time.time()
             subprocess.run([a.drover, "submit", "--kind", "noop", "--count", str(a.jobs), "--wait", "--connect", ep, "--timeout", "3600000"],
                            check=True, stdout=subprocess.DEVNULL)
-            took = time.time() - t0
-            time.sleep(1.0)  # let the feed's last pass reach the subscribers (measurement only)
+            t1 = time.time()
+            took = t1 - t0
+            got_jobs = [results.get(timeout=600) for _ in followers]
+            for p in followers:
+                p.join(timeout=10)
+            time.sleep(1.0)  # let the feed's last pass reach the dashboard-like subscribers (measurement only)
             stop.set()
-            print(f"{a.jobs} no-op jobs submitted and done in {took:.1f} s; {a.runs} runs in the store")
+            print(f"{a.jobs} no-op jobs submitted and done in {took:.1f} s ({a.jobs / took:.0f} jobs/s, {3 * a.jobs / took:.0f} job transitions/s); {a.runs} runs in the store")
             got = [c for c in counts if c >= 0]
-            print(f"event stream: {a.subscribers} subscribers, {len(got)} never dropped; job events per subscriber "
-                  f"min {min(got) if got else 0} max {max(got) if got else 0} ({(min(got) if got else 0) / took:.0f}/s while {a.jobs / took:.0f} jobs/s ended)")
+            print(f"event stream, dashboard types: {a.subscribers} subscribers, {len(got)} never dropped; events per subscriber "
+                  f"min {min(got) if got else 0} max {max(got) if got else 0}")
+            for i, (_, n, first, last, lost) in enumerate(got_jobs):
+                span = max(last - first, 1e-9)
+                print(f"event stream, every job event: follower {i + 1}: {n} of {3 * a.jobs} ({'LOST/DROPPED' if lost else 'none lost'}), "
+                      f"{n / span:.0f} events/s while arriving, {n / max(last - t0, 1e-9):.0f} events/s from submit to the last, "
+                      f"last {max(last - t1, 0) * 1000:.0f} ms after the jobs ended")
             cursor_job = a.jobs // 2
             routes = [("GET /api/v1/jobs?limit=50", "/api/v1/jobs?limit=50", a.requests, None),
                       ("GET /api/v1/jobs?limit=50&cursor=mid", f"/api/v1/jobs?limit=50&cursor={cursor_job}", a.requests, None),

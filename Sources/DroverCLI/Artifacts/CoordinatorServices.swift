@@ -2,6 +2,7 @@ import DroverArtifacts
 import DroverCoordinator
 import DroverHTTP
 import DroverPipelines
+import DroverStore
 import Logging
 import ServiceLifecycle
 import ZeroMQ
@@ -29,7 +30,8 @@ struct CoordinatorServices {
         }
         coordinator = CoordinatorService(options: options, logger: logger)
         let link = try CoordinatorLink(coordinator: options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"), curve: curve)
-        let web = WebAPI(backend: APIBackend(link: link, metadata: runner.metadata, events: EventHub(), artifacts: runner.artifacts))
+        let web = WebAPI(backend: APIBackend(link: link, metadata: runner.metadata, events: EventHub(), artifacts: runner.artifacts,
+                                             journalPath: try DataDirectory(path: options.dataDirectory).journalPath))
         self.web = web
         feed = web.feed(logger: logger)
         do {

@@ -11,9 +11,13 @@ public struct APIBackend: Sendable {
     public let events: EventHub
     /// The artifact store (statistics for drift reports); none: drift reports answer 503.
     public let artifacts: ArtifactStore?
+    /// The coordinator's journal, when this process can read it: per-job events come from it
+    /// (`JobEventTail`); without it they are sampled from the newest jobs.
+    public let journalPath: String?
 
-    public init(link: CoordinatorLink, metadata: MetadataStore, events: EventHub, artifacts: ArtifactStore? = nil) {
+    public init(link: CoordinatorLink, metadata: MetadataStore, events: EventHub, artifacts: ArtifactStore? = nil, journalPath: String? = nil) {
         self.link = link
+        self.journalPath = journalPath
         self.artifacts = artifacts
         self.metadata = metadata
         registry = ModelRegistry(store: metadata)

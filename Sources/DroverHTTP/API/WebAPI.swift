@@ -43,6 +43,9 @@ struct EventFeedService: Service {
 
     func run() async throws {
         let feed = self.feed, webhooks = self.webhooks
+        let tail = feed.backend.journalPath.map { JobEventTail(journalPath: $0, hub: feed.backend.events, logger: feed.logger) }
+        try tail?.start()
+        defer { tail?.stop() }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await feed.run() }

@@ -3,8 +3,9 @@ import DroverStore
 import Logging
 
 /// Turns what changed into events, by asking the coordinator and the registry what the CLI
-/// would (the coordinator core knows nothing about HTTP): job counts and the newest jobs' states,
-/// runs and their steps, verdicts and alias moves. One pass per `intervalMs`; a pass's queries
+/// would (the coordinator core knows nothing about HTTP): job counts, runs and their steps,
+/// verdicts and alias moves; and the newest jobs' states when the journal cannot be followed
+/// (with it, `JobEventTail` gives every job transition). One pass per `intervalMs`; a pass's queries
 /// are a handful of small reads, whatever the number of subscribers.
 public struct EventFeed: Sendable {
     let backend: APIBackend
@@ -59,12 +60,14 @@ public struct EventFeed: Sendable {
         let first = seen.counts == nil
         seen.counts = status.jobs
 
-        var jobs: [UInt64: String] = [:]
-        for j in try await link.query(JobsQuery(limit: watchedJobs)).reversed() {
-            jobs[j.id] = j.state
-            if !first, seen.jobs[j.id] != j.state { hub.publish("job", JobEvent(id: j.id, kind: j.kind, state: j.state, attempt: j.attempt, worker: j.worker)) }
+        if backend.journalPath == nil, hub.hasSubscribers(wanting: "job") {
+            var jobs: [UInt64: String] = [:]
+            for j in try await link.query(JobsQuery(limit: watchedJobs)).reversed() {
+                jobs[j.id] = j.state
+                if !first, seen.jobs[j.id] != j.state { hub.publish("job", JobEvent(id: j.id, kind: j.kind, state: j.state, attempt: j.attempt, worker: j.worker)) }
+            }
+            seen.jobs = jobs
         }
-        seen.jobs = jobs
 
         try await runs(&seen, first: first)
 

@@ -1,7 +1,10 @@
+import Foundation
 import Hummingbird
 
 /// `GET /api/v1/events`: the event stream as server-sent events (`text/event-stream`), behind a
 /// `read` token. Resumable: a reconnecting client sends `Last-Event-ID` (or `?after=ID`).
+/// `?types=run,verdict` keeps only those types (per-job `job` events come by the hundred
+/// thousand a second on a busy coordinator: a page that only needs counts leaves them out).
 struct EventRoutes: Sendable {
     let backend: APIBackend
 
@@ -15,14 +18,19 @@ struct EventRoutes: Sendable {
                 guard let id = UInt64(text) else { throw APIError.badRequest("Last-Event-ID '\(text)' is not an event id of this stream") }
                 after = id
             }
-            let (stream, overflowed) = hub.subscribe(after: after)
+            let types = try request.uri.queryParameters["types"].map { try Self.types(String($0)) }
+            let (stream, overflowed) = hub.subscribe(after: after, types: types)
             let limit = hub.subscriberBuffer
             let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
                                        HTTPFields.Element.Name("X-Accel-Buffering")!: "no"]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "retry: 1000\n: drover events\n\n"))
                 for await item in stream {
-                    try await writer.write(ByteBuffer(string: Self.frame(item)))
+                    if case .batch(let batch) = item {
+                        try await writer.write(ByteBuffer(bytes: batch.text))
+                    } else {
+                        try await writer.write(ByteBuffer(string: Self.frame(item)))
+                    }
                 }
                 if overflowed() {
                     try await writer.write(ByteBuffer(string: Self.frame(type: "dropped", data: "{\"reason\":\"this client fell more than \(limit) events behind; reconnect with Last-Event-ID\"}")))
@@ -32,9 +40,21 @@ struct EventRoutes: Sendable {
         }
     }
 
+    static let knownTypes: Set<String> = ["job", "jobs", "run", "verdict", "rejection", "promotion", "rollout", "gap"]
+
+    static func types(_ text: String) throws -> Set<String> {
+        let names = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let unknown = names.subtracting(knownTypes)
+        guard unknown.isEmpty, !names.isEmpty else {
+            throw APIError.badRequest("types: \(unknown.isEmpty ? "empty" : "unknown \(unknown.sorted().joined(separator: ", "))"); use a comma-separated list of \(knownTypes.sorted().joined(separator: ", "))")
+        }
+        return names
+    }
+
     static func frame(_ item: EventHub.Item) -> String {
         switch item {
         case .event(let e): "id: \(e.id)\n" + frame(type: e.type, data: e.data)
+        case .batch(let b): String(decoding: b.text, as: UTF8.self)
         case .reset(let reason): frame(type: "reset", data: "{\"reason\":\(quoted(reason))}")
         case .ping: ": ping\n\n"
         }

@@ -26,8 +26,12 @@ public struct WebhookDispatcher: Sendable {
     struct Hook: Sendable {
         var record: WebhookRecord
         var secret: String
-        func wants(_ type: String) -> Bool { record.events.contains(type) || record.events.contains("*") }
+        /// `*` is every type but per-job `job` events, which a hook gets only by naming them.
+        func wants(_ type: String) -> Bool { record.events.contains(type) || (type != "job" && record.events.contains("*")) }
     }
+
+    /// Every type but `job`: the hub produces per-job events only while someone wants them.
+    static let allButJobs: Set<String> = EventRoutes.knownTypes.subtracting(["job"])
 
     /// Runs until cancelled.
     public func run() async {
@@ -36,26 +40,39 @@ public struct WebhookDispatcher: Sendable {
             var hooks: [Hook] = []
             var loadedAt = ContinuousClock.now - .seconds(60)
             var last: UInt64?
+            var wantsJobs = false
             while !Task.isCancelled, !backend.events.isClosed {
-                let (stream, _) = backend.events.subscribe(after: last)
+                let (stream, _) = backend.events.subscribe(after: last, types: wantsJobs ? nil : Self.allButJobs)
                 for await item in stream {
-                    guard case .event(let event) = item else { continue }
-                    last = event.id
                     if ContinuousClock.now - loadedAt > .seconds(2) {
                         hooks = (try? await backend.access.activeWebhooks().map { Hook(record: $0.0, secret: $0.secret) }) ?? hooks
                         loadedAt = .now
                     }
-                    for hook in hooks where hook.wants(event.type) {
-                        let queue = queues[hook.record.id] ?? {
-                            let (s, c) = AsyncStream<DroverEvent>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
-                            group.addTask { for await e in s { await deliver(e, to: hook) } }
-                            queues[hook.record.id] = c
-                            return c
-                        }()
-                        if case .dropped = queue.yield(event) {
-                            try? await backend.access.recordDelivery(webhookID: hook.record.id, eventID: event.id, eventType: event.type,
-                                                                     attempt: 0, status: nil, outcome: "dropped: \(queueLimit) events already waiting")
+                    let events: [DroverEvent]
+                    switch item {
+                    case .event(let e): events = [e]
+                    case .batch(let b): events = b.events
+                    case .reset, .ping: events = []
+                    }
+                    for event in events {
+                        last = event.id
+                        for hook in hooks where hook.wants(event.type) {
+                            let queue = queues[hook.record.id] ?? {
+                                let (s, c) = AsyncStream<DroverEvent>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+                                group.addTask { for await e in s { await deliver(e, to: hook) } }
+                                queues[hook.record.id] = c
+                                return c
+                            }()
+                            if case .dropped = queue.yield(event) {
+                                try? await backend.access.recordDelivery(webhookID: hook.record.id, eventID: event.id, eventType: event.type,
+                                                                         attempt: 0, status: nil, outcome: "dropped: \(queueLimit) events already waiting")
+                            }
                         }
+                    }
+                    // A hook now names `job` (or none does any more): follow on with that set of types.
+                    if hooks.contains(where: { $0.record.events.contains("job") }) != wantsJobs {
+                        wantsJobs.toggle()
+                        break
                     }
                 }
             }

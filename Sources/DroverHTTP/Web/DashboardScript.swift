@@ -388,7 +388,9 @@ enum DashboardScript {
         try {
           const headers = { 'Authorization': 'Bearer ' + S.token };
           if (S.lastEventId) headers['Last-Event-ID'] = S.lastEventId;
-          const r = await fetch('/api/v1/events', { headers, signal: abort.signal, cache: 'no-store' });
+          // Not per-job `job` events (hundreds of thousands a second on a busy coordinator): `jobs`
+          // counts change whenever a job does, which is all a page needs to refresh.
+          const r = await fetch('/api/v1/events?types=jobs,run,verdict,rejection,promotion,rollout,gap', { headers, signal: abort.signal, cache: 'no-store' });
           if (!r.ok) { badge.textContent = 'offline'; badge.className = 'badge off'; await sleep(5000); continue; }
           badge.textContent = 'live'; badge.className = 'badge on';
           const reader = r.body.getReader(), decoder = new TextDecoder();
@@ -421,7 +423,7 @@ enum DashboardScript {
       if (id) S.lastEventId = id;
       if (type === 'message') return;
       const { view } = route();
-      const relevant = { cluster: ['jobs', 'job'], jobs: ['job', 'jobs'], job: ['job'], runs: ['run'], run: ['run', 'verdict', 'job'],
+      const relevant = { cluster: ['jobs'], jobs: ['jobs'], job: ['jobs'], runs: ['run'], run: ['run', 'verdict', 'jobs'],
         models: ['promotion', 'verdict'], model: ['promotion', 'verdict'], datasets: ['run'], dataset: ['run'], anomalies: ['run'] }[view] || [];
       if (relevant.includes(type) || type === 'reset') refreshSoon();
     }

@@ -60,7 +60,7 @@ public enum JournalCompaction {
         config.readonly = true
         config.label = "drover.journal.compaction"
         let db = try DatabaseQueue(path: journalPath, configuration: config)
-        try SQLiteJournal.readRows(db, path: journalPath, after: after, through: through) { batch in
+        try SQLiteJournal.readRows(db, path: journalPath, after: after, through: through) { _, batch in
             for r in batch { fold.add(r) }
         }
         try db.close()

@@ -81,16 +81,16 @@ public final class SQLiteJournal: Journal {
             coveredSeq = snapshot.coveredSeq
             for batch in snapshot.batches { for r in batch { try body(r) } }
         }
-        try Self.readRows(db, path: path, after: coveredSeq, through: .max) { for r in $0 { try body(r) } }
+        try Self.readRows(db, path: path, after: coveredSeq, through: .max) { _, records in for r in records { try body(r) } }
         appender.truncateTarget = coveredSeq
     }
 
-    /// Decodes the rows `after` < seq ≤ `through`, in order.
-    static func readRows(_ db: DatabaseQueue, path: String, after: Int64, through: Int64,
-                         _ body: ([JournalRecord]) throws -> Void) throws {
+    /// Decodes the rows `after` < seq ≤ `through` (at most `limit` of them), in order.
+    static func readRows(_ db: DatabaseQueue, path: String, after: Int64, through: Int64, limit: Int = -1,
+                         _ body: (Int64, [JournalRecord]) throws -> Void) throws {
         try db.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, batch FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq",
-                                           arguments: [after, through])
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, batch FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                                           arguments: [after, through, limit])
             while let row = try rows.next() {
                 let seq: Int64 = row[0]
                 let data: Data = row[1]
@@ -100,7 +100,7 @@ public final class SQLiteJournal: Journal {
                 } catch {
                     throw JournalError.corrupt(path: path, batch: seq, reason: "\(error)")
                 }
-                try body(records)
+                try body(seq, records)
             }
         }
     }
