@@ -14,7 +14,7 @@
    50 runs (runs/search), one run (runs/get); the ratio drover/MLflow of requests per second, in
    the same run of this script.
 """
-import argparse, http.client, json, multiprocessing, os, shutil, socket, sqlite3, subprocess, tempfile, threading, time
+import argparse, http.client, json, multiprocessing, os, queue, shutil, socket, sqlite3, subprocess, tempfile, threading, time
 
 
 def port_free(port):
@@ -114,7 +114,7 @@ def follow_jobs(port, token, expected, seconds, out):
         if not chunk:
             break
         text = carry + chunk
-        k = text.count(b"\nevent: job\n")
+        k = text.count(b"\nevent: job\n") - carry.count(b"\nevent: job\n")  # those in carry were counted
         if k:
             now = time.time()
             first = first or now
@@ -223,8 +223,9 @@ def main():
             threads = [threading.Thread(target=follow, args=(port + 2, token, 3600, counts, i, stop)) for i in range(a.subscribers)]
             for t in threads:
                 t.start()
-            results = multiprocessing.Queue()
-            followers = [multiprocessing.Process(target=follow_jobs, args=(port + 2, token, 3 * a.jobs, 3600, results))
+            spawn = multiprocessing.get_context("spawn")  # not fork: the subscriber threads above are running
+            results = spawn.Queue()
+            followers = [spawn.Process(target=follow_jobs, args=(port + 2, token, 3 * a.jobs, 3600, results))
                          for _ in range(a.job_followers)]
             for p in followers:
                 p.start()
@@ -235,8 +236,14 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             t1 = time.time()
             took = t1 - t0
-            got_jobs = [results.get(timeout=600) for _ in followers]
+            got_jobs = []
+            for _ in followers:
+                try:
+                    got_jobs.append(results.get(timeout=120))
+                except queue.Empty:
+                    got_jobs.append(("timeout", 0, 0, 0, True))  # short of 3 per job two minutes after the last ended
             for p in followers:
+                p.terminate()
                 p.join(timeout=10)
             time.sleep(1.0)  # let the feed's last pass reach the dashboard-like subscribers (measurement only)
             stop.set()

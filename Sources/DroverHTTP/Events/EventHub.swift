@@ -80,7 +80,7 @@ public final class EventHub: Sendable {
     public let retainedBytes: Int
     public let subscriberBuffer: Int
 
-    public init(retained: Int = 65_536, retainedBytes: Int = 16 << 20, subscriberBuffer: Int = 131_072) {
+    public init(retained: Int = 65_536, retainedBytes: Int = 16 << 20, subscriberBuffer: Int = 262_144) {
         retainedCount = retained
         self.retainedBytes = retainedBytes
         self.subscriberBuffer = max(subscriberBuffer, retained + 2)

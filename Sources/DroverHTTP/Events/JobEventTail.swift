@@ -20,6 +20,8 @@ public final class JobEventTail: Sendable {
     let pollMs: Int
     /// Journal rows read per query (a row is a group commit: up to ~100,000 records under load).
     let rowsPerRead: Int
+    /// Events per published batch: what a subscriber reads in one go (about 1 MiB of frames).
+    let batchEvents = 8_192
     let stopped = Atomic<Bool>(false)
 
     public init(journalPath: String, hub: EventHub, logger: Logger, pollMs: Int = 10, rowsPerRead: Int = 16) {
@@ -44,6 +46,7 @@ public final class JobEventTail: Sendable {
 
     func loop() {
         var reader: Reader?
+        var failures = 0
         while !stopped.load(ordering: .relaxed) {
             do {
                 if reader == nil { reader = try open() }
@@ -58,10 +61,13 @@ public final class JobEventTail: Sendable {
                     if reader!.renderer.liveJobs > 0 { reader!.renderer = JobEventRenderer() }
                     usleep(UInt32(pollMs * 1_000))
                 }
+                failures = 0
             } catch {
-                logger.warning("events.jobs.failed", metadata: ["journal": "\(journalPath)", "error": "\(error)"])
+                // While the coordinator starts, the journal may be missing or locked for a moment.
+                failures += 1
+                if failures % 25 == 0 { logger.warning("events.jobs.failed", metadata: ["journal": "\(journalPath)", "error": "\(error)"]) }
                 reader = nil
-                usleep(200_000) // the journal may not exist yet: the coordinator is starting
+                usleep(200_000)
 
             }
         }
@@ -80,19 +86,25 @@ public final class JobEventTail: Sendable {
         guard !rows.isEmpty else { return false }
         for row in rows {
             if row.seq != r.last + 1 { gap(from: r.last + 1, to: row.seq - 1, &r) }
-            for record in row.records { r.renderer.add(record) }
+            for record in row.records {
+                r.renderer.add(record)
+                if r.renderer.count >= batchEvents { flush(&r) } // a group commit may hold 100,000 records
+            }
             r.last = row.seq
         }
-        let (data, ends) = r.renderer.take()
-        hub.publish("job", data: data, ends: ends)
+        flush(&r)
         return true
     }
 
     struct Gap: Encodable { var fromRow: Int64; var toRow: Int64; var reason: String }
 
-    func gap(from: Int64, to: Int64, _ r: inout Reader) {
+    func flush(_ r: inout Reader) {
         let (data, ends) = r.renderer.take()
         hub.publish("job", data: data, ends: ends)
+    }
+
+    func gap(from: Int64, to: Int64, _ r: inout Reader) {
+        flush(&r)
         hub.publish("gap", Gap(fromRow: from, toRow: to, reason: "journal rows \(from)–\(to) were compacted before this stream read them: their job events are lost; reload the jobs you follow"))
         logger.warning("events.jobs.gap", metadata: ["from": "\(from)", "to": "\(to)"])
     }

@@ -1,0 +1,128 @@
+"""What serving the HTTP API costs dispatch: jobs/s through a real `drover up` while nothing asks
+its API, against jobs/s while a client asks it RATE requests a second (issue #11: ≤ 5 % at 200).
+
+    python3 bench/http/dispatch_cost.py --drover .build/release/drover --jobs 300000 --rounds 5 --rate 200
+
+Each round starts a fresh `drover up --workers 2 --slots 8` per side (the two sides alternate,
+which goes first alternating too), runs `drover submit --kind noop --count JOBS --wait`, and
+times it. The loaded side's client is one thread on keep-alive connections asking, in turn, a
+page of jobs, a page of runs, one job and `/metrics` at a fixed rate (it reports the rate it
+reached). The client runs on the same machine, so its own CPU is part of the cost measured.
+"""
+import argparse, http.client, json, shutil, socket, statistics, subprocess, tempfile, threading, time
+
+ROUTES = ["/api/v1/jobs?limit=50", "/api/v1/runs?limit=50", "/api/v1/jobs/1", "/metrics"]
+
+
+def free_block(size=4):
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        base = s.getsockname()[1]
+        s.close()
+        if base + size < 65000 and all(port_free(base + i) for i in range(size)):
+            return base
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_http(port, seconds=120):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/metrics")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"drover up did not answer on port {port}")
+
+
+def load(port, token, rate, stop, out):
+    """Asks the API `rate` times a second until `stop`; puts (requests, seconds, errors) in `out`."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Authorization": "Bearer " + token}
+    n, errors, start = 0, 0, time.perf_counter()
+    while not stop.is_set():
+        due = start + n / rate
+        now = time.perf_counter()
+        if due > now:
+            time.sleep(due - now)
+        try:
+            c.request("GET", ROUTES[n % len(ROUTES)], headers=headers)
+            r = c.getresponse()
+            r.read()
+            errors += r.status >= 400
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n += 1
+    out.append((n, time.perf_counter() - start, errors))
+
+
+def one(drover, jobs, rate):
+    d = tempfile.mkdtemp(prefix="drover-bench-dispatch-cost-")
+    port = free_block()
+    ep = f"tcp://127.0.0.1:{port}"
+    try:
+        token = json.loads(subprocess.run([drover, "tokens", "create", "--role", "read", "--data-dir", d, "--json"],
+                                          capture_output=True, text=True, check=True).stdout)["token"]
+        up = subprocess.Popen([drover, "up", "--workers", "2", "--slots", "8", "--bind", ep, "--data-dir", d, "--log-level", "warning"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(port + 2)
+            stop, out = threading.Event(), []
+            client = threading.Thread(target=load, args=(port + 2, token, rate, stop, out)) if rate else None
+            if client:
+                client.start()
+            t0 = time.perf_counter()
+            subprocess.run([drover, "submit", "--kind", "noop", "--count", str(jobs), "--wait", "--connect", ep, "--timeout", "3600000"],
+                           check=True, stdout=subprocess.DEVNULL)
+            took = time.perf_counter() - t0
+            stop.set()
+            if client:
+                client.join()
+            return jobs / took, out[0] if out else None
+        finally:
+            up.terminate()
+            up.wait(timeout=60)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--drover", default=".build/release/drover")
+    ap.add_argument("--jobs", type=int, default=300_000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rate", type=float, default=200.0)
+    a = ap.parse_args()
+    idle, loaded = [], []
+    for r in range(a.rounds):
+        order = [0, a.rate] if r % 2 == 0 else [a.rate, 0]
+        for rate in order:
+            jps, client = one(a.drover, a.jobs, rate)
+            if rate:
+                n, secs, errors = client
+                loaded.append(jps)
+                print(f"round {r + 1}: {jps:9.0f} jobs/s while the API answered {n / secs:5.0f} req/s ({errors} errors)", flush=True)
+            else:
+                idle.append(jps)
+                print(f"round {r + 1}: {jps:9.0f} jobs/s with the API idle", flush=True)
+    mi, ml = statistics.median(idle), statistics.median(loaded)
+    print(f"median of {a.rounds}: {mi:.0f} jobs/s idle, {ml:.0f} jobs/s at {a.rate:.0f} req/s: "
+          f"the HTTP API costs dispatch {100 * (mi - ml) / mi:+.1f} % (target ≤ 5 %)")
+
+
+if __name__ == "__main__":
+    main()
