@@ -5,9 +5,9 @@ its API, against jobs/s while a client asks it RATE requests a second (issue #11
 
 Each round starts a fresh `drover up --workers 2 --slots 8` per side (the two sides alternate,
 which goes first alternating too), runs `drover submit --kind noop --count JOBS --wait`, and
-times it. The loaded side's client is one thread on keep-alive connections asking, in turn, a
-page of jobs, a page of runs, one job and `/metrics` at a fixed rate (it reports the rate it
-reached). The client runs on the same machine, so its own CPU is part of the cost measured.
+times it. The loaded side's client is 8 threads on keep-alive connections asking, in turn, a
+page of jobs, a page of runs, one job and `/metrics`, each request due at its time (open loop, a
+fixed rate shared by the threads; it reports the rate reached and any error). The client runs on the same machine, so its own CPU is part of the cost measured.
 """
 import argparse, http.client, json, shutil, socket, statistics, subprocess, tempfile, threading, time
 
@@ -48,11 +48,12 @@ def wait_http(port, seconds=120):
     raise SystemExit(f"drover up did not answer on port {port}")
 
 
-def load(port, token, rate, stop, out):
-    """Asks the API `rate` times a second until `stop`; puts (requests, seconds, errors) in `out`."""
+def load(port, token, rate, stop, out, offset=0.0):
+    """Asks the API `rate` times a second until `stop` (open loop: a request is due at its time,
+    however long the one before took); puts (requests, seconds, errors by cause) in `out`."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Authorization": "Bearer " + token}
-    n, errors, start = 0, 0, time.perf_counter()
+    n, errors, start = 0, {}, time.perf_counter() + offset
     while not stop.is_set():
         due = start + n / rate
         now = time.perf_counter()
@@ -61,13 +62,17 @@ def load(port, token, rate, stop, out):
         try:
             c.request("GET", ROUTES[n % len(ROUTES)], headers=headers)
             r = c.getresponse()
-            r.read()
-            errors += r.status >= 400
-        except (OSError, http.client.HTTPException):
-            errors += 1
+            body = r.read()
+            if r.status >= 400:
+                errors[f"HTTP {r.status} {body[:80]!r}"] = errors.get(f"HTTP {r.status} {body[:80]!r}", 0) + 1
+        except (OSError, http.client.HTTPException) as e:
+            errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         n += 1
     out.append((n, time.perf_counter() - start, errors))
+
+
+CLIENTS = 8  # threads sharing the rate, so one slow answer does not hold the others back
 
 
 def one(drover, jobs, rate):
@@ -82,17 +87,24 @@ def one(drover, jobs, rate):
         try:
             wait_http(port + 2)
             stop, out = threading.Event(), []
-            client = threading.Thread(target=load, args=(port + 2, token, rate, stop, out)) if rate else None
-            if client:
+            clients = [threading.Thread(target=load, args=(port + 2, token, rate / CLIENTS, stop, out, i / rate))
+                       for i in range(CLIENTS)] if rate else []
+            for client in clients:
                 client.start()
             t0 = time.perf_counter()
             subprocess.run([drover, "submit", "--kind", "noop", "--count", str(jobs), "--wait", "--connect", ep, "--timeout", "3600000"],
                            check=True, stdout=subprocess.DEVNULL)
             took = time.perf_counter() - t0
             stop.set()
-            if client:
+            for client in clients:
                 client.join()
-            return jobs / took, out[0] if out else None
+            if not out:
+                return jobs / took, None
+            errors = {}
+            for _, _, e in out:
+                for k, v in e.items():
+                    errors[k] = errors.get(k, 0) + v
+            return jobs / took, (sum(o[0] for o in out), max(o[1] for o in out), errors)
         finally:
             up.terminate()
             up.wait(timeout=60)
@@ -115,7 +127,8 @@ def main():
             if rate:
                 n, secs, errors = client
                 loaded.append(jps)
-                print(f"round {r + 1}: {jps:9.0f} jobs/s while the API answered {n / secs:5.0f} req/s ({errors} errors)", flush=True)
+                print(f"round {r + 1}: {jps:9.0f} jobs/s while the API answered {n / secs:5.0f} req/s "
+                      f"({sum(errors.values())} errors{': ' + str(errors) if errors else ''})", flush=True)
             else:
                 idle.append(jps)
                 print(f"round {r + 1}: {jps:9.0f} jobs/s with the API idle", flush=True)

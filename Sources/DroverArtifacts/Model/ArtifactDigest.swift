@@ -23,13 +23,7 @@ public struct ArtifactDigest: Hashable, Sendable, Comparable, CustomStringConver
 
     /// The digest of raw SHA-256 output (32 bytes).
     init(_ digest: SHA256.Digest) {
-        var s = ""
-        s.reserveCapacity(64)
-        for byte in digest {
-            s.append(Self.hexDigits[Int(byte >> 4)])
-            s.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
-        hex = s
+        hex = Hex.lower(digest)
     }
 
     /// The digest of `bytes` (in memory).
@@ -45,8 +39,6 @@ public struct ArtifactDigest: Hashable, Sendable, Comparable, CustomStringConver
     public var short: String { "sha256:" + hex.prefix(12) }
 
     public static func < (a: ArtifactDigest, b: ArtifactDigest) -> Bool { a.hex < b.hex }
-
-    private static let hexDigits = Array("0123456789abcdef")
 }
 
 extension ArtifactDigest: Codable {

@@ -1,4 +1,5 @@
 import Crypto
+import DroverArtifacts
 import Foundation
 
 /// An API token's secret: `drv_<id>_<48 hex>`. Only its SHA-256 is stored; the id (public,
@@ -16,7 +17,5 @@ public enum TokenSecret {
         hex(Array(SHA256.hash(data: Data(secret.utf8))))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.lower(bytes) }
 }

@@ -1,3 +1,4 @@
+import DroverArtifacts
 import DroverCore
 import DroverProtocol
 
@@ -97,10 +98,10 @@ enum JSONText {
             case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
             case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
+                let (high, low) = Hex.pair(b)
                 out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 15)])
+                out.append(high)
+                out.append(low)
             default: out.append(b)
             }
         }

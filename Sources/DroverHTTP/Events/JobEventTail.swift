@@ -18,6 +18,9 @@ public final class JobEventTail: Sendable {
     let hub: EventHub
     let logger: Logger
     let pollMs: Int
+    /// While nobody follows: how often the place is kept (a new subscriber may get up to this
+    /// much of what came just before it subscribed, never less than what came after).
+    let idlePollMs = 100
     /// Journal rows read per query (a row is a group commit: up to ~100,000 records under load).
     let rowsPerRead: Int
     /// Events per published batch: what a subscriber reads in one go (about 1 MiB of frames).
@@ -59,7 +62,7 @@ public final class JobEventTail: Sendable {
                     let end = try reader!.journal.lastSeq()
                     if !hub.hasSubscribers(wanting: "job") { reader!.last = end }
                     if reader!.renderer.liveJobs > 0 { reader!.renderer = JobEventRenderer() }
-                    usleep(UInt32(pollMs * 1_000))
+                    usleep(UInt32(idlePollMs * 1_000))
                 }
                 failures = 0
             } catch {
