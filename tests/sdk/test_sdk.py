@@ -33,11 +33,20 @@ def test_start_wait_metrics_promote(cluster):
     read = DroverAPI(base(cluster), cluster.read)
     span = read._json("GET", "/datasets/customers")["spans"][0]["span"]
     yaml = open(os.path.join(HERE, "..", "web", "churn.yaml")).read().replace("SPAN", str(span))
+    jobs = read.events(types=("job",), timeout=60)  # every transition of the run's jobs, opened first
     run = op.start_run(yaml, file="churn.yaml", params={"trees": "30"})
     assert run.state == "running" and [s.name for s in run.steps][:2] == ["validate", "features"]
     assert run.steps[1].needs == ["validate"]
     done = read.wait_run(run.id, timeout=300)
     assert done.finished and done.state in ("promoted", "rejected", "succeeded"), done
+    states: dict = {}
+    for _, kind, data in jobs:
+        assert kind == "job", kind
+        states.setdefault(data["id"], []).append(data["state"])
+        if data["state"] == "succeeded":
+            break
+    ended = [s for s in states.values() if s[-1] == "succeeded"]
+    assert ended and ended[0][0] == "queued" and "assigned" in ended[0], states
     metrics = read.run_metrics(run.id)
     assert "roc_auc" in metrics and 0 <= metrics["roc_auc"] <= 1, metrics
     assert done.version is not None
