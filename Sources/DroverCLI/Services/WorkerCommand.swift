@@ -3,6 +3,7 @@ import DroverArtifacts
 import DroverWorker
 import Foundation
 import Logging
+import NativeThreads
 
 /// Worker settings shared by `drover worker` and `drover up`.
 struct WorkerFlags: ParsableArguments {
@@ -71,9 +72,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.run {
-            let command = try commandFlags.executor()
             let curve = try connection.curveKeys()
             let logger = logging.bootstrap(label: "drover.worker")
+            let command = try await commandFlags.executor(logger: logger)
             var options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
                                         prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs,
                                         curve: curve)
@@ -94,6 +95,7 @@ struct WorkerCommand: AsyncParsableCommand {
             if let command { registry.register(command) }
             try await ServiceRunner.run([WorkerService(options: options, registry: registry, logger: logger)],
                                         logger: logger) {}
+            if let cgroups = command?.cgroups, cgroups.isEnabled { try await runOffPool { cgroups.remove() } }
         }
     }
 }
