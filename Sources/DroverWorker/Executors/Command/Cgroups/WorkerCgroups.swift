@@ -125,7 +125,7 @@ public struct WorkerCgroups: Sendable {
         // cgroup v2 lets a cgroup with processes of its own hand no controller to its children
         // (except the root): the worker moves itself into a leaf `BASE/name/worker`, as systemd
         // asks of a service with Delegate=yes.
-        if Self.enable(controllers, in: base) == EBUSY, moveSelf, root == nil, base != h.mountPoint {
+        if Self.enable(controllers, in: base) == EBUSY, moveSelf, root == nil {
             let leaf = dir.child("worker")
             if CgroupFiles.makeDirectory(leaf.path), CgroupFiles.write(leaf.path + "/cgroup.procs", "\(getpid())") == 0 {
                 Self.enable(controllers, in: base)
