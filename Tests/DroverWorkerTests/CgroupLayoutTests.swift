@@ -90,7 +90,21 @@ struct CgroupLayoutTests {
         #expect(h.directory(of: "/docker/abc/init") == "/sys/fs/cgroup/init")
         #expect(h.directory(of: "/docker/abcdef") == nil)
         #expect(h.directory(of: "/") == nil)
-        #expect(WorkerCgroups.base(h, root: "/sys/fs/cgroup/drover") == "/sys/fs/cgroup/drover")
         #expect(WorkerCgroups.base(h, root: "/docker/abc/drover") == "/sys/fs/cgroup/drover")
+    }
+
+    @Test("--cgroup-root: a cgroup path, or a directory under a mount point taken as the cgroup it names")
+    func cgroupRootPath() {
+        let v2 = CgroupLayout.parse(mountinfo: Self.pureV2, selfCgroup: Self.pureV2Self)
+        #expect(v2.cgroupPath(of: "/sys/fs/cgroup/drover") == "/drover")
+        #expect(v2.cgroupPath(of: "/sys/fs/cgroup") == "/")
+        #expect(v2.cgroupPath(of: "drover") == "/drover")
+        let hybrid = CgroupLayout.parse(mountinfo: Self.hybrid, selfCgroup: Self.hybridSelf)
+        #expect(hybrid.cgroupPath(of: "/sys/fs/cgroup/memory/drover") == "/drover")
+        #expect(hybrid.cgroupPath(of: "/sys/fs/cgroup/unified/a/b") == "/a/b")
+        #expect(hybrid.cgroupPath(of: "/drover") == "/drover")
+        let memory = hybrid.v1.first { $0.controllers.contains("memory") }!
+        #expect(WorkerCgroups.base(memory, root: "/drover") == "/sys/fs/cgroup/memory/drover")
+        #expect(WorkerCgroups.base(memory, root: nil) == "/sys/fs/cgroup/memory/process_api/51c1")
     }
 }

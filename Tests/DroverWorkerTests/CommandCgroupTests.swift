@@ -49,16 +49,19 @@ struct CommandCgroupTests {
         }
     }
 
-    @Test("a descendant that left the process group with setsid is killed with the attempt's cgroup")
-    func setsidEscapeeKilled() async throws {
-        try await Self.withCgroups { cgroups, executor, dir in
+    /// Without limits the attempt is in the tracking cgroup (v2 `cgroup.kill` where mounted); with
+    /// a memory limit in the memory one (on a hybrid host v1: each pid killed until empty).
+    @Test("a descendant that left the process group with setsid is killed with the attempt's cgroup", arguments: [false, true])
+    func setsidEscapeeKilled(memoryLimit: Bool) async throws {
+        try await Self.withCgroups { _, executor, dir in
             let child = dir.appendingPathComponent("child.pid")
             // The command exits only once its child has left the group (it wrote its pid after setsid).
             let script = """
             setsid sh -c 'echo $$ > \(child.path).part && mv \(child.path).part \(child.path) && exec sleep 1000' < /dev/null > /dev/null 2>&1 &
             while [ ! -s \(child.path) ]; do sleep 0.01; done
             """
-            _ = try await executor.run(CommandExecutorTests.job(["sh", "-c", script]))
+            let extra = memoryLimit ? ["memory_bytes": "\(256 << 20)"] : [:]
+            _ = try await executor.run(CommandExecutorTests.job(["sh", "-c", script], extra: extra))
             let pid = try CommandExecutorTests.readPid(child)
             defer { kill(pid, SIGKILL) } // the process group alone would have missed it
             #expect(CommandExecutorTests.isGone(pid), "the setsid child \(pid) survived its attempt")

@@ -77,6 +77,19 @@ struct CgroupLayout: Equatable, Sendable {
         return plan
     }
 
+    /// `--cgroup-root` as a cgroup path: `/drover` as is (a leading `/` added when missing), and a
+    /// directory under a cgroup mount point (`/sys/fs/cgroup/drover` on a pure v2 host) as the
+    /// cgroup it names, so that it applies to every hierarchy alike.
+    func cgroupPath(of root: String) -> String {
+        let mounts = ([v2].compactMap { $0 } + v1).sorted { $0.mountPoint.count > $1.mountPoint.count }
+        for h in mounts where root == h.mountPoint || root.hasPrefix(h.mountPoint + "/") {
+            let inside = String(root.dropFirst(h.mountPoint.count))
+            let root = h.mountRoot == "/" ? "" : h.mountRoot
+            return inside.isEmpty ? (root.isEmpty ? "/" : root) : root + inside
+        }
+        return root.hasPrefix("/") ? root : "/" + root
+    }
+
     /// mountinfo escapes space, tab, newline and backslash as `\ooo`.
     static func unescape(_ field: Substring) -> String {
         guard field.contains("\\") else { return String(field) }

@@ -59,8 +59,9 @@ public struct WorkerCgroups: Sendable {
         }
     }
 
-    static func setUp(layout: CgroupLayout, root: String?, name: String, moveSelf: Bool) -> WorkerCgroups {
+    static func setUp(layout: CgroupLayout, root given: String?, name: String, moveSelf: Bool) -> WorkerCgroups {
         var result = WorkerCgroups()
+        let root = given.map { layout.cgroupPath(of: $0) }
         guard layout.v2 != nil || !layout.v1.isEmpty else {
             result.problems.append("no cgroup hierarchy is mounted")
             return result
@@ -88,11 +89,10 @@ public struct WorkerCgroups: Sendable {
         return result
     }
 
-    /// The directory Drover's cgroups go under in `h`: `root`, or this process's own cgroup.
+    /// The directory Drover's cgroups go under in `h`: the cgroup `root`, or this process's own cgroup.
     static func base(_ h: CgroupHierarchy, root: String?) -> String? {
         guard let root else { return h.ownPath.flatMap(h.directory(of:)) }
-        if root.hasPrefix(h.mountPoint + "/") || root == h.mountPoint { return root }
-        return h.directory(of: root.hasPrefix("/") ? root : "/" + root)
+        return h.directory(of: root)
     }
 
     /// Creates `BASE/name` in `h` (after removing stale siblings of dead workers) and, on v2,
@@ -158,10 +158,16 @@ public struct WorkerCgroups: Sendable {
         return removed
     }
 
-    /// A fresh cgroup for one attempt in each hierarchy used, with the limits written.
+    /// A fresh cgroup for one attempt, with the limits written, in as few hierarchies as serve it
+    /// (each one joined costs a cgroup migration per attempt): memory's when it has a memory limit,
+    /// cpu's when it has `cpus`, the tracking one only when neither is used (any of them holds all
+    /// the attempt's processes). On a pure v2 host that is one cgroup with everything.
     func attempt(jobID: UInt64, attempt: UInt32, memoryBytes: Int64?, cpus: Double?) throws(JobFailure) -> AttemptCgroup {
         let name = "job-\(jobID)-attempt-\(attempt)"
-        let cgroup = AttemptCgroup(memory: memory?.child(name), cpu: cpu?.child(name), track: track?.child(name))
+        var cgroup = AttemptCgroup()
+        if memoryBytes != nil || memory == track { cgroup.memory = memory?.child(name) }
+        if cpus != nil || cpu == track { cgroup.cpu = cpu?.child(name) }
+        if cgroup.memory == nil, cgroup.cpu == nil { cgroup.track = (track ?? memory ?? cpu)?.child(name) }
         for dir in cgroup.directories {
             if CgroupFiles.exists(dir.path) { dir.remove() } // a retry after a crash of the same worker
             guard mkdir(dir.path, 0o755) == 0 else {
