@@ -124,12 +124,16 @@ public struct WorkerCgroups: Sendable {
         guard !controllers.isEmpty else { return dir }
         // cgroup v2 lets a cgroup with processes of its own hand no controller to its children
         // (except the root): the worker moves itself into a leaf `BASE/name/worker`, as systemd
-        // asks of a service with Delegate=yes.
+        // asks of a service with Delegate=yes. If other processes share that cgroup it does not
+        // help: the worker moves back.
         if Self.enable(controllers, in: base) == EBUSY, moveSelf, root == nil {
             let leaf = dir.child("worker")
-            if CgroupFiles.makeDirectory(leaf.path), CgroupFiles.write(leaf.path + "/cgroup.procs", "\(getpid())") == 0 {
-                Self.enable(controllers, in: base)
+            if CgroupFiles.makeDirectory(leaf.path), CgroupFiles.write(leaf.path + "/cgroup.procs", "\(getpid())") == 0,
+               Self.enable(controllers, in: base) != 0 {
+                CgroupFiles.write(base + "/cgroup.procs", "\(getpid())")
+                problems.append("\(base) has other processes, so its children cannot have controllers (run the worker in a cgroup of its own, e.g. a systemd service with Delegate=yes)")
             }
+            if !CgroupFiles.pids(leaf.path).contains(getpid()) { rmdir(leaf.path) }
         }
         Self.enable(controllers, in: dir.path)
         return dir
