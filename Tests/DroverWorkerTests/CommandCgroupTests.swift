@@ -68,6 +68,32 @@ struct CommandCgroupTests {
         }
     }
 
+    @Test("a cancel sends SIGTERM to a descendant that left the process group, not only SIGKILL at the end")
+    func cancelTermsEscapee() async throws {
+        try await Self.withCgroups { _, executor, dir in
+            let child = dir.appendingPathComponent("child.pid"), termed = dir.appendingPathComponent("termed")
+            // The leader survives SIGTERM (a trap, not an ignore: children would inherit that) and
+            // waits for the escapee's marker; only a SIGTERM sent to the cgroup reaches the escapee
+            // (else SIGKILL after the grace: no marker).
+            let script = """
+            trap 'true' TERM
+            setsid sh -c 'trap "echo yes > \(termed.path); exit 0" TERM; echo $$ > \(child.path); while :; do sleep 0.02; done' < /dev/null > /dev/null 2>&1 &
+            while [ ! -e \(termed.path) ]; do sleep 0.02; done
+            """
+            let token = CancellationToken()
+            var job = CommandExecutorTests.job(["sh", "-c", script], cancellation: token)
+            job.params["grace_ms"] = "5000"
+            let running = Task { await CommandExecutorTests.failure(executor, job) }
+            try await CommandExecutorTests.waitForFile(child)
+            let pid = try CommandExecutorTests.readPid(child)
+            defer { kill(pid, SIGKILL) }
+            token.cancel()
+            #expect(await running.value.contains("cancelled"))
+            #expect(FileManager.default.fileExists(atPath: termed.path), "the setsid child got no SIGTERM")
+            #expect(CommandExecutorTests.isGone(pid))
+        }
+    }
+
     @Test("cpus 0.5 sets a quota of half the period, with the program inside the cgroup while it runs")
     func cpuQuotaWhileRunning() async throws {
         try await Self.withCgroups { cgroups, executor, dir in

@@ -87,6 +87,7 @@ enum CommandSupervisor {
             if status != nil { break }
             if cancellation.isCancelled, termAt == nil {
                 group.signalGroup(SIGTERM)
+                launch.cgroup?.signal(SIGTERM) // descendants that left the group too
                 termAt = .now
             }
             if let t = termAt, !killed, ContinuousClock.now - t >= .milliseconds(launch.graceMs) {

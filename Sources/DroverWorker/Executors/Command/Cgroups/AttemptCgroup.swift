@@ -68,6 +68,11 @@ struct AttemptCgroup: Sendable {
 
     static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// `signal` to every process of the attempt (SIGTERM when it is stopped).
+    func signal(_ signal: Int32) {
+        for d in directories { d.signal(signal) }
+    }
+
     /// SIGKILL to every process of the attempt, wherever its process group or session.
     func killAll() {
         for d in directories { d.killAll() }

@@ -25,7 +25,12 @@ struct CgroupDirectory: Equatable, Sendable {
     /// pid of `cgroup.procs` (a process forking meanwhile is caught by `killAndWait`'s next pass).
     func killAll() {
         if version == 2, CgroupFiles.write(path + "/cgroup.kill", "1") == 0 { return }
-        for pid in CgroupFiles.pids(path) where pid > 0 { _ = kill(pid, SIGKILL) }
+        signal(SIGKILL)
+    }
+
+    /// `signal` to each process listed in it (never this one).
+    func signal(_ signal: Int32) {
+        for pid in CgroupFiles.pids(path) where pid > 0 && pid != getpid() { _ = kill(pid, signal) }
     }
 
     /// Kills until empty, polling with a short backoff; false if processes remain after `timeout`
