@@ -44,6 +44,11 @@ struct WorkerCommand: AsyncParsableCommand {
         (its host, port + 2, or --artifacts) into the cache, checking each digest on arrival,
         and upload their outputs there.
 
+        With --allow-commands, each command attempt gets cgroups of its own where the worker can
+        write them (root, or a delegated cgroup v2 subtree): memory and CPU limits, OOM kills
+        reported as such, every descendant killed at the end; otherwise rlimits. The start-up log
+        says which applies (docs/commands.md, "Limits").
+
         SIGTERM or Ctrl-C drains: no new work, unstarted jobs are handed back, running jobs
         get 10 s to finish (--drain-grace-ms), then the worker says goodbye.
         """)
