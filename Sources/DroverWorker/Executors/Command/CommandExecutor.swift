@@ -7,8 +7,9 @@ import NativeThreads
 /// to any other. Each attempt runs in its own process group and directory, on a thread of its
 /// own, and in cgroups of its own where the worker has them (`WorkerCgroups`: memory and CPU
 /// limits, OOM kills reported, every descendant killed at the end); a stop (CANCEL, timeout,
-/// shutdown) sends SIGTERM to the group, then SIGKILL after `grace_ms`. Metrics: the job's final metric set from `$DROVER_METRICS`, numeric logged
-/// parameters as `param.NAME`, and the worker's own `command.*` figures.
+/// shutdown) sends SIGTERM to the group (and cgroup), then SIGKILL after `grace_ms`. Metrics:
+/// the job's final metric set from `$DROVER_METRICS`, numeric logged parameters as
+/// `param.NAME`, and the worker's own `command.*` figures.
 public struct CommandExecutor: JobExecutor {
     public let policy: CommandPolicy
     /// Where attempts' cgroups go; `.disabled`: rlimits only.
