@@ -134,6 +134,27 @@ struct CommandJobTests {
         }
     }
 
+    @Test("a job over its memory limit is reported as killed for memory: by the OOM killer in a memory cgroup, else by RLIMIT_AS")
+    func memoryLimitReported() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let coordinator = try cluster.coordinator()
+        let worker = try cluster.worker("w1", slots: 1, extra: Self.commandWorker(cluster.dir))
+        defer { worker.stop(); coordinator.stop() }
+        try cluster.waitForStatus { $0.aliveWorkers == 1 }
+        let r = try Self.submit(cluster, ["--memory", "64M", "--wait", "--json"], ["sh", "-c", "head -c 400m /dev/zero | tail"])
+        #expect(r.status == 1)
+        let message = try #require(try Self.json(r)["message"] as? String)
+        // The worker says at start which mechanism it has; the reason must name that one.
+        let announced = try #require(worker.output.split(separator: "\n").first { $0.contains("command jobs: limits by") })
+        if announced.contains("memory=cgroup-v") {
+            #expect(message.hasPrefix("out of memory: the command was killed for memory by the kernel's OOM killer at its limit of 67108864 bytes (cgroup v"), "\(message)")
+        } else {
+            print("this host gives the worker no memory cgroup (\(announced)): checking the RLIMIT_AS report")
+            #expect(message.hasPrefix("out of memory: the command exceeded its memory limit of 67108864 bytes (RLIMIT_AS"), "\(message)")
+        }
+    }
+
     @Test("a worker refuses --allow-commands as root without --allow-root-commands")
     func rootRefused() throws {
         guard geteuid() == 0 else { return } // the refusal itself is unit-tested with an injected uid

@@ -204,6 +204,9 @@ struct CommandExecutorTests {
         }
         let unknown = await Self.failure(executor, Self.job(["echo"], extra: ["shell": "yes"]))
         #expect(unknown.contains("unknown parameter 'shell'"))
+        let zeroCPUs = await Self.failure(executor, Self.job(["echo"], extra: ["cpus": "0"]))
+        #expect(zeroCPUs.contains("parameter 'cpus' must be a number from 0.01 to 1024"), "\(zeroCPUs)")
+        #expect(try CommandJobRequest(params: ["argv": #"["echo"]"#, "cpus": "0.25"]).params["cpus"] == "0.25")
     }
 }
 

@@ -13,6 +13,7 @@ struct CommandsBench: ParsableCommand {
         Examples:
           drover bench commands
           drover bench commands --jobs 2000 --slots 2 --json
+          drover bench commands --no-cgroups      # the same without cgroups, for comparison
 
         Runs `true` directly (spawn + wait, sequentially), then as command jobs one after another
         (submit → result) and pipelined over the worker's slots. The overhead per job is the
@@ -25,6 +26,8 @@ struct CommandsBench: ParsableCommand {
     var slots: Int = 2
     @Option(name: .long, help: "First of three consecutive free TCP ports.")
     var port: Int = 25_655
+    @Flag(name: .long, help: "Start the worker with --no-cgroups (rlimits only), to measure what cgroups cost per job.")
+    var noCgroups = false
     @OptionGroup var output: OutputOptions
 
     struct Report: Codable {
@@ -56,7 +59,7 @@ struct CommandsBench: ParsableCommand {
             let worker = try ChildProcess(executable: exe, arguments: [
                 "worker", "--connect", endpoint, "--slots", "\(slots)", "--prefetch", "\(slots)", "--name", "bench-commands",
                 "--log-level", "warning", "--allow-commands", "--allow-root-commands", "--command-root", dir,
-            ], name: "worker")
+            ] + (noCgroups ? ["--no-cgroups"] : []), name: "worker")
             defer { worker.terminate() }
             let client = try DroverClient(coordinator: endpoint, timeoutMs: 10_000)
             try DispatchBench().waitForWorkers(client, count: 1)

@@ -18,8 +18,10 @@ struct CommandJobOptions: ParsableArguments {
     var env: [String] = []
     @Option(name: .customLong("input"), help: ArgumentHelp("Artifact placed as $DROVER_INPUT_DIR/NAME (repeatable).", valueName: "name=sha256:…"))
     var inputs: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Memory limit of the command's processes, e.g. 2G (RLIMIT_AS).", valueName: "size"))
+    @Option(name: .long, help: ArgumentHelp("Memory limit of the command's processes, e.g. 2G (a cgroup limit where the worker has one, else RLIMIT_AS).", valueName: "size"))
     var memory: ByteSize?
+    @Option(name: .long, help: ArgumentHelp("CPUs for the command, e.g. 0.5 or 2 (a cgroup CPU quota where the worker has one; always a thread-count hint).", valueName: "n"))
+    var cpus: Double?
     @Option(name: .long, help: "CPU-time limit of the command in seconds (RLIMIT_CPU).")
     var cpuSeconds: Int64?
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after `--`.", valueName: "program"))
@@ -32,8 +34,8 @@ struct CommandJobOptions: ParsableArguments {
     func validate() throws {
         if !command {
             if !argv.isEmpty { throw ValidationError("arguments after `--` need --command: drover submit --command -- \(argv.joined(separator: " "))") }
-            if jobTimeout != nil || grace != nil || cwd != nil || !env.isEmpty || !inputs.isEmpty || memory != nil || cpuSeconds != nil {
-                throw ValidationError("--job-timeout, --grace, --cwd, --env, --input, --memory and --cpu-seconds go with --command")
+            if jobTimeout != nil || grace != nil || cwd != nil || !env.isEmpty || !inputs.isEmpty || memory != nil || cpus != nil || cpuSeconds != nil {
+                throw ValidationError("--job-timeout, --grace, --cwd, --env, --input, --memory, --cpus and --cpu-seconds go with --command")
             }
             return
         }
@@ -60,6 +62,7 @@ struct CommandJobOptions: ParsableArguments {
         if let grace { request.graceMs = grace.milliseconds }
         request.memoryBytes = memory?.bytes
         request.cpuSeconds = cpuSeconds
+        request.cpus = cpus
         do { return try CommandJobRequest(params: request.params).params } catch {
             throw ValidationError(error.message)
         }

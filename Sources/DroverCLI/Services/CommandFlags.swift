@@ -1,6 +1,8 @@
 import ArgumentParser
 import DroverWorker
 import Foundation
+import Logging
+import NativeThreads
 
 /// `drover worker` flags that let it run `command` jobs (docs/commands.md). Off by default: a
 /// command job is remote code execution by design.
@@ -21,14 +23,33 @@ struct CommandFlags: ParsableArguments {
     @Flag(name: .long, help: "With --allow-commands: run commands even though this worker runs as root.")
     var allowRootCommands = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "With --allow-commands: put attempts' cgroups under this cgroup (e.g. /drover) instead of the worker's own.",
+        valueName: "path"))
+    var cgroupRoot: String?
+
+    @Flag(name: .long, help: "With --allow-commands: no cgroups; limits are rlimits only.")
+    var noCgroups = false
+
     func validate() throws {
-        if !allowCommands, !allowedExecutables.isEmpty || commandRoot != nil || allowRootCommands {
-            throw ValidationError("--allow-executable, --command-root and --allow-root-commands need --allow-commands")
+        if !allowCommands, !allowedExecutables.isEmpty || commandRoot != nil || allowRootCommands || cgroupRoot != nil || noCgroups {
+            throw ValidationError("--allow-executable, --command-root, --allow-root-commands, --cgroup-root and --no-cgroups need --allow-commands")
         }
+        if noCgroups, cgroupRoot != nil { throw ValidationError("--cgroup-root and --no-cgroups contradict each other") }
     }
 
-    /// The command executor to register, or nil without --allow-commands; refuses to start as root.
-    func executor() throws(CLIError) -> CommandExecutor? {
+    /// The command executor to register, or nil without --allow-commands; refuses to start as
+    /// root. Sets up its cgroups (off the cooperative pool: file I/O) and logs which limits apply.
+    func executor(logger: Logger) async throws -> CommandExecutor? {
+        guard let executor = try executor() else { return nil }
+        let root = cgroupRoot, off = noCgroups
+        let cgroups = off ? WorkerCgroups.disabled : try await runOffPool { WorkerCgroups.setUp(root: root) }
+        logger.info("command jobs: limits by \(off ? "rlimits (--no-cgroups)" : cgroups.description)")
+        return CommandExecutor(policy: executor.policy, cgroups: cgroups)
+    }
+
+    /// The command executor to register (without cgroups), or nil without --allow-commands; refuses to start as root.
+    private func executor() throws(CLIError) -> CommandExecutor? {
         guard allowCommands else { return nil }
         let policy: CommandPolicy
         do {

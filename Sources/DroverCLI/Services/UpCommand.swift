@@ -4,6 +4,7 @@ import DroverCoordinator
 import DroverWorker
 import Foundation
 import Logging
+import NativeThreads
 import ServiceLifecycle
 import ZeroMQ
 
@@ -36,10 +37,10 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let started = ContinuousClock.now
         var options = try await Output.run { try coordinator.options() }
-        let command = try await Output.run { try commandFlags.executor() }
+        let logger = logging.bootstrap(label: "drover.up")
+        let command = try await Output.run { try await commandFlags.executor(logger: logger) }
         var registry = ExecutorRegistry.builtins
         if let command { registry.register(command) }
-        let logger = logging.bootstrap(label: "drover.up")
         // With CURVE, the in-process workers get a key of their own for this run only.
         let localCurve = try options.security.map { security in
             let keys = try CurveKeyPair.generate()
@@ -64,5 +65,6 @@ struct UpCommand: AsyncParsableCommand {
                 Output.error("drover is up in \(ms) ms: \(endpoints); \(count) local worker(s) × \(slots) slot(s); journal in \(dataDir). Ctrl-C to stop.")
             }
         }
+        if let cgroups = command?.cgroups, cgroups.isEnabled { try await runOffPool { cgroups.remove() } }
     }
 }

@@ -3,6 +3,7 @@ import DroverArtifacts
 import DroverWorker
 import Foundation
 import Logging
+import NativeThreads
 
 /// Worker settings shared by `drover worker` and `drover up`.
 struct WorkerFlags: ParsableArguments {
@@ -43,6 +44,11 @@ struct WorkerCommand: AsyncParsableCommand {
         (its host, port + 2, or --artifacts) into the cache, checking each digest on arrival,
         and upload their outputs there.
 
+        With --allow-commands, each command attempt gets cgroups of its own where the worker can
+        write them (root, or a delegated cgroup v2 subtree): memory and CPU limits, OOM kills
+        reported as such, every descendant killed at the end; otherwise rlimits. The start-up log
+        says which applies (docs/commands.md, "Limits").
+
         SIGTERM or Ctrl-C drains: no new work, unstarted jobs are handed back, running jobs
         get 10 s to finish (--drain-grace-ms), then the worker says goodbye.
         """)
@@ -71,9 +77,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Output.run {
-            let command = try commandFlags.executor()
             let curve = try connection.curveKeys()
             let logger = logging.bootstrap(label: "drover.worker")
+            let command = try await commandFlags.executor(logger: logger)
             var options = WorkerOptions(coordinator: connection.coordinator, name: name, slots: flags.slots,
                                         prefetch: flags.prefetch, tags: flags.tags, drainGraceMs: drainGraceMs,
                                         curve: curve)
@@ -94,6 +100,7 @@ struct WorkerCommand: AsyncParsableCommand {
             if let command { registry.register(command) }
             try await ServiceRunner.run([WorkerService(options: options, registry: registry, logger: logger)],
                                         logger: logger) {}
+            if let cgroups = command?.cgroups, cgroups.isEnabled { try await runOffPool { cgroups.remove() } }
         }
     }
 }

@@ -23,7 +23,10 @@ extension NodeReader {
         var r = StepResources()
         for (key, _, v) in try mapping(node, field, allowed: ["cpus", "memory", "tags"]) {
             switch key {
-            case "cpus": r.cpus = try int(v, "\(field).cpus", range: 1...1024)
+            case "cpus":
+                let cpus = try number(v, "\(field).cpus")
+                guard cpus >= 0.01, cpus <= 1024 else { throw error(v, "\(field).cpus", "must be from 0.01 to 1024 (fractions allowed, e.g. 0.5), got \(cpus)") }
+                r.cpus = cpus
             case "memory": r.memoryBytes = try bytes(v, "\(field).memory")
             default: r.tags = try names(v, "\(field).tags")
             }

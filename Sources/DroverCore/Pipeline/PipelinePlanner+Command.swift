@@ -38,7 +38,7 @@ extension PipelinePlanner {
         let named = commandInputs(name)
         if !named.isEmpty { p["inputs"] = Self.json(named) }
         if let memory = step.resources.memoryBytes { p["memory_bytes"] = String(memory) }
-        if let cpus = step.resources.cpus { p["cpus"] = String(cpus) }
+        if let cpus = step.resources.cpus { p["cpus"] = cpus == cpus.rounded() ? String(Int(cpus)) : String(cpus) }
         return PlannedJob(key: "\(inputs.runID)/\(name)/\(shard)", step: name, shard: shard, kind: "command", params: p,
                           tags: step.resources.tags, timeoutMs: step.timeoutMs)
     }

@@ -118,14 +118,15 @@ public struct StepSpec: Sendable, Equatable, Codable {
 
 /// `resources:` of a command step.
 public struct StepResources: Sendable, Equatable, Codable {
-    /// CPUs for the command (a cgroup `cpu.max` where the worker can, else a thread-count hint).
-    public var cpus: Int?
+    /// CPUs for the command, fractions allowed (a cgroup CPU quota where the worker can, and a
+    /// thread-count hint).
+    public var cpus: Double?
     /// Memory limit in bytes (a cgroup `memory.max` where the worker can, else `RLIMIT_AS`).
     public var memoryBytes: Int64?
     /// Worker tags the job needs (`drover worker --tag python`).
     public var tags: [String] = []
 
-    public init(cpus: Int? = nil, memoryBytes: Int64? = nil, tags: [String] = []) {
+    public init(cpus: Double? = nil, memoryBytes: Int64? = nil, tags: [String] = []) {
         self.cpus = cpus
         self.memoryBytes = memoryBytes
         self.tags = tags

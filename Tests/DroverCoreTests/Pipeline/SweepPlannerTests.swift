@@ -74,6 +74,23 @@ struct SweepPlannerTests {
         #expect(p.watchedMetric(key: jobs[0].key) == "auc")
     }
 
+    @Test("resources.cpus takes fractions (a cgroup CPU quota on the worker); zero and negatives are refused")
+    func fractionalCPUs() throws {
+        let half = Self.yaml.replacingOccurrences(of: "{cpus: 1,", with: "{cpus: 0.5,")
+        let spec = try PipelineSpecLoader.load(yaml: half, file: "p.yaml")
+        #expect(spec.steps.first { $0.name == "train" }?.resources.cpus == 0.5)
+        let span = SpanInput(dataset: "cancer", span: 1, digest: "sha256:aa:10", size: 10)
+        var p = PipelinePlanner(spec: spec, inputs: RunInputs(runID: "r1", spans: ["cancer": span], champion: nil, codeVersion: "v1"))
+        _ = p.start(now: 0)
+        guard case .submit(let jobs) = p.handle(.cacheAnswered(step: "train", hit: nil), now: 1).first else { Issue.record("no jobs"); return }
+        #expect(jobs[0].params["cpus"] == "0.5")
+        for bad in ["0", "-1", "x"] {
+            #expect(throws: PipelineSpecError.self) {
+                try PipelineSpecLoader.load(yaml: Self.yaml.replacingOccurrences(of: "{cpus: 1,", with: "{cpus: \(bad),"), file: "p.yaml")
+            }
+        }
+    }
+
     @Test("ASHA stops a losing trial through a cancel; the next trial starts; the best finished trial is the candidate, judged on its own metrics")
     func sweepToPromotion() throws {
         var p = try Self.planner(champion: ChampionInput(version: 1, digest: "sha256:champ:1", metrics: ["auc": 0.9]))

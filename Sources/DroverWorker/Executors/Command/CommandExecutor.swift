@@ -5,13 +5,20 @@ import NativeThreads
 /// `command`: runs a program of the user's on this worker (docs/commands.md). Registered only
 /// on a worker started with `--allow-commands`, so the coordinator never offers `command` jobs
 /// to any other. Each attempt runs in its own process group and directory, on a thread of its
-/// own; a stop (CANCEL, timeout, shutdown) sends SIGTERM to the group, then SIGKILL after
-/// `grace_ms`. Metrics: the job's final metric set from `$DROVER_METRICS`, numeric logged
-/// parameters as `param.NAME`, and the worker's own `command.*` figures.
+/// own, and in cgroups of its own where the worker has them (`WorkerCgroups`: memory and CPU
+/// limits, OOM kills reported, every descendant killed at the end); a stop (CANCEL, timeout,
+/// shutdown) sends SIGTERM to the group (and cgroup), then SIGKILL after `grace_ms`. Metrics:
+/// the job's final metric set from `$DROVER_METRICS`, numeric logged parameters as
+/// `param.NAME`, and the worker's own `command.*` figures.
 public struct CommandExecutor: JobExecutor {
     public let policy: CommandPolicy
+    /// Where attempts' cgroups go; `.disabled`: rlimits only.
+    public let cgroups: WorkerCgroups
 
-    public init(policy: CommandPolicy) { self.policy = policy }
+    public init(policy: CommandPolicy, cgroups: WorkerCgroups = .disabled) {
+        self.policy = policy
+        self.cgroups = cgroups
+    }
 
     public var kind: String { "command" }
     public var streamsLogs: Bool { true }
@@ -20,7 +27,7 @@ public struct CommandExecutor: JobExecutor {
         if let refusal = policy.refusal { throw JobFailure("command refused: \(refusal)") }
         let request = try CommandJobRequest(params: job.params)
         let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
-        let policy = self.policy
+        let policy = self.policy, cgroups = self.cgroups
         var sources: [(name: String, paths: [String])] = []
         for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
             sources.append((name, [try await job.artifacts.localPath(ref)]))
@@ -36,7 +43,11 @@ public struct CommandExecutor: JobExecutor {
         let (outcome, logged, outputs) = try await runOffPool { () throws -> (CommandOutcome, MetricsFile, OutputFiles) in
             try dir.create()
             for input in ready { try dir.materialise(input.paths, as: input.name) }
-            var launch = try Self.launch(request, job: job, in: dir, policy: policy)
+            let cgroup = cgroups.isEnabled
+                ? try cgroups.attempt(jobID: job.jobID, attempt: job.attempt, memoryBytes: request.memoryBytes, cpus: request.cpus)
+                : nil
+            defer { cgroup?.remove() }
+            var launch = try Self.launch(request, job: job, in: dir, policy: policy, cgroup: cgroup)
             launch.logs = job.logs
             try job.cancellation.check()
             let outcome = try CommandSupervisor.run(launch, cancellation: job.cancellation)
@@ -61,7 +72,7 @@ public struct CommandExecutor: JobExecutor {
 
     /// Resolves the program and working directory and builds the environment.
     static func launch(_ request: CommandJobRequest, job: JobContext, in dir: AttemptDirectory,
-                       policy: CommandPolicy) throws(JobFailure) -> CommandLaunch {
+                       policy: CommandPolicy, cgroup: AttemptCgroup? = nil) throws(JobFailure) -> CommandLaunch {
         let directory = try policy.directory(for: request.cwd, fallback: dir.path)
         let inherited = ProcessInfo.processInfo.environment
         var env: [String: String] = [:]
@@ -80,14 +91,17 @@ public struct CommandExecutor: JobExecutor {
         var executable = program
         var argv = request.expandedArgv(inputDirectory: dir.inputs)
         if let cpus = request.cpus {
-            for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] where request.env[name] == nil { env[name] = "\(cpus)" }
+            let threads = max(1, Int(cpus.rounded(.up)))
+            for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] where request.env[name] == nil { env[name] = "\(threads)" }
         }
         var limits: [String] = []
-        if let bytes = request.memoryBytes { limits.append("ulimit -v \(max(1, bytes / 1024))") }
+        if let cgroup { limits.append(cgroup.joinScript) }
+        if let bytes = request.memoryBytes, cgroup?.memory == nil { limits.append("ulimit -v \(max(1, bytes / 1024))") }
         if let seconds = request.cpuSeconds { limits.append("ulimit -t \(seconds)") }
         if !limits.isEmpty {
-            // posix_spawn cannot set resource limits in the child, and setting them on the child
-            // after it started races with it: a shell sets them, then execs the program.
+            // posix_spawn can neither set resource limits in the child nor start it in a cgroup,
+            // and doing either to the child after it started races with it: a shell joins the
+            // cgroups and sets the limits, then execs the program.
             executable = "/bin/sh"
             argv = ["/bin/sh", "-c", limits.joined(separator: "; ") + "; exec \"$0\" \"$@\"", program] + argv.dropFirst()
         }
@@ -95,7 +109,8 @@ public struct CommandExecutor: JobExecutor {
                              environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                              directory: directory, graceMs: request.graceMs,
                              stdoutPath: dir.stdoutLog, stderrPath: dir.stderrLog,
-                             maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes, metricsPath: dir.metrics)
+                             maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes, metricsPath: dir.metrics,
+                             cgroup: cgroup)
     }
 
     /// Uploads the files left in `$DROVER_OUTPUT_DIR` as the attempt's outputs (name = relative path).
@@ -124,6 +139,7 @@ public struct CommandExecutor: JobExecutor {
         if logged.garbageLines > 0 { metrics["command.metrics_garbage_lines"] = Double(logged.garbageLines) }
         let dropped = outcome.stdout.dropped + outcome.stderr.dropped
         if dropped > 0 { metrics["command.log_bytes_dropped"] = Double(dropped) }
+        if let peak = outcome.cgroup?.peakBytes { metrics["command.memory_peak_bytes"] = Double(peak) }
         return metrics
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// - `cwd`: a directory relative to the worker's command root; default: the attempt's own directory.
 /// - `inputs`: a JSON object, file name → artifact (`sha256:<hex>:<size>`), materialised in `$DROVER_INPUT_DIR`.
 /// - `grace_ms`: between SIGTERM and SIGKILL when the attempt is stopped (default 5000).
-/// - `memory_bytes`, `cpu_seconds`: limits for the command's processes.
+/// - `memory_bytes`, `cpu_seconds`, `cpus`: limits for the command's processes.
 /// - `run_id`: the pipeline run this job belongs to (`$DROVER_RUN_ID`).
 public struct CommandJobRequest: Sendable, Equatable {
     public var argv: [String]
@@ -19,8 +19,9 @@ public struct CommandJobRequest: Sendable, Equatable {
     /// Inputs made of several artifacts (a features step's shards), concatenated in order into
     /// one file; the header line of every part after the first is skipped (CSV shards).
     public var inputParts: [String: [ArtifactRef]] = [:]
-    /// CPUs for the command: `OMP_NUM_THREADS` and friends are set to it (no cgroup here).
-    public var cpus: Int64?
+    /// CPUs for the command, fractions allowed: a cgroup CPU quota where the worker has one, and
+    /// `OMP_NUM_THREADS` and friends set to it (rounded up).
+    public var cpus: Double?
     public var graceMs: Int64 = 5_000
     public var memoryBytes: Int64?
     public var cpuSeconds: Int64?
@@ -76,7 +77,12 @@ public struct CommandJobRequest: Sendable, Equatable {
         memoryBytes = try Self.number(params, "memory_bytes", range: 1 << 20...Int64.max)
         cpuSeconds = try Self.number(params, "cpu_seconds", range: 1...1_000_000_000)
         runID = params["run_id"]
-        cpus = try Self.number(params, "cpus", range: 1...1024)
+        if let text = params["cpus"] {
+            guard let n = Double(text), n >= 0.01, n <= 1024 else {
+                throw JobFailure("command: parameter 'cpus' must be a number from 0.01 to 1024 (e.g. 0.5 or 2), got '\(text)'")
+            }
+            cpus = n
+        }
         for (i, arg) in argv.enumerated() {
             guard case .success(let refs) = CommandTemplate.references(in: arg) else { continue }
             for r in refs where r.kind == .inputs && inputs[r.name] == nil && inputParts[r.name] == nil {
@@ -101,7 +107,7 @@ public struct CommandJobRequest: Sendable, Equatable {
             let all = inputs.mapValues(\.description).merging(inputParts.mapValues { $0.map(\.description).joined(separator: ",") }) { a, _ in a }
             p["inputs"] = Self.encode(all)
         }
-        if let cpus { p["cpus"] = "\(cpus)" }
+        if let cpus { p["cpus"] = cpus == cpus.rounded() ? "\(Int(cpus))" : "\(cpus)" }
         if graceMs != 5_000 { p["grace_ms"] = "\(graceMs)" }
         if let memoryBytes { p["memory_bytes"] = "\(memoryBytes)" }
         if let cpuSeconds { p["cpu_seconds"] = "\(cpuSeconds)" }

@@ -23,6 +23,8 @@ struct CommandLaunch: Sendable {
     var logs: LogTap?
     /// `$DROVER_METRICS`, followed while the command runs when `logs` is set.
     var metricsPath: String?
+    /// The attempt's cgroups, which the program joins before it starts (`joinScript` in the wrapper).
+    var cgroup: AttemptCgroup?
 }
 
 /// How a command attempt ended and what it printed.
@@ -35,6 +37,8 @@ struct CommandOutcome: Sendable {
     var stdout = StreamLog()
     var stderr = StreamLog()
     var seconds: Double = 0
+    /// OOM kills and peak memory of the attempt's memory cgroup, when it had one.
+    var cgroup: CgroupReport?
 }
 
 /// One output stream: bytes seen, bytes dropped over the limit, and its last bytes.
@@ -50,7 +54,9 @@ struct StreamLog: Sendable {
 /// cooperative pool): it blocks in `poll` and `waitid`. Reads stdout and stderr into log files
 /// (bounded) and in-memory tails, watches the cancellation token, and escalates SIGTERM → grace →
 /// SIGKILL to the whole process group. When the leader exits, whatever is left of its group
-/// (children that outlive it) is killed too: a finished attempt leaves nothing running.
+/// (children that outlive it) is killed too, and with cgroups everything left in the attempt's
+/// cgroup (descendants that left the group with `setsid`), and the attempt ends only once the
+/// cgroup is empty: a finished attempt leaves nothing running.
 enum CommandSupervisor {
     static func run(_ launch: CommandLaunch, cancellation: CancellationToken) throws -> CommandOutcome {
         let began = ContinuousClock.now
@@ -81,10 +87,12 @@ enum CommandSupervisor {
             if status != nil { break }
             if cancellation.isCancelled, termAt == nil {
                 group.signalGroup(SIGTERM)
+                launch.cgroup?.signal(SIGTERM) // descendants that left the group too
                 termAt = .now
             }
             if let t = termAt, !killed, ContinuousClock.now - t >= .milliseconds(launch.graceMs) {
                 group.signalGroup(SIGKILL)
+                launch.cgroup?.killAll()
                 killed = true
             }
             if readEnds.contains(where: { $0 >= 0 }) {
@@ -100,17 +108,20 @@ enum CommandSupervisor {
         // what is left of the group, then read the pipes to their end (bounded, in case a
         // descendant left the group with setsid and keeps them open).
         group.signalGroup(SIGKILL)
+        launch.cgroup?.killAll()
         let drainUntil = ContinuousClock.now + .seconds(2)
         while readEnds.contains(where: { $0 >= 0 }), ContinuousClock.now < drainUntil {
             pump(&readEnds, into: &sinks, tap: launch.logs, buffer: &buffer, timeoutMs: 20)
         }
         group.reap()
+        launch.cgroup?.killAndWait()
         if let tap = launch.logs { metrics?.drain(tap, seconds: 10) }
         finished = true
         let took = ContinuousClock.now - began
         return CommandOutcome(status: status ?? .exited(code: -1), stopped: termAt != nil, killedAfterGrace: killed,
                               stdout: sinks[0].finish(), stderr: sinks[1].finish(),
-                              seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                              seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18,
+                              cgroup: launch.cgroup?.report())
     }
 
     /// Waits up to `timeoutMs` for output, then reads what is there; a closed pipe is set to -1.

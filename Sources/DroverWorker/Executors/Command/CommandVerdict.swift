@@ -5,14 +5,29 @@ import Darwin
 #endif
 
 /// Why a finished (not stopped) command attempt failed, in words for the job's record, or nil
-/// when it succeeded. Pure: decided from the exit status, the limits asked for and stderr's tail.
+/// when it succeeded. Pure: decided from the exit status, the limits asked for, what the memory
+/// cgroup counted and stderr's tail.
 enum CommandVerdict {
     static func failure(_ outcome: CommandOutcome, request: CommandJobRequest) -> String? {
         let tail = outcome.stderr.tailText.trimmingTrailingNewlines
         let shownTail = tail.isEmpty ? " (stderr was empty)" : "; stderr tail:\n" + tail
+        if let report = outcome.cgroup, let version = report.memoryVersion {
+            // The kernel counted it: no guessing from the exit status or stderr.
+            guard report.oomKills > 0 else { return exitFailure(outcome, request: request, shownTail) }
+            let file = version == 2 ? "memory.max" : "memory.limit_in_bytes"
+            let peak = report.peakBytes.map { ", peak \($0) bytes" } ?? ""
+            let what = request.memoryBytes.map { "at its limit of \($0) bytes (cgroup v\(version) \(file)" }
+                ?? "with no memory limit of its own: the host ran out of memory (cgroup v\(version)"
+            return "out of memory: the command was killed for memory by the kernel's OOM killer \(what); "
+                + "\(report.oomKills) process(es) killed, \(outcome.status.text)\(peak))" + shownTail
+        }
         if let limit = request.memoryBytes, ranOutOfMemory(outcome.status, stderr: tail) {
             return "out of memory: the command exceeded its memory limit of \(limit) bytes (RLIMIT_AS; \(outcome.status.text))" + shownTail
         }
+        return exitFailure(outcome, request: request, shownTail)
+    }
+
+    private static func exitFailure(_ outcome: CommandOutcome, request: CommandJobRequest, _ shownTail: String) -> String? {
         switch outcome.status {
         case .exited(code: 0):
             return nil
@@ -22,7 +37,8 @@ enum CommandVerdict {
             if let seconds = request.cpuSeconds, signal == SIGXCPU || signal == SIGKILL {
                 return "CPU limit: the command used more than \(seconds) s of CPU time (RLIMIT_CPU; \(outcome.status.text))" + shownTail
             }
-            let hint = signal == SIGKILL ? " (not sent by Drover: perhaps the kernel's out-of-memory killer)" : ""
+            let memoryCounted = outcome.cgroup?.memoryVersion != nil
+            let hint = signal == SIGKILL && !memoryCounted ? " (not sent by Drover: perhaps the kernel's out-of-memory killer)" : ""
             return "command was killed by \(outcome.status.text)\(hint)" + shownTail
         }
     }
@@ -32,7 +48,7 @@ enum CommandVerdict {
     static func ranOutOfMemory(_ status: ExitStatus, stderr: String) -> Bool {
         if status == .exited(code: 0) { return false }
         if case .signalled(let s) = status, s == SIGSEGV || s == SIGABRT || s == SIGBUS { return true }
-        let markers = ["MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory", "Out of memory", "cannot allocate"]
+        let markers = ["MemoryError", "Cannot allocate memory", "memory exhausted", "std::bad_alloc", "out of memory", "Out of memory", "cannot allocate"]
         return markers.contains { stderr.contains($0) }
     }
 }
