@@ -11,12 +11,12 @@ struct MetadataStoreTests {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try MetadataStore(dataDirectory: dir.path)
-        #expect(try await store.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events"])
+        #expect(try await store.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start"])
         #expect(FileManager.default.fileExists(atPath: dir.path + "/metadata.sqlite"))
         store.close()
         // Reopening migrates nothing twice and keeps the data.
         let again = try MetadataStore(dataDirectory: dir.path)
-        #expect(try await again.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events"])
+        #expect(try await again.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start"])
         let tables = try await DatabaseQueue(path: dir.path + "/metadata.sqlite").read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }

@@ -112,7 +112,7 @@ enum MetadataSchema {
         }
         AccessSchema.register(in: &m)
         RegistrySchema.registerEvents(in: &m)
-        m.registerMigration("v3-runs-by-start") { db in
+        m.registerMigration("v5-runs-by-start") { db in
             // The API's and the CLI's run lists, newest first (all, or by state): without these a
             // page sorted all runs (10,000 runs: a p99 of 28 ms per page under load).
             try db.execute(sql: """
