@@ -66,16 +66,22 @@ public final class JobEventTail: Sendable {
                 }
                 failures = 0
             } catch {
-                // While the coordinator starts, the journal may be missing or locked for a moment.
+                // The journal may be missing while the coordinator starts, or busy for a moment.
+                // The place is kept (a reopened connection must not skip what came meanwhile);
+                // after repeated failures the connection itself is opened again.
                 failures += 1
-                if failures % 25 == 0 { logger.warning("events.jobs.failed", metadata: ["journal": "\(journalPath)", "error": "\(error)"]) }
-                reader = nil
+                if failures % 25 == 0 {
+                    logger.warning("events.jobs.failed", metadata: ["journal": "\(journalPath)", "error": "\(error)"])
+                    if let old = reader, let journal = try? JournalFollower(path: journalPath) {
+                        reader = Reader(journal: journal, last: old.last, renderer: old.renderer)
+                    }
+                }
                 usleep(200_000)
-
             }
         }
     }
 
+    /// Opens the journal at its end (nothing is followed yet: see `loop`).
     func open() throws -> Reader {
         let journal = try JournalFollower(path: journalPath)
         let last = try journal.lastSeq()

@@ -13,6 +13,7 @@ public final class JournalFollower {
         var config = Configuration()
         config.readonly = true
         config.label = "drover.journal.follower"
+        config.busyMode = .timeout(2) // rides out the coordinator's checkpoints
         db = try DatabaseQueue(path: path, configuration: config)
         self.path = path
     }
