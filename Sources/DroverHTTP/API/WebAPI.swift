@@ -44,11 +44,14 @@ struct EventFeedService: Service {
     func run() async throws {
         let feed = self.feed, webhooks = self.webhooks
         let tail = feed.backend.journalPath.map { JobEventTail(journalPath: $0, hub: feed.backend.events, logger: feed.logger) }
-        try tail?.start()
         defer { tail?.stop() }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await feed.run() }
+                group.addTask {
+                    await feed.run(answered: {
+                        do { try tail?.start() } catch { feed.logger.error("events.jobs.unavailable", metadata: ["error": "\(error)"]) }
+                    })
+                }
                 group.addTask { await webhooks.run() }
             }
         }

@@ -38,12 +38,16 @@ public struct EventFeed: Sendable {
     struct CountsEvent: Encodable { var jobs: [String: Int]; var workers: ClusterStatus.WorkerCounts }
     struct RunEvent: Encodable { var run: RunInfo }
 
-    /// Runs until cancelled.
-    public func run() async {
+    /// Runs until cancelled. `answered` runs once, after the coordinator first answered (its
+    /// journal is then open and recovered: a reader started earlier could lock a journal that
+    /// needs recovery after a crash, and the coordinator would fail to open it).
+    public func run(answered: @Sendable () -> Void = {}) async {
         var seen = Seen()
+        var first = true
         while !Task.isCancelled {
             do {
                 try await pass(&seen)
+                if first { first = false; answered() }
             } catch {
                 logger.debug("events.pass.failed", metadata: ["error": "\(error)"])
             }

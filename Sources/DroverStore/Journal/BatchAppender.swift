@@ -57,6 +57,9 @@ final class BatchAppender {
         try check(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil), "open")
         // Extended codes tell a full disk, an I/O error and a deleted file apart (JournalError.WriteKind).
         sqlite3_extended_result_codes(db, 1)
+        // The coordinator is the only writer; wait briefly rather than fail if a reader holds a
+        // lock (before the first statement: a reader may be recovering the WAL after a crash).
+        sqlite3_busy_timeout(db, 5_000)
         try exec("PRAGMA journal_mode = WAL")
         try exec(fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
         // Checkpoints run on `JournalCheckpointer`'s thread, never inside a commit of the loop.
@@ -64,8 +67,6 @@ final class BatchAppender {
         // When the WAL starts over, cut a file a long compaction read (or a burst) let grow back
         // to 16 MiB: at 60k jobs/s the WAL takes ~1 MiB between two 50 ms checkpoints.
         try exec("PRAGMA journal_size_limit = \(16 << 20)")
-        // The coordinator is the only writer; wait briefly rather than fail if a reader holds a lock.
-        sqlite3_busy_timeout(db, 5_000)
         begin = try prepare("BEGIN IMMEDIATE")
         insert = try prepare("INSERT INTO journal (records, batch) VALUES (?, ?)")
         commit = try prepare("COMMIT")

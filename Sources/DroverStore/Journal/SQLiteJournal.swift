@@ -38,6 +38,7 @@ public final class SQLiteJournal: Journal {
         var config = Configuration()
         config.label = "drover.journal"
         config.journalMode = .wal
+        config.busyMode = .timeout(5) // a reader (`JobEventTail`, an audit) may hold a lock for a moment
         // Only for a new file (before its first table): lets compaction give the pages of deleted
         // rows back to the file system (BatchAppender.vacuumStep). Never on an existing journal,
         // where it changes nothing and fails on a full disk (the audit must still read it).
