@@ -41,6 +41,7 @@ public struct WebhookDispatcher: Sendable {
             var loadedAt = ContinuousClock.now - .seconds(60)
             var last: UInt64?
             var wantsJobs = false
+            var drops = Drops()
             while !Task.isCancelled, !backend.events.isClosed {
                 let (stream, _) = backend.events.subscribe(after: last, types: wantsJobs ? nil : Self.allButJobs)
                 for await item in stream {
@@ -63,11 +64,12 @@ public struct WebhookDispatcher: Sendable {
                                 queues[hook.record.id] = c
                                 return c
                             }()
-                            if case .dropped = queue.yield(event) {
-                                try? await backend.access.recordDelivery(webhookID: hook.record.id, eventID: event.id, eventType: event.type,
-                                                                         attempt: 0, status: nil, outcome: "dropped: \(queueLimit) events already waiting")
-                            }
+                            if case .dropped = queue.yield(event) { drops.add(hook.record.id, event) }
                         }
+                    }
+                    for (hook, drop) in drops.due(now: .now) {
+                        try? await backend.access.recordDelivery(webhookID: hook, eventID: drop.first.id, eventType: drop.first.type, attempt: 0, status: nil,
+                                                                 outcome: "dropped: \(drop.count) event(s), ids \(drop.first.id)–\(drop.lastID), \(queueLimit) already waiting")
                     }
                     // A hook now names `job` (or none does any more): follow on with that set of types.
                     if hooks.contains(where: { $0.record.events.contains("job") }) != wantsJobs {
@@ -77,6 +79,29 @@ public struct WebhookDispatcher: Sendable {
                 }
             }
             for q in queues.values { q.finish() }
+        }
+    }
+
+    /// Events a full queue turned away, logged once a second per webhook (one row per dropped
+    /// `job` event would be a write per job transition).
+    struct Drops {
+        struct Run { var first: DroverEvent; var lastID: UInt64; var count: Int }
+        var pending: [Int64: Run] = [:]
+        var loggedAt: ContinuousClock.Instant?
+
+        mutating func add(_ hook: Int64, _ event: DroverEvent) {
+            if pending[hook] == nil { pending[hook] = Run(first: event, lastID: event.id, count: 1) } else {
+                pending[hook]!.lastID = event.id
+                pending[hook]!.count += 1
+            }
+        }
+
+        /// What to log now: everything pending, when a second has passed since the last log (or
+        /// none was logged yet).
+        mutating func due(now: ContinuousClock.Instant) -> [(Int64, Run)] {
+            guard !pending.isEmpty, loggedAt.map({ now - $0 >= .seconds(1) }) ?? true else { return [] }
+            defer { pending = [:]; loggedAt = now }
+            return pending.map { ($0.key, $0.value) }
         }
     }
 
