@@ -28,7 +28,7 @@ struct WebhooksAdd: AsyncParsableCommand {
 
     @Argument(help: "The target, http://HOST[:PORT]/PATH.")
     var url: String
-    @Option(name: .long, help: "Comma-separated event types (job, jobs, run, verdict, rejection, promotion, *).")
+    @Option(name: .long, help: "Comma-separated event types (jobs, run, verdict, rejection, promotion, rollout; job: every job transition; *: all but job).")
     var events: String
     @Option(name: .long, help: "The HMAC-SHA256 key the receiver checks signatures with (at least 16 characters).")
     var secret: String
