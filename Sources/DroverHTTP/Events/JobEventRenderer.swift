@@ -6,7 +6,7 @@ import DroverProtocol
 /// (`EventHub.publish(_:data:ends:)`):
 /// `{"id":7,"state":"assigned","attempt":1,"at":1764547200123,"kind":"train","worker":"w1"}`,
 /// plus `cause` for re-queues and holds. `kind` is known for jobs whose submission this
-/// renderer saw; it forgets a job when it ends. Pure: no I/O, no clock.
+/// renderer saw (up to a million live ones); it forgets a job when it ends. Pure: no I/O, no clock.
 struct JobEventRenderer {
     private(set) var data: [UInt8] = []
     private(set) var ends: [Int] = []
@@ -14,6 +14,9 @@ struct JobEventRenderer {
     private var kinds: [JobID: UInt16] = [:]
     private var kindIndex: [String: UInt16] = [:]
     private var kindNames: [[UInt8]] = []
+
+    /// Live jobs whose kind is remembered (about 40 MB): beyond it, a new job's events carry no kind.
+    static let maxKnownJobs = 1_000_000
 
     var count: Int { ends.count }
     var liveJobs: Int { kinds.count }
@@ -27,7 +30,7 @@ struct JobEventRenderer {
     mutating func add(_ record: JournalRecord) {
         switch record {
         case .submitted(let id, let spec, let at):
-            kinds[id] = intern(spec.kind)
+            if kinds.count < Self.maxKnownJobs { kinds[id] = intern(spec.kind) }
             emit(id, .queued, attempt: 0, at: at)
         case .assigned(let worker, let leases, let at):
             for lease in leases { emit(lease.jobID, .assigned, attempt: lease.attempt, at: at, worker: worker) }

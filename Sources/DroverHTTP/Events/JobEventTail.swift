@@ -27,7 +27,7 @@ public final class JobEventTail: Sendable {
     let batchEvents = 8_192
     let stopped = Atomic<Bool>(false)
 
-    public init(journalPath: String, hub: EventHub, logger: Logger, pollMs: Int = 10, rowsPerRead: Int = 16) {
+    public init(journalPath: String, hub: EventHub, logger: Logger, pollMs: Int = 10, rowsPerRead: Int = 4) {
         self.journalPath = journalPath
         self.hub = hub
         self.logger = logger
