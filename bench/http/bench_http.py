@@ -201,6 +201,7 @@ def main():
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--subscribers", type=int, default=50)
+    ap.add_argument("--settle", type=float, default=0, help="seconds to wait after the jobs before timing the routes")
     ap.add_argument("--job-followers", type=int, default=2, help="processes following every job event (?types=job)")
     ap.add_argument("--browser", type=int, default=0, help="time the dashboard's first page in headless Chromium this many times (needs selenium)")
     ap.add_argument("--mlflow", help="the mlflow executable (e.g. .venv-mlflow/bin/mlflow); omitted: no comparison")
@@ -256,6 +257,9 @@ def main():
                 print(f"event stream, every job event: follower {i + 1}: {n} of {3 * a.jobs} ({'LOST/DROPPED' if lost else 'none lost'}), "
                       f"{n / span:.0f} events/s while arriving, {n / max(last - t0, 1e-9):.0f} events/s from submit to the last, "
                       f"last {max(last - t1, 0) * 1000:.0f} ms after the jobs ended")
+            if a.settle:
+                time.sleep(a.settle)  # let the post-run compaction (a snapshot of the whole run) finish first
+                print(f"routes measured {a.settle:.0f} s after the jobs ended")
             cursor_job = a.jobs // 2
             routes = [("GET /api/v1/jobs?limit=50", "/api/v1/jobs?limit=50", a.requests, None),
                       ("GET /api/v1/jobs?limit=50&cursor=mid", f"/api/v1/jobs?limit=50&cursor={cursor_job}", a.requests, None),

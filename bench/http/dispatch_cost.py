@@ -5,7 +5,7 @@ its API, against jobs/s while a client asks it RATE requests a second (issue #11
 
 Each round starts a fresh `drover up --workers 2 --slots 8` per side (the two sides alternate,
 which goes first alternating too), runs `drover submit --kind noop --count JOBS --wait`, and
-times it. The loaded side's client is 8 threads on keep-alive connections asking, in turn, a
+times it. The loaded side's client is 16 threads on keep-alive connections asking, in turn, a
 page of jobs, a page of runs, one job and `/metrics`, each request due at its time (open loop, a
 fixed rate shared by the threads; it reports the rate reached and any error). The client runs on the same machine, so its own CPU is part of the cost measured.
 """
@@ -72,7 +72,7 @@ def load(port, token, rate, stop, out, offset=0.0):
     out.append((n, time.perf_counter() - start, errors))
 
 
-CLIENTS = 8  # threads sharing the rate, so one slow answer does not hold the others back
+CLIENTS = 16  # threads sharing the rate, so one slow answer does not hold the others back
 
 
 def one(drover, jobs, rate):
