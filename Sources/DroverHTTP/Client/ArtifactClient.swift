@@ -99,9 +99,26 @@ public final class ArtifactClient: Sendable {
     }
 
     /// Uploads the file at `path`; the server computes the digest and, since we send ours,
-    /// refuses bytes that changed on the way.
+    /// refuses bytes that changed on the way. A connection that breaks off is tried again, up to
+    /// `uploadAttempts` times in all: the store is content-addressed, so sending the same bytes
+    /// again is harmless. (Seen once under CI load: of three concurrent uploads, one connection
+    /// was closed mid-body; the cause was not found.)
     public func upload(fileAt path: String) async throws -> ArtifactRef {
         let local = try await pool.runIfActive { try FileHashing.digest(ofFileAt: path) }
+        var attempt = 1
+        while true {
+            do {
+                return try await upload(fileAt: path, local)
+            } catch ArtifactError.unavailable where attempt < Self.uploadAttempts {
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    static let uploadAttempts = 3
+
+    private func upload(fileAt path: String, _ local: ArtifactRef) async throws -> ArtifactRef {
         let headers: HTTPHeaders = ["Content-Type": "application/octet-stream", "Content-Length": "\(local.size)"]
         var text = ByteBuffer()
         let answer = try await exchange(.PUT, "/artifacts?digest=\(local.digest)", headers: headers).perform(send: { outbound in
