@@ -9,43 +9,11 @@ times it. The loaded side's client is 16 threads on keep-alive connections askin
 page of jobs, a page of runs, one job and `/metrics`, each request due at its time (open loop, a
 fixed rate shared by the threads; it reports the rate reached and any error). The client runs on the same machine, so its own CPU is part of the cost measured.
 """
-import argparse, http.client, json, shutil, socket, statistics, subprocess, tempfile, threading, time
+import argparse, http.client, json, shutil, statistics, subprocess, tempfile, threading, time
+
+from bench_http import free_block, wait_http  # same directory: the same drover-up helpers
 
 ROUTES = ["/api/v1/jobs?limit=50", "/api/v1/runs?limit=50", "/api/v1/jobs/1", "/metrics"]
-
-
-def free_block(size=4):
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        base = s.getsockname()[1]
-        s.close()
-        if base + size < 65000 and all(port_free(base + i) for i in range(size)):
-            return base
-
-
-def port_free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def wait_http(port, seconds=120):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/metrics")
-            if c.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"drover up did not answer on port {port}")
 
 
 def load(port, token, rate, stop, out, offset=0.0):
@@ -64,7 +32,8 @@ def load(port, token, rate, stop, out, offset=0.0):
             r = c.getresponse()
             body = r.read()
             if r.status >= 400:
-                errors[f"HTTP {r.status} {body[:80]!r}"] = errors.get(f"HTTP {r.status} {body[:80]!r}", 0) + 1
+                cause = f"HTTP {r.status} {body[:80]!r}"
+                errors[cause] = errors.get(cause, 0) + 1
         except (OSError, http.client.HTTPException) as e:
             errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -85,7 +54,7 @@ def one(drover, jobs, rate):
         up = subprocess.Popen([drover, "up", "--workers", "2", "--slots", "8", "--bind", ep, "--data-dir", d, "--log-level", "warning"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_http(port + 2)
+            wait_http(port + 2, "/metrics")
             stop, out = threading.Event(), []
             clients = [threading.Thread(target=load, args=(port + 2, token, rate / CLIENTS, stop, out, i / rate))
                        for i in range(CLIENTS)] if rate else []

@@ -1,4 +1,5 @@
 import Crypto
+import DroverArtifacts
 import DroverProtocol
 import Foundation
 import Hummingbird
@@ -14,7 +15,7 @@ enum JSONReply {
 
     static func ok(_ value: some Encodable, for request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
         let body = try encoder().encode(value)
-        let tag = "\"" + TokenSecret.hex(Array(SHA256.hash(data: body).prefix(16))) + "\""
+        let tag = "\"" + Hex.lower(SHA256.hash(data: body).prefix(16)) + "\""
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .eTag: tag, .cacheControl: "no-cache"]
         if status == .ok, let match = request.headers[.ifNoneMatch],
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {

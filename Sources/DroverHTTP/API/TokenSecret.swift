@@ -8,14 +8,12 @@ public enum TokenSecret {
     /// A fresh token: (id, secret to hand to the user once, hash to store).
     public static func generate() -> (id: String, secret: String, hash: String) {
         var rng = SystemRandomNumberGenerator()
-        let id = hex((0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        let secret = "drv_\(id)_" + hex((0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let id = Hex.lower((0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let secret = "drv_\(id)_" + Hex.lower((0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
         return (id, secret, hash(secret))
     }
 
     public static func hash(_ secret: String) -> String {
-        hex(Array(SHA256.hash(data: Data(secret.utf8))))
+        Hex.lower(Array(SHA256.hash(data: Data(secret.utf8))))
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { Hex.lower(bytes) }
 }

@@ -42,6 +42,14 @@ public final class EventHub: Sendable {
             }
         }
 
+        var firstID: UInt64? {
+            switch self {
+            case .event(let e): e.id
+            case .batch(let b): b.firstID
+            case .reset, .ping: nil
+            }
+        }
+
         var lastID: UInt64? {
             switch self {
             case .event(let e): e.id
@@ -161,7 +169,7 @@ public final class EventHub: Sendable {
         let subscriber = Subscriber(continuation, types: types)
         let key = state.withLock { s -> Int in
             if let after {
-                if let first = s.retained.first, let firstID = Self.firstID(first), firstID > after + 1 {
+                if let first = s.retained.first, let firstID = first.firstID, firstID > after + 1 {
                     continuation.yield(.reset(reason: "events after \(after) are no longer retained (the oldest kept is \(firstID)); reload the state, then follow"))
                 } else if s.retained.isEmpty, after + 1 < s.nextID {
                     continuation.yield(.reset(reason: "event \(after) is not from this coordinator's current run; reload the state, then follow"))
@@ -192,14 +200,6 @@ public final class EventHub: Sendable {
         }
         let hub = self
         return (EventSubscription(base: stream, subscriber: subscriber), { hub.state.withLock { $0.subscribers[key] == nil } })
-    }
-
-    static func firstID(_ item: Item) -> UInt64? {
-        switch item {
-        case .event(let e): e.id
-        case .batch(let b): b.firstID
-        case .reset, .ping: nil
-        }
     }
 
     /// Ends every stream and refuses new ones (the server is shutting down: open streams would

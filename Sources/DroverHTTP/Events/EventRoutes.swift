@@ -64,7 +64,10 @@ struct EventRoutes: Sendable {
         "event: \(type)\ndata: \(data)\n\n" // the JSON has no raw newlines
     }
 
+    /// `s` as a JSON string.
     static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var out: [UInt8] = []
+        JSONText.appendString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

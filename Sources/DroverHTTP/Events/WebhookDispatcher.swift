@@ -1,4 +1,5 @@
 import Crypto
+import DroverArtifacts
 import DroverStore
 import Foundation
 import Logging
@@ -107,7 +108,7 @@ public struct WebhookDispatcher: Sendable {
 
     /// Signs the body: `sha256=` and the hex HMAC-SHA256 of the body under the webhook's secret.
     public static func signature(body: [UInt8], secret: String) -> String {
-        "sha256=" + TokenSecret.hex(Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))))
+        "sha256=" + Hex.lower(Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))))
     }
 
     func deliver(_ event: DroverEvent, to hook: Hook) async {
