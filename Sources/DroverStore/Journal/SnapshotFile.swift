@@ -7,9 +7,10 @@ import Glibc
 #endif
 
 /// A journal snapshot on disk: the records that rebuild the coordinator's state as of journal
-/// row `coveredSeq` (see `JournalFold`). Written to a temporary name, fsynced, renamed over the
-/// old one and the directory fsynced, so at every instant exactly one complete snapshot (or
-/// none) exists: a crash mid-write leaves the previous one in place.
+/// row `coveredSeq` (see `JournalFold`). Written to a temporary name (a few MiB at a time, each
+/// pushed to disk), fsynced, renamed over the old one and the directory fsynced, so at every
+/// instant exactly one complete snapshot (or none) exists: a crash mid-write leaves the previous
+/// one in place.
 ///
 /// Layout: "DRVSNAP1", u64 coveredSeq, u64 record count, then frames of
 /// (u32 length, u64 FNV-1a checksum, a `JournalRecord` batch), then a zero-length frame.
@@ -22,22 +23,33 @@ public enum SnapshotFile {
     }
 
     /// Writes `batches` as the snapshot covering journal rows up to `coveredSeq`. `beforeRename`
-    /// runs once the temporary file is complete and synced (a crash test hook).
+    /// runs once the temporary file is complete and synced (a crash test hook). Frames are encoded
+    /// and written a chunk at a time, each pushed to disk before the next (`PacedFileWriter`).
     public static func write(_ batches: [[JournalRecord]], coveredSeq: Int64, to path: String,
                              beforeRename: () -> Void = {}) throws {
-        let temporary = path + ".tmp"
-        var out: [UInt8] = magic
-        out.reserveCapacity(1 << 20)
-        appendLE(UInt64(bitPattern: coveredSeq), to: &out)
-        appendLE(UInt64(batches.reduce(0) { $0 + $1.count }), to: &out)
+        try write(batches, coveredSeq: coveredSeq, to: path, chunkBytes: PacedFileWriter.defaultChunkBytes, beforeRename: beforeRename)
+    }
+
+    static func write(_ batches: [[JournalRecord]], coveredSeq: Int64, to path: String, chunkBytes: Int,
+                      beforeRename: () -> Void = {}) throws {
+        var file = try PacedFileWriter(path: path + ".tmp", chunkBytes: chunkBytes)
+        var header: [UInt8] = magic
+        appendLE(UInt64(bitPattern: coveredSeq), to: &header)
+        appendLE(UInt64(batches.reduce(0) { $0 + $1.count }), to: &header)
+        try file.append(header)
         for batch in batches {
             let bytes = JournalRecord.encodeBatch(batch)
-            appendLE(UInt32(bytes.count), to: &out)
-            appendLE(fnv1a(bytes[...]), to: &out)
-            out.append(contentsOf: bytes)
+            var frame: [UInt8] = []
+            appendLE(UInt32(bytes.count), to: &frame)
+            appendLE(fnv1a(bytes[...]), to: &frame)
+            try file.append(frame)
+            try file.append(bytes)
         }
-        appendLE(UInt32(0), to: &out)
-        try writeSynced(out, to: temporary)
+        var end: [UInt8] = []
+        appendLE(UInt32(0), to: &end)
+        try file.append(end)
+        let temporary = file.path
+        try file.finish()
         beforeRename()
         guard rename(temporary, path) == 0 else { throw SnapshotError.io(path, "rename", errno) }
         try syncDirectory(of: path)
@@ -112,19 +124,6 @@ public enum SnapshotFile {
             h &*= 0x0000_0100_0000_01B3
         }
         return h
-    }
-
-    private static func writeSynced(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SnapshotError.io(path, "open", errno) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            guard n > 0 else { throw SnapshotError.io(path, "write", errno) }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw SnapshotError.io(path, "fsync", errno) }
     }
 
     private static func syncDirectory(of path: String) throws {
