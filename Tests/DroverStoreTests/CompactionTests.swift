@@ -18,6 +18,13 @@ struct CompactionTests {
         }
     }
 
+    /// One row of `count` records (jobs `next`…, each cancelled).
+    static func appendCancelled(_ journal: SQLiteJournal, count: Int, next: inout JobID) throws {
+        let first = next
+        next += JobID(count)
+        try journal.append((0..<count).map { .cancelled(first + JobID($0), atMs: 0) })
+    }
+
     static func rowCount(_ path: String) throws -> Int {
         try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM journal") ?? 0 }
     }
@@ -38,10 +45,7 @@ struct CompactionTests {
         let big = Int(BatchAppender.truncateRecords) * 3 / 4
         var next: JobID = 1
         for size in [big, big, big, big, Int(BatchAppender.truncateRecords) * 2, 1] {
-            try journal.append((0..<size).map { _ in
-                defer { next += 1 }
-                return .cancelled(next, atMs: 0)
-            })
+            try Self.appendCancelled(journal, count: size, next: &next)
         }
         journal.snapshotWritten(coveredSeq: journal.lastSeq - 1)
         var rows = try Self.rowCount(dir.journalPath)
@@ -56,6 +60,45 @@ struct CompactionTests {
         // One big row per step (two would exceed the bound); the oversized row alone; the newest stays.
         #expect(deleted == [1, 1, 1, 1, 1])
         #expect(rows == 1)
+    }
+
+    @Test("a commit deletes covered rows holding up to twice the records it appends: deletion outpaces appends")
+    func commitsDeleteMoreThanTheyAppend() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        // Group commits larger than truncateRecords, as under load.
+        let size = Int(BatchAppender.truncateRecords) * 3 / 2
+        var next: JobID = 1
+        for _ in 0..<10 { try Self.appendCancelled(journal, count: size, next: &next) }
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        let before = try Self.rowCount(dir.journalPath)
+        for _ in 0..<3 { try Self.appendCancelled(journal, count: size, next: &next) }
+        // Each commit added one row and deleted two (with a fixed truncateRecords: one, no progress).
+        #expect(try Self.rowCount(dir.journalPath) == before - 3)
+        #expect(journal.rowsAwaitingTruncation == 10 - 6)
+    }
+
+    @Test("upkeep runs steps until its budget is spent: every covered row deleted and free pages given back in one call")
+    func upkeepRunsManySteps() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        let note = String(repeating: "x", count: 16_000) // ~4 pages a row
+        for id in JobID(1)...JobID(1_000) {
+            try journal.append([.finished(id, attempt: 1, state: .succeeded, metrics: [:], message: note, atMs: 0)])
+        }
+        journal.snapshotWritten(coveredSeq: journal.lastSeq)
+        var steps: [JournalMaintenance] = []
+        try journal.upkeep(for: .zero) { work, _ in steps.append(work) }
+        #expect(steps == [.truncated]) // no budget: one step, as on a busy tick's first
+        steps = []
+        try journal.upkeep(for: .seconds(60)) { work, _ in steps.append(work) }
+        #expect(journal.rowsAwaitingTruncation == 0)
+        #expect(steps.count > 100 && steps.contains(.vacuumed) && steps.last == JournalMaintenance.none)
+        #expect(try Self.pages(dir.journalPath).free <= BatchAppender.freePagesKept)
+        let file = try journal.fileBytes()
+        #expect(file.free <= Int64(BatchAppender.freePagesKept) * 4_096 && file.total > 0)
     }
 
     @Test("a compaction writes a snapshot; replay gives the snapshot then the rows after it; covered rows are deleted")

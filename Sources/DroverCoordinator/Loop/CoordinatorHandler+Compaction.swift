@@ -23,6 +23,11 @@ extension CoordinatorHandler {
     /// coordinator restarted after a burst of work replays a snapshot, not the burst's rows.
     static let idleAfterMs: Int64 = 1_000
     static let idleMinimumRecords = 10_000
+    /// Truncation and vacuum steps run on a tick until this much time is spent (each step is a
+    /// transaction of its own). One step per 50 ms tick deleted at most 20 rows a second: an idle
+    /// coordinator left a snapshot's covered rows (300–1,200 of them) for a minute, and gave no
+    /// free page back until they were gone (docs/performance.md, "Which file grows").
+    static let upkeepPerTick: Duration = .milliseconds(2)
 
     /// After each commit of `records`.
     func noteCommitted(records: [JournalRecord]) {
@@ -77,10 +82,15 @@ extension CoordinatorHandler {
         }
         switch compactor.takeFinished() {
         case .success(let outcome)?:
+            // What the previous snapshot's truncation left and how large the file grew: whether
+            // deletion keeps up with appends (docs/performance.md, "Which file grows").
+            let behind = journal.rowsAwaitingTruncation
+            let file = try? journal.fileBytes()
             journal.snapshotWritten(coveredSeq: outcome.coveredSeq)
             logger.info("coordinator.journal.snapshot", metadata: [
                 "covered_row": "\(outcome.coveredSeq)", "records": "\(outcome.records)", "kept_jobs": "\(outcome.keptJobs)",
                 "compacted_jobs": "\(outcome.compactedJobs)", "bytes": "\(outcome.bytes)", "took": "\(outcome.duration)",
+                "rows_left_to_delete": "\(behind)", "journal_bytes": "\(file?.total ?? -1)", "free_bytes": "\(file?.free ?? -1)",
             ])
         case .failure(let error)?:
             // The journal is still complete: the next threshold tries again.
@@ -89,13 +99,12 @@ extension CoordinatorHandler {
             break
         }
         do {
-            let stepBegan = ContinuousClock.now
-            let work = try journal.truncateStep()
-            let took = ContinuousClock.now - stepBegan
-            switch work {
-            case .truncated: compactionPauses.truncate = max(compactionPauses.truncate, took)
-            case .vacuumed: compactionPauses.vacuum = max(compactionPauses.vacuum, took)
-            case .none: break
+            try journal.upkeep(for: Self.upkeepPerTick) { work, took in
+                switch work {
+                case .truncated: compactionPauses.truncate = max(compactionPauses.truncate, took)
+                case .vacuumed: compactionPauses.vacuum = max(compactionPauses.vacuum, took)
+                case .none: break
+                }
             }
         } catch {
             logger.error("coordinator.journal.truncate_failed", metadata: ["error": "\(error)"])

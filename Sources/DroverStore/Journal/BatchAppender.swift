@@ -38,6 +38,13 @@ final class BatchAppender {
     /// so eight such rows in one commit are the suspected cause of the 74 ms commits seen (release,
     /// 2 cores) while a compaction's rows were being deleted. 4,096 records are about 160 KiB.
     static let truncateRecords: Int64 = 4_096
+    /// Records the truncation inside a commit of `appended` records may delete: twice what the
+    /// commit adds, at least `truncateRecords`, at most 65,536 (~2.6 MB of pages to free; a group
+    /// commit under load holds up to ~16,000 records). With `truncateRecords` alone a commit
+    /// deleted one row once group commits outgrew it, so deletion only kept pace with appends.
+    static func truncationBudget(appending appended: Int) -> Int64 {
+        min(max(truncateRecords, 2 * Int64(appended)), 65_536)
+    }
     /// Free pages the file may keep for new rows; beyond this, `truncateStep` returns them to the
     /// file system (`auto_vacuum = INCREMENTAL`, set when the journal is created). Deleted rows
     /// only become free pages, so without this the file stays as large as the journal ever was.
@@ -100,7 +107,7 @@ final class BatchAppender {
             try step(insert, "INSERT")
             sqlite3_clear_bindings(insert)
             let inserted = sqlite3_last_insert_rowid(db)
-            let truncated = try truncateChunk()
+            let truncated = try truncateChunk(records: Self.truncationBudget(appending: records))
             try step(commit, "COMMIT")
             lastSeq = inserted
             truncatedThrough = truncated
@@ -114,19 +121,19 @@ final class BatchAppender {
 
     /// Deletes one chunk of rows a snapshot covers, inside the caller's transaction; returns the
     /// new `truncatedThrough` (unchanged when there is nothing to delete).
-    private func truncateChunk() throws -> Int64 {
+    private func truncateChunk(records budget: Int64 = truncateRecords) throws -> Int64 {
         let limit = min(truncateTarget, lastSeq - 1)
         guard limit > truncatedThrough else { return truncatedThrough }
-        let upTo = try chunkEnd(after: truncatedThrough, through: limit)
+        let upTo = try chunkEnd(after: truncatedThrough, through: limit, records: budget)
         sqlite3_bind_int64(truncate, 1, truncatedThrough)
         sqlite3_bind_int64(truncate, 2, upTo)
         try step(truncate, "DELETE")
         return upTo
     }
 
-    /// The last row of the next chunk: up to `truncateChunk` rows holding at most
-    /// `truncateRecords` records, and at least one row (a gap in the numbering counts for nothing).
-    private func chunkEnd(after: Int64, through: Int64) throws -> Int64 {
+    /// The last row of the next chunk: up to `truncateChunk` rows holding at most `budget`
+    /// records, and at least one row (a gap in the numbering counts for nothing).
+    private func chunkEnd(after: Int64, through: Int64, records budget: Int64) throws -> Int64 {
         defer { sqlite3_reset(coveredRows) }
         sqlite3_bind_int64(coveredRows, 1, after)
         sqlite3_bind_int64(coveredRows, 2, through)
@@ -134,7 +141,7 @@ final class BatchAppender {
         var rc = sqlite3_step(coveredRows)
         while rc == SQLITE_ROW {
             records += sqlite3_column_int64(coveredRows, 1)
-            if end > after && records > Self.truncateRecords { return end }
+            if end > after && records > budget { return end }
             end = sqlite3_column_int64(coveredRows, 0)
             rc = sqlite3_step(coveredRows)
         }
@@ -165,16 +172,26 @@ final class BatchAppender {
     /// the file (the checkpoint that copies this commit shrinks it), when more than
     /// `freePagesKept` pages are free.
     private func vacuumStep() throws -> Bool {
-        guard incrementalVacuum else { return false }
-        defer { sqlite3_reset(freelistCount) }
-        guard sqlite3_step(freelistCount) == SQLITE_ROW else { throw failure(sqlite3_errcode(db), "PRAGMA freelist_count") }
-        guard sqlite3_column_int64(freelistCount, 0) > Self.freePagesKept else { return false }
+        guard incrementalVacuum, try freePages() > Self.freePagesKept else { return false }
         // The pragma frees one page per row it yields: step it to the end.
         var rc = sqlite3_step(vacuum)
         while rc == SQLITE_ROW { rc = sqlite3_step(vacuum) }
         sqlite3_reset(vacuum)
         guard rc == SQLITE_DONE else { throw failure(rc, "PRAGMA incremental_vacuum") }
         return true
+    }
+
+    /// The file's size and how much of it is free pages, in bytes (as this connection sees it).
+    func fileBytes() throws -> (total: Int64, free: Int64) {
+        let free = try freePages()
+        let pageSize = try scalar("PRAGMA page_size")
+        return (try scalar("PRAGMA page_count") * pageSize, free * pageSize)
+    }
+
+    private func freePages() throws -> Int64 {
+        defer { sqlite3_reset(freelistCount) }
+        guard sqlite3_step(freelistCount) == SQLITE_ROW else { throw failure(sqlite3_errcode(db), "PRAGMA freelist_count") }
+        return sqlite3_column_int64(freelistCount, 0)
     }
 
     private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {

@@ -141,8 +141,23 @@ public final class SQLiteJournal: Journal {
         try appender.truncateStep()
     }
 
+    /// Truncation steps, then vacuum steps, until none is left or `budget` is spent (at least
+    /// one step); `step` hears what each did and how long it took.
+    public func upkeep(for budget: Duration, _ step: (JournalMaintenance, Duration) -> Void = { _, _ in }) throws {
+        let until = ContinuousClock.now + budget
+        var work: JournalMaintenance
+        repeat {
+            let began = ContinuousClock.now
+            work = try appender.truncateStep()
+            step(work, ContinuousClock.now - began)
+        } while work != .none && ContinuousClock.now < until
+    }
+
     /// Rows not yet deleted although a snapshot covers them.
     public var rowsAwaitingTruncation: Int64 { max(0, min(appender.truncateTarget, appender.lastSeq - 1) - appender.truncatedThrough) }
+
+    /// The journal file's size and how much of it is free pages, in bytes (logged with each snapshot).
+    public func fileBytes() throws -> (total: Int64, free: Int64) { try appender.fileBytes() }
 
     static func snapshotPath(for journalPath: String) -> String { journalPath + ".snapshot" }
 
