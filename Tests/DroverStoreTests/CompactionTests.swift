@@ -36,15 +36,15 @@ struct CompactionTests {
         return fold.records()
     }
 
-    @Test("a truncation step deletes rows holding at most truncateRecords records, and at least one row")
+    @Test("a truncation step deletes rows holding at most truncateRecordsPerStep records, and at least one row")
     func truncationIsBoundedByRecords() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let journal = try SQLiteJournal(path: dir.journalPath)
-        // Rows of 3,000 records (big group commits), then one row larger than the bound.
-        let big = Int(BatchAppender.truncateRecords) * 3 / 4
+        // Rows of 3/4 of the bound, then one row larger than the bound.
+        let big = Int(BatchAppender.truncateRecordsPerStep) * 3 / 4
         var next: JobID = 1
-        for size in [big, big, big, big, Int(BatchAppender.truncateRecords) * 2, 1] {
+        for size in [big, big, big, big, Int(BatchAppender.truncateRecordsPerStep) * 2, 1] {
             try Self.appendCancelled(journal, count: size, next: &next)
         }
         journal.snapshotWritten(coveredSeq: journal.lastSeq - 1)

@@ -33,15 +33,20 @@ final class BatchAppender {
     var truncateTarget: Int64 = 0
     /// Rows deleted per transaction: small, so a commit that also truncates stays fast.
     static let truncateChunk: Int64 = 8
-    /// Records deleted per transaction, at most (but always at least one row): a group commit
-    /// under load holds up to ~100,000 records (4 MB of overflow pages, all walked to free them),
-    /// so eight such rows in one commit are the suspected cause of the 74 ms commits seen (release,
-    /// 2 cores) while a compaction's rows were being deleted. 4,096 records are about 160 KiB.
+    /// Records a commit may always delete (with at least one row). A transaction's deletion is
+    /// bounded (`truncateRecordsPerStep`): eight rows of ~100,000 records (4 MB of overflow pages
+    /// each) in one commit were the suspected cause of 74 ms commits (release, 2 cores).
+    /// 4,096 records are about 160 KiB.
     static let truncateRecords: Int64 = 4_096
+    /// Records a truncation step of its own (a tick's, `truncateStep`) deletes at most: one or
+    /// two group commits of a loaded coordinator (6,000–16,000 records each), ~1 ms of SQLite
+    /// freeing pages (debug build, load 5; 65,536 records took 3.4 ms, max 7.9). The tick runs
+    /// steps for a time budget, so their size sets the granularity, not the rate.
+    static let truncateRecordsPerStep: Int64 = 16_384
     /// Records the truncation inside a commit of `appended` records may delete: twice what the
-    /// commit adds, at least `truncateRecords`, at most 65,536 (~2.6 MB of pages to free; a group
-    /// commit under load holds up to ~16,000 records). With `truncateRecords` alone a commit
-    /// deleted one row once group commits outgrew it, so deletion only kept pace with appends.
+    /// commit adds, at least `truncateRecords`, at most 65,536. With `truncateRecords` alone a
+    /// commit deleted one row once group commits outgrew it, so deletion only kept pace with
+    /// appends and the rows a snapshot covered waited for the ticks.
     static func truncationBudget(appending appended: Int) -> Int64 {
         min(max(truncateRecords, 2 * Int64(appended)), 65_536)
     }
@@ -121,7 +126,7 @@ final class BatchAppender {
 
     /// Deletes one chunk of rows a snapshot covers, inside the caller's transaction; returns the
     /// new `truncatedThrough` (unchanged when there is nothing to delete).
-    private func truncateChunk(records budget: Int64 = truncateRecords) throws -> Int64 {
+    private func truncateChunk(records budget: Int64) throws -> Int64 {
         let limit = min(truncateTarget, lastSeq - 1)
         guard limit > truncatedThrough else { return truncatedThrough }
         let upTo = try chunkEnd(after: truncatedThrough, through: limit, records: budget)
@@ -157,7 +162,7 @@ final class BatchAppender {
         guard min(truncateTarget, lastSeq - 1) > truncatedThrough else { return try vacuumStep() ? .vacuumed : .none }
         try step(begin, "BEGIN")
         do {
-            let truncated = try truncateChunk()
+            let truncated = try truncateChunk(records: Self.truncateRecordsPerStep)
             try step(commit, "COMMIT")
             truncatedThrough = truncated
             return .truncated
