@@ -3,7 +3,11 @@ import DroverProtocol
 @testable import DroverStore
 import Foundation
 import GRDB
+import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What keeps a compaction from stretching the loop's commits: it never pins the WAL, and it
 /// writes the snapshot a chunk at a time (docs/performance.md, "commits while a snapshot is written").
@@ -63,4 +67,27 @@ struct SnapshotWriteTests {
         #expect(read.batches == batches)
         #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
     }
+
+    #if os(Linux)
+    @Test("a compaction runs at nice 10, a late one at the starting thread's priority", arguments: [false, true])
+    func lateCompactionRunsAtNormalPriority(late: Bool) throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let journal = try SQLiteJournal(path: dir.journalPath)
+        try CompactionTests.fill(journal, jobs: 1...20)
+        let seen = Mutex<Int32?>(nil)
+        let written = DispatchSemaphore(value: 0)
+        let compactor = JournalCompactor(journalPath: dir.journalPath, retainFinished: 5) { step in
+            guard step == .written else { return }
+            seen.withLock { $0 = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+            written.signal()
+        }
+        let mine = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        #expect(compactor.start(through: journal.lastSeq, late: late))
+        #expect(written.wait(timeout: .now() + 60) == .success)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while compactor.isRunning, ContinuousClock.now < deadline { sched_yield() }
+        #expect(seen.withLock { $0 } == (late ? mine : min(mine + 10, 19)))
+    }
+    #endif
 }

@@ -31,6 +31,15 @@ extension CoordinatorHandler {
     static func upkeepBudget(idle: Bool) -> Duration { idle ? .milliseconds(8) : .milliseconds(2) }
     static let upkeepIdleAfterMs: Int64 = 100
 
+    /// Whether a compaction starts late: twice the threshold was committed since the last one
+    /// started, i.e. the last one took longer than the journal took to reach the threshold. A late
+    /// one runs at the loop's priority: at nice 10 on a 2-core machine running the loop, two
+    /// workers and a client, compactions took 4–12 s, and the journal grew to 145–188 MiB in a
+    /// 3M-job run; at nice 0, 1.4–5.3 s and 60 MiB (docs/performance.md, "Which file grows").
+    static func isLate(records: Int, threshold: Int) -> Bool {
+        threshold > 0 && records >= 2 * threshold
+    }
+
     /// After each commit of `records`.
     func noteCommitted(records: [JournalRecord]) {
         recordsSinceSnapshot += records.count
@@ -61,11 +70,13 @@ extension CoordinatorHandler {
         guard !compactor.isRunning else { return }
         let began = ContinuousClock.now
         let through = journal.lastSeq
-        guard compactor.start(through: through) else { return }
+        let late = Self.isLate(records: recordsSinceSnapshot, threshold: options.compactEvery)
+        guard compactor.start(through: through, late: late) else { return }
         compactionPauses.start = max(compactionPauses.start, ContinuousClock.now - began)
         compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
         logger.info("coordinator.journal.compacting", metadata: [
             "reason": "\(reason)", "through_row": "\(through)", "records_since_snapshot": "\(recordsSinceSnapshot)",
+            "late": "\(late)",
         ])
         recordsSinceSnapshot = 0
         endedSinceSnapshot = 0

@@ -29,9 +29,10 @@ public final class JournalCompactor: Sendable {
 
     public var isRunning: Bool { state.withLock { $0.running } }
 
-    /// Starts compacting rows up to `through`; false if a compaction is still running.
+    /// Starts compacting rows up to `through`; false if a compaction is still running. A `late`
+    /// one (the journal ran ahead of compaction) runs at the loop's priority, not nice 10.
     @discardableResult
-    public func start(through: Int64) -> Bool {
+    public func start(through: Int64, late: Bool = false) -> Bool {
         let started = state.withLock { s -> (Bool, JournalCompaction.Folded?) in
             guard !s.running else { return (false, nil) }
             s.running = true
@@ -41,7 +42,7 @@ public final class JournalCompactor: Sendable {
         guard started.0 else { return false }
         let (path, retain, step, previous) = (journalPath, retainFinished, self.step, started.1)
         let thread = Thread { [self] in
-            Self.lowerPriority()
+            if !late { Self.lowerPriority() }
             let result = Result {
                 try JournalCompaction.run(journalPath: path, through: through, retainFinished: retain, previous: previous, at: step)
             }
@@ -58,8 +59,10 @@ public final class JournalCompactor: Sendable {
 
     /// Compaction is background upkeep: at nice 10 the scheduler gives the coordinator's loop
     /// (and the workers beside it on a small machine) the CPU first, so a snapshot being written
-    /// does not stretch loop steps and commits. On Linux nice applies per thread: `who` 0 is the
-    /// calling thread.
+    /// does not stretch loop steps and commits. But on a busy host nice 10 starves it, and every
+    /// row appended meanwhile stays in the journal: a late compaction runs at nice 0 (each runs on
+    /// a new thread, which starts at the loop's nice; an unprivileged thread cannot go back down).
+    /// On Linux nice applies per thread: `who` 0 is the calling thread.
     private static func lowerPriority() {
         #if os(Linux)
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
