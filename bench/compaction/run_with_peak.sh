@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `drover bench compaction` with bench/compaction/data_dir_peak.py sampling its data directory:
 # prints the bench's output, then the peaks (whole bench: throughput runs and the long run).
-# TRACE=file keeps every sample, LOG=file the first coordinator's log (journal.snapshot lines).
+# TRACE=file keeps every sample, LOG=file the first coordinator's log (journal.snapshot lines);
+# HOOK=program runs beside the bench with its pid (e.g. to sample or renice its threads).
 #   bench/compaction/run_with_peak.sh [bench compaction options...]   (DROVER_BIN defaults to .build/release/drover)
 set -euo pipefail
 B=${DROVER_BIN:-.build/release/drover}
