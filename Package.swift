@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],
                     swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
-            "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "drover", "DroverProtocol", "DroverCore", "DroverStore", "DroverHTTP", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
     ]

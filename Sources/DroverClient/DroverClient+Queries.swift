@@ -30,6 +30,12 @@ extension DroverClient {
             if case .error(let rid, _, _) = r { return rid == id || rid == 0 }
             return false
         }
+        return try Self.decode(reply, as: type, what: what, from: endpoint)
+    }
+
+    /// A reply to a query or command as its typed answer, or the coordinator's refusal as an error.
+    /// Shared with clients that pipeline their requests (the HTTP side's `CoordinatorLink`).
+    public static func decode<R: Decodable>(_ reply: ClientReply, as type: R.Type, what: String, from endpoint: String) throws(ClientError) -> R {
         switch reply {
         case .reply(_, 0, let body):
             do {
