@@ -71,8 +71,9 @@ struct APIReadRoutes: Sendable {
     func jobs(_ r: Request) async throws -> Response {
         let limit = try r.integer("limit", in: 1...1_000, default: 50)
         let before = try r.cursor(as: UInt64.self)
-        let items = try await backend.link.query(JobsQuery(state: r.text("state"), kind: r.text("kind"), before: before, limit: limit))
-        return try JSONReply.ok(Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil), for: r)
+        // The coordinator writes the page's JSON; it is passed on as it is (no decoding, no re-encoding).
+        let page = try await backend.link.queryJSON(JobsPageQuery(JobsQuery(state: r.text("state"), kind: r.text("kind"), before: before, limit: limit)))
+        return JSONReply.ok(json: page, for: r)
     }
 
     func runs(_ r: Request) async throws -> Response {

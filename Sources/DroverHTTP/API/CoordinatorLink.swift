@@ -50,9 +50,21 @@ public final class CoordinatorLink: Sendable {
         try await perform(C.Reply.self, what: "command '\(C.name)'") { id throws(RequestBodyError) in try .command(requestID: id, command) }
     }
 
+    /// Asks a read-only query and returns its reply's JSON undecoded (to pass on as it is).
+    public func queryJSON<Q: CoordinatorQuery>(_ query: Q) async throws -> [UInt8] {
+        let what = "query '\(Q.name)'"
+        let reply = try await send(what: what) { id throws(RequestBodyError) in try .query(requestID: id, query) }
+        return try DroverClient.body(of: reply, what: what, from: endpoint)
+    }
+
     func perform<R: Decodable>(_ type: R.Type, what: String,
                                _ message: @escaping @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest) async throws -> R {
-        let reply = try await withCheckedThrowingContinuation { (c: CheckedContinuation<ClientReply, any Error>) in
+        try DroverClient.decode(try await send(what: what, message), as: type, what: what, from: endpoint)
+    }
+
+    /// Queues one request for the link's thread; its reply, undecoded.
+    func send(what: String, _ message: @escaping @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest) async throws -> ClientReply {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<ClientReply, any Error>) in
             let work = Work(what: what, message: message) { c.resume(with: $0.mapError { $0 as any Error }) }
             let accepted = state.withLock { s -> Bool in
                 guard !s.stopping, s.outstanding < capacity else { return false }
@@ -66,7 +78,6 @@ public final class CoordinatorLink: Sendable {
                 c.resume(throwing: LinkBusy(reason: "\(capacity) requests are already waiting for the coordinator"))
             }
         }
-        return try DroverClient.decode(reply, as: type, what: what, from: endpoint)
     }
 
     /// Stops the thread; queued and in-flight work fails.
