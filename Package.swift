@@ -61,7 +61,9 @@ let package = Package(
         // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
         .target(name: "DroverServing", dependencies: [
             "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverStore", "NativeThreads",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
