@@ -27,7 +27,8 @@ struct ServingRoutes: Sendable {
                 let requestID = try requestID(request)
                 let key = body.key ?? request.headers[.init("X-Request-Key")!]
                 let reply = try await service.predict(rows: body.rows, requestID: requestID, key: key)
-                var response = try json(reply)
+                var response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                        body: .init(byteBuffer: ByteBuffer(bytes: ReplyJSON.bytes(reply))))
                 response.headers[.init("X-Request-ID")!] = requestID
                 response.headers[.init("X-Drover-Model-Version")!] = String(reply.version)
                 return response
