@@ -73,4 +73,19 @@ struct ServingHotPathTests {
             for try await ok in group { #expect(ok) }
         }
     }
+
+    @Test("request ids: lowercase UUID v4 text, from the system generator, no repeats")
+    func requestIDs() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = RequestID.random()
+            let groups = id.split(separator: "-").map(\.count)
+            #expect(groups == [8, 4, 4, 4, 12], "\(id)")
+            #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase })
+            #expect(Array(id)[14] == "4" && "89ab".contains(Array(id)[19]))
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+        #expect(UUID(uuidString: RequestID.random()) != nil)
+    }
 }

@@ -115,7 +115,7 @@ struct ServingRoutes: Sendable {
     }
 
     private func requestID(_ request: Request) throws(RequestError) -> String {
-        guard let given = request.headers[.init("X-Request-ID")!] else { return UUID().uuidString.lowercased() }
+        guard let given = request.headers[.init("X-Request-ID")!] else { return RequestID.random() }
         guard !given.isEmpty, given.count <= 128, given.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
             throw .invalid("X-Request-ID must be 1–128 printable ASCII characters without spaces")
         }
