@@ -109,6 +109,7 @@ let package = Package(
         .testTarget(name: "DroverHTTPTests", dependencies: [
             "DroverHTTP", "DroverArtifacts", "DroverProtocol",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],
                     swiftSettings: strict),
