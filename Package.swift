@@ -61,7 +61,9 @@ let package = Package(
         // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
         .target(name: "DroverServing", dependencies: [
             "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverStore", "NativeThreads",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,6 +109,7 @@ let package = Package(
         .testTarget(name: "DroverHTTPTests", dependencies: [
             "DroverHTTP", "DroverArtifacts", "DroverProtocol",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],
                     swiftSettings: strict),

@@ -2,6 +2,7 @@
 # Predict latency and throughput of `drover serve` (GBDT, churn) against a Python anchor
 # (scikit-learn HistGradientBoosting behind FastAPI/uvicorn) on loopback with wrk, in one run.
 #   bench/serve/run.sh [DROVER_BINARY] [SECONDS] [CONNECTIONS]
+#   SERVE_ARGS="--inline-rows 0" bench/serve/run.sh …   # extra `drover serve` options (an A/B of the server alone)
 # Needs wrk and python3 with scikit-learn, pandas, fastapi, uvicorn. Both sides predict on one thread
 # (OMP_NUM_THREADS=1 for scikit-learn; drover runs each batch on one thread).
 set -euo pipefail
@@ -21,7 +22,8 @@ csv="$repo/examples/churn/span-1.csv"
 
 port_drover=18481
 port_anchor=18482
-"$drover" serve churn --http 127.0.0.1:$port_drover --data-dir "$work/data" --log-level warning >"$work/serve.log" 2>&1 &
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of options
+"$drover" serve churn --http 127.0.0.1:$port_drover --data-dir "$work/data" --log-level warning ${SERVE_ARGS:-} >"$work/serve.log" 2>&1 &
 OMP_NUM_THREADS=1 python3 "$here/anchor.py" "$csv" $port_anchor $trees >"$work/anchor.log" 2>&1 &
 for port in $port_drover $port_anchor; do
   for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
