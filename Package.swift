@@ -60,7 +60,7 @@ let package = Package(
         ], swiftSettings: strict),
         // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
         .target(name: "DroverServing", dependencies: [
-            "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverStore", "NativeThreads",
+            "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -1,4 +1,4 @@
-import DroverArtifacts
+import DroverProtocol
 
 /// The predict answer written as JSON bytes by hand, keys sorted as `JSONEncoder` with
 /// `.sortedKeys` writes them. The hot path: through `JSONEncoder` the answer of a one-row request
@@ -79,25 +79,8 @@ enum ReplyJSON {
         out.append(contentsOf: d.description.utf8)
     }
 
-    /// A JSON string, escaped as `JSONEncoder` escapes it (quote, backslash, slash, control characters).
+    /// A JSON string, escaped as `JSONEncoder` escapes it.
     static func string(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "/"): out.append(contentsOf: #"\/"#.utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let (high, low) = Hex.pair(b)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(high)
-                out.append(low)
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONText.appendString(s, to: &out)
     }
 }
