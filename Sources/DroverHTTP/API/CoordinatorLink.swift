@@ -15,7 +15,6 @@ import ZeroMQ
 public final class CoordinatorLink: Sendable {
     /// One request: builds its message for a request id, and takes its reply or failure.
     struct Work: Sendable {
-        let what: String
         let message: @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest
         let finish: @Sendable (Result<ClientReply, ClientError>) -> Void
     }
@@ -53,29 +52,30 @@ public final class CoordinatorLink: Sendable {
     /// Asks a read-only query and returns its reply's JSON undecoded (to pass on as it is).
     public func queryJSON<Q: CoordinatorQuery>(_ query: Q) async throws -> [UInt8] {
         let what = "query '\(Q.name)'"
-        let reply = try await send(what: what) { id throws(RequestBodyError) in try .query(requestID: id, query) }
+        let reply = try await send { id throws(RequestBodyError) in try .query(requestID: id, query) }
         return try DroverClient.body(of: reply, what: what, from: endpoint)
     }
 
     func perform<R: Decodable>(_ type: R.Type, what: String,
                                _ message: @escaping @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest) async throws -> R {
-        try DroverClient.decode(try await send(what: what, message), as: type, what: what, from: endpoint)
+        try DroverClient.decode(try await send(message), as: type, what: what, from: endpoint)
     }
 
     /// Queues one request for the link's thread; its reply, undecoded.
-    func send(what: String, _ message: @escaping @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest) async throws -> ClientReply {
+    func send(_ message: @escaping @Sendable (UInt64) throws(RequestBodyError) -> ClientRequest) async throws -> ClientReply {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<ClientReply, any Error>) in
-            let work = Work(what: what, message: message) { c.resume(with: $0.mapError { $0 as any Error }) }
-            let accepted = state.withLock { s -> Bool in
-                guard !s.stopping, s.outstanding < capacity else { return false }
+            let work = Work(message: message) { c.resume(with: $0.mapError { $0 as any Error }) }
+            let refusal = state.withLock { s -> String? in
+                if s.stopping { return "the coordinator link is stopping" }
+                guard s.outstanding < capacity else { return "\(capacity) requests are already waiting for the coordinator" }
                 s.queue.append(work)
                 s.outstanding += 1
-                return true
+                return nil
             }
-            if accepted {
-                bell.ring()
+            if let refusal {
+                c.resume(throwing: LinkBusy(reason: refusal))
             } else {
-                c.resume(throwing: LinkBusy(reason: "\(capacity) requests are already waiting for the coordinator"))
+                bell.ring()
             }
         }
     }
