@@ -60,8 +60,10 @@ let package = Package(
         ], swiftSettings: strict),
         // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
         .target(name: "DroverServing", dependencies: [
-            "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverStore", "NativeThreads",
+            "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,11 +109,12 @@ let package = Package(
         .testTarget(name: "DroverHTTPTests", dependencies: [
             "DroverHTTP", "DroverArtifacts", "DroverProtocol",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "DroverServingTests", dependencies: ["DroverServing", "DroverML", "DroverStore", "DroverCore"],
                     swiftSettings: strict),
         .testTarget(name: "DroverEndToEndTests", dependencies: [
-            "drover", "DroverProtocol", "DroverCore", "DroverStore", "NativeThreads", "ZeroMQ",
+            "drover", "DroverProtocol", "DroverCore", "DroverStore", "DroverHTTP", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
     ]

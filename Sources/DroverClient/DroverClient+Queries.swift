@@ -30,13 +30,25 @@ extension DroverClient {
             if case .error(let rid, _, _) = r { return rid == id || rid == 0 }
             return false
         }
+        return try Self.decode(reply, as: type, what: what, from: endpoint)
+    }
+
+    /// A reply to a query or command as its typed answer, or the coordinator's refusal as an error.
+    /// Shared with clients that pipeline their requests (the HTTP side's `CoordinatorLink`).
+    public static func decode<R: Decodable>(_ reply: ClientReply, as type: R.Type, what: String, from endpoint: String) throws(ClientError) -> R {
+        let body = try body(of: reply, what: what, from: endpoint)
+        do {
+            return try JSONBody.decode(type, body, what: "the reply to \(what)")
+        } catch {
+            throw ClientError(.body(error), error.description)
+        }
+    }
+
+    /// The JSON of a successful reply, undecoded; the coordinator's refusal as an error.
+    public static func body(of reply: ClientReply, what: String, from endpoint: String) throws(ClientError) -> [UInt8] {
         switch reply {
         case .reply(_, 0, let body):
-            do {
-                return try JSONBody.decode(type, body, what: "the reply to \(what)")
-            } catch {
-                throw ClientError(.body(error), error.description)
-            }
+            return body
         case .reply(_, let code, let body):
             let message = (try? JSONBody.decode(QueryError.self, body, what: "error").error) ?? "error \(code)"
             throw ClientError(.rejected(ErrorCode(rawValue: code) ?? .internal), message)

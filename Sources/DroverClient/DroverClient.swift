@@ -124,7 +124,7 @@ public final class DroverClient {
         throw noAnswer(withinMs: limit)
     }
 
-    func noAnswer(withinMs limit: Int) -> ClientError {
+    public func noAnswer(withinMs limit: Int) -> ClientError {
         ClientError(.noAnswer, "no answer from the coordinator at \(endpoint) within \(limit) ms",
                     hint: "is it running? Start one with `drover up`, or point --connect / DROVER_COORDINATOR at it")
     }

@@ -50,7 +50,7 @@ import Testing
             Issue.record("accepted an unknown query")
         } catch {
             #expect(error.code == .unknownCommand)
-            #expect(error.description.contains("status, job, jobs, workers"))
+            #expect(error.description.contains("status, job, jobs, jobs-page, workers"))
         }
         do {
             _ = try QueryRequest(name: "job", body: bytes(#"{"ID":1}"#))

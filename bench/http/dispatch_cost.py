@@ -5,43 +5,38 @@ its API, against jobs/s while a client asks it RATE requests a second (issue #11
 
 Each round starts a fresh `drover up --workers 2 --slots 8` per side (the two sides alternate,
 which goes first alternating too), runs `drover submit --kind noop --count JOBS --wait`, and
-times it. The loaded side's client is 16 threads on keep-alive connections asking, in turn, a
-page of jobs, a page of runs, one job and `/metrics`, each request due at its time (open loop, a
-fixed rate shared by the threads; it reports the rate reached and any error). The client runs on the same machine, so its own CPU is part of the cost measured.
+times it. The loaded side's client is wrk (paced.lua): one thread, 64 keep-alive connections asking, in
+turn, a page of jobs, a page of runs, one job and `/metrics`, each request due at its time (a fixed
+rate, as wrk2 does: a slow answer does not slow the others; it reports the rate reached and any error). wrk runs on the same machine, so its own CPU
+(a few µs a request) is part of the cost measured.
 """
-import argparse, http.client, json, shutil, statistics, subprocess, tempfile, threading, time
+import argparse, json, os, re, shutil, signal, statistics, subprocess, tempfile, time
 
 from bench_http import free_block, wait_http  # same directory: the same drover-up helpers
 
-ROUTES = ["/api/v1/jobs?limit=50", "/api/v1/runs?limit=50", "/api/v1/jobs/1", "/metrics"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONNECTIONS = 64  # enough free connections to keep the rate while answers are slow
 
 
-def load(port, token, rate, stop, out, offset=0.0):
-    """Asks the API `rate` times a second until `stop` (open loop: a request is due at its time,
-    however long the one before took); puts (requests, seconds, errors by cause) in `out`."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Authorization": "Bearer " + token}
-    n, errors, start = 0, {}, time.perf_counter() + offset
-    while not stop.is_set():
-        due = start + n / rate
-        now = time.perf_counter()
-        if due > now:
-            time.sleep(due - now)
-        try:
-            c.request("GET", ROUTES[n % len(ROUTES)], headers=headers)
-            r = c.getresponse()
-            body = r.read()
-            if r.status >= 400:
-                cause = f"HTTP {r.status} {body[:80]!r}"
-                errors[cause] = errors.get(cause, 0) + 1
-        except (OSError, http.client.HTTPException) as e:
-            errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        n += 1
-    out.append((n, time.perf_counter() - start, errors))
+def start_load(port, token, rate):
+    """wrk (C, so the client's own CPU stays small) asking the API `rate` requests a second
+    (paced.lua: each request due at its time) over CONNECTIONS keep-alive connections; stop with `finish`."""
+    env = dict(os.environ, DROVER_TOKEN=token, RATE=str(rate))
+    return subprocess.Popen(["wrk", "-t1", f"-c{CONNECTIONS}", "-d3600s", "--timeout", "10s", "-s", os.path.join(HERE, "paced.lua"),
+                             f"http://127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE, text=True)
 
 
-CLIENTS = 16  # threads sharing the rate, so one slow answer does not hold the others back
+def finish(wrk):
+    """Stops wrk (SIGINT: it prints its summary) and returns (requests, seconds, errors by cause)."""
+    wrk.send_signal(signal.SIGINT)
+    out, _ = wrk.communicate(timeout=30)
+    m = re.search(r"paced: (\d+) requests in ([\d.]+) s, (\d+) non-2xx, (\d+) socket errors", out)
+    if not m:
+        raise SystemExit(f"wrk printed no summary:\n{out}")
+    n, secs, status, sock = int(m[1]), float(m[2]), int(m[3]), int(m[4])
+    errors = {k: v for k, v in (("non-2xx", status), ("socket", sock)) if v}
+    latency = re.search(r"p50 ([\d.]+ ms), p99 ([\d.]+ ms)", out)
+    return n, secs, errors, f"p50 {latency[1]}, p99 {latency[2]}"
 
 
 def one(drover, jobs, rate):
@@ -55,25 +50,18 @@ def one(drover, jobs, rate):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_http(port + 2, "/metrics")
-            stop, out = threading.Event(), []
-            clients = [threading.Thread(target=load, args=(port + 2, token, rate / CLIENTS, stop, out, i / rate))
-                       for i in range(CLIENTS)] if rate else []
-            for client in clients:
-                client.start()
-            t0 = time.perf_counter()
-            subprocess.run([drover, "submit", "--kind", "noop", "--count", str(jobs), "--wait", "--connect", ep, "--timeout", "3600000"],
+            # Job 1, which the load asks for, exists before the load starts (on both sides).
+            subprocess.run([drover, "submit", "--kind", "noop", "--count", "1", "--wait", "--connect", ep],
                            check=True, stdout=subprocess.DEVNULL)
-            took = time.perf_counter() - t0
-            stop.set()
-            for client in clients:
-                client.join()
-            if not out:
-                return jobs / took, None
-            errors = {}
-            for _, _, e in out:
-                for k, v in e.items():
-                    errors[k] = errors.get(k, 0) + v
-            return jobs / took, (sum(o[0] for o in out), max(o[1] for o in out), errors)
+            wrk = start_load(port + 2, token, rate) if rate else None
+            t0 = time.perf_counter()
+            try:
+                subprocess.run([drover, "submit", "--kind", "noop", "--count", str(jobs), "--wait", "--connect", ep, "--timeout", "3600000"],
+                               check=True, stdout=subprocess.DEVNULL)
+                took = time.perf_counter() - t0
+            finally:
+                client = finish(wrk) if wrk else None
+            return jobs / took, client
         finally:
             up.terminate()
             up.wait(timeout=60)
@@ -94,9 +82,9 @@ def main():
         for rate in order:
             jps, client = one(a.drover, a.jobs, rate)
             if rate:
-                n, secs, errors = client
+                n, secs, errors, latency = client
                 loaded.append(jps)
-                print(f"round {r + 1}: {jps:9.0f} jobs/s while the API answered {n / secs:5.0f} req/s "
+                print(f"round {r + 1}: {jps:9.0f} jobs/s while the API answered {n / secs:5.0f} req/s ({latency}) "
                       f"({sum(errors.values())} errors{': ' + str(errors) if errors else ''})", flush=True)
             else:
                 idle.append(jps)

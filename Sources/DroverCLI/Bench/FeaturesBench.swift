@@ -12,10 +12,12 @@ struct FeaturesBench: AsyncParsableCommand {
         discussion: """
         Writes --entities entities of a view with 4 numeric features and a category into a fresh
         features.sqlite (in batches, as `drover features materialize` does), then --clients
-        concurrent readers read random entities through FeatureStore.get — the call serving
-        makes for each request row, TTL applied — for --reads reads in all (2 % unknown
-        entities, answered `missing`). Latency is per read, from call to value. Target (issue
-        12): p99 < 1 ms. Build with -c release for figures.
+        concurrent readers read random entities, --reads reads in all (2 % unknown entities,
+        answered `missing`), TTL applied, twice: readers on dedicated threads with a connection
+        each (FeatureStore.reader(), synchronous), then readers as tasks awaiting
+        FeatureStore.get — serving's path, one hand-off to the store's reader threads per
+        call. Latency is per read, from call to value. Target (issue 12): p99 < 1 ms. Build
+        with -c release for figures.
         Examples:
           drover bench features                              # 1M entities, 200k reads, 4 readers
           drover bench features --entities 100000 --clients 1 --json
@@ -36,14 +38,33 @@ struct FeaturesBench: AsyncParsableCommand {
         var materializeSeconds: Double
         var entitiesPerSecond: Double
         var storeMegabytes: Double
-        var reads: Int
         var clients: Int
-        var missing: Int
-        var readsPerSecond: Double
-        var p50Micros: Double
-        var p99Micros: Double
-        var p999Micros: Double
-        var maxMicros: Double
+        /// Readers on dedicated threads, each with its own connection, reading synchronously.
+        var threadOwned: Reads
+        /// Readers as tasks awaiting `FeatureStore.get` (serving's path).
+        var viaStore: Reads
+
+        struct Reads: Codable {
+            var reads: Int
+            var missing: Int
+            var readsPerSecond: Double
+            var p50Micros: Double
+            var p99Micros: Double
+            var p999Micros: Double
+            var maxMicros: Double
+
+            init(_ l: Latencies) {
+                let sorted = l.micros.sorted()
+                func q(_ f: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * f))] }
+                reads = sorted.count
+                missing = l.missing
+                readsPerSecond = Double(sorted.count) / l.seconds
+                p50Micros = q(0.5)
+                p99Micros = q(0.99)
+                p999Micros = q(0.999)
+                maxMicros = sorted.last ?? 0
+            }
+        }
     }
 
     func validate() throws {
@@ -74,51 +95,21 @@ struct FeaturesBench: AsyncParsableCommand {
                 }
                 _ = try await store.write(view: view.name, rows: rows)
             }
-            let writeSeconds = (ContinuousClock.now - writeStart).seconds
+            let writeSeconds = (ContinuousClock.now - writeStart).inSeconds
             let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + FeatureStore.fileName)[.size] as? Int) ?? 0
 
-            let perClient = reads / clients, population = entities
-            let started = ContinuousClock.now
-            let results = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
-                for c in 0..<clients {
-                    group.addTask {
-                        var rng = SystemRandomNumberGenerator()
-                        var latencies: [Double] = []
-                        latencies.reserveCapacity(perClient)
-                        var missing = 0
-                        for i in 0..<perClient {
-                            // 2 % of keys do not exist (a new customer): the `missing` path.
-                            let key = (i + c) % 50 == 0 ? "unknown\(i)" : "c\(Int.random(in: 0..<population, using: &rng))"
-                            let t0 = ContinuousClock.now
-                            let value = try await store.get(view, key: key, now: now)
-                            latencies.append((ContinuousClock.now - t0).seconds * 1e6)
-                            if value.status != .present { missing += 1 }
-                        }
-                        return (latencies, missing)
-                    }
-                }
-                var all: ([Double], Int) = ([], 0)
-                for try await r in group { all.0 += r.0; all.1 += r.1 }
-                return all
-            }
-            let elapsed = (ContinuousClock.now - started).seconds
-            let sorted = results.0.sorted()
-            func q(_ f: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * f))] }
+            let owned = try await ownedReads(store, view: view, now: now)
+            let viaStore = try await asyncReads(store, view: view, now: now)
             let report = Report(entities: entities, materializeSeconds: writeSeconds, entitiesPerSecond: Double(entities) / writeSeconds,
-                                storeMegabytes: Double(size) / 1_048_576, reads: sorted.count, clients: clients, missing: results.1,
-                                readsPerSecond: Double(sorted.count) / elapsed, p50Micros: q(0.5), p99Micros: q(0.99),
-                                p999Micros: q(0.999), maxMicros: sorted.last ?? 0)
+                                storeMegabytes: Double(size) / 1_048_576, clients: clients,
+                                threadOwned: Report.Reads(owned), viaStore: Report.Reads(viaStore))
             if output.json { return try Output.json(report) }
             Output.line(String(format: "online store: %d entities written in %.1f s (%.0f entities/s), %.0f MB", entities, writeSeconds,
                                report.entitiesPerSecond, report.storeMegabytes))
-            Output.line(String(format: "online reads: %d reads, %d readers, %d missing: p50 %.1f µs  p99 %.1f µs  p99.9 %.1f µs  max %.1f µs  %.0f reads/s",
-                               report.reads, clients, report.missing, report.p50Micros, report.p99Micros, report.p999Micros,
-                               report.maxMicros, report.readsPerSecond))
+            for (name, r) in [("thread-owned connections", report.threadOwned), ("async FeatureStore.get", report.viaStore)] {
+                Output.line("online reads, \(name): " + String(format: "%d reads, %d readers, %d missing: p50 %.1f µs  p99 %.1f µs  p99.9 %.1f µs  max %.1f µs  %.0f reads/s",
+                                   r.reads, clients, r.missing, r.p50Micros, r.p99Micros, r.p999Micros, r.maxMicros, r.readsPerSecond))
+            }
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

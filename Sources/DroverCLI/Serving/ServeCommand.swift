@@ -50,6 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBodyBytes: Int = 1 << 20
     @Option(name: .long, help: "Most rows predicted in one batch.")
     var maxBatchRows: Int = 4_096
+    @Option(name: .long, help: "Requests of at most this many rows are predicted on the request's own thread when no other is (0: all go to the batch thread).")
+    var inlineRows: Int = 16
     @Option(name: .long, help: ArgumentHelp("Fill rows that carry this feature view's entity key from the online store (repeatable).",
                                             valueName: "view"))
     var features: [String] = []
@@ -67,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
         if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
+        if inlineRows < 0 { throw ValidationError("--inline-rows must be 0 or more") }
         if !(rollbackErrorRate > 0 && rollbackErrorRate <= 1) { throw ValidationError("--rollback-error-rate must be in (0, 1]") }
         if driftWindow < 10 { throw ValidationError("--drift-window must be at least 10 rows") }
         let address = try Self.address(http)
@@ -108,7 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
                 for name in features { views.append(try await store.view(name, in: featureStore)) }
                 enricher = FeatureEnricher(store: featureStore, views: views)
             }
-            let catalog = ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows)
+            let catalog = ModelCatalog(registry: registry, dataDirectory: store.path, maxBatchRows: maxBatchRows, inlineRows: inlineRows)
             var drift: DriftWindow?
             if let reference {
                 let champion = try await Self.loadChampion(catalog, model: model, alias: alias, version: version, store: store.path)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverClient
+import DroverHTTP
 import DroverProtocol
 import Foundation
 import Logging
@@ -80,7 +81,7 @@ struct LoggingOptions: ParsableArguments {
     func bootstrap(label: String) -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { name in
-            var h = StreamLogHandler.standardError(label: name)
+            var h = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: name))
             h.logLevel = level
             return h
         }

@@ -1,4 +1,5 @@
 import Foundation
+import DroverProtocol
 import Hummingbird
 
 /// `GET /api/v1/events`: the event stream as server-sent events (`text/event-stream`), behind a

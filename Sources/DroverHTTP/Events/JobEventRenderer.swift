@@ -91,23 +91,3 @@ struct JobEventRenderer {
         ends.append(data.count)
     }
 }
-
-enum JSONText {
-    /// Appends `s` as a JSON string (quoted, escaped).
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0..<0x20:
-                let (high, low) = Hex.pair(b)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(high)
-                out.append(low)
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-}

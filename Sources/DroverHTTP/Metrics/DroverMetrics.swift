@@ -30,6 +30,7 @@ public final class DroverMetrics: Sendable {
 
     /// Reads the cluster and renders the exposition text.
     func scrape(_ backend: APIBackend) async throws -> [UInt8] {
+        async let models = backend.registry.models() // read while the coordinator answers
         let status = try await backend.link.query(StatusQuery())
         let help = "Jobs in each state."
         for (state, count) in status.jobs {
@@ -46,7 +47,7 @@ public final class DroverMetrics: Sendable {
         count("discarded_results", "Results discarded because their lease was superseded.", status.discardedResults)
         gauge("event_subscribers", "Clients following /api/v1/events.", backend.events.subscriberCount)
         count("event_subscribers_dropped", "Event clients dropped for falling behind.", backend.events.droppedCount)
-        for model in try await backend.registry.models() {
+        for model in try await models {
             guard let v = model.aliases[ModelRegistry.champion],
                   let champion = try await backend.registry.champion(model: model.name) else { continue }
             registry.makeGauge(descriptor: name("model_champion_version", help: "The version the champion alias points at."),

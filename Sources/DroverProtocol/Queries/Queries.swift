@@ -34,6 +34,18 @@ public struct JobsQuery: CoordinatorQuery, Equatable {
     }
 }
 
+/// `jobs-page` → `JobsPage`: what `jobs` lists, as the HTTP API's page (`{"items": […], "next": "1151"}`,
+/// `next` null on the last page). The coordinator writes the page's JSON itself, so the HTTP side
+/// passes it on without decoding and encoding it again. Same body as `jobs`.
+public struct JobsPageQuery: CoordinatorQuery, Equatable {
+    public typealias Reply = JobsPage
+    public static let name = "jobs-page"
+    public var jobs: JobsQuery
+    public init(_ jobs: JobsQuery) { self.jobs = jobs }
+    public init(from decoder: any Decoder) throws { jobs = try JobsQuery(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try jobs.encode(to: encoder) }
+}
+
 /// `workers` → `[WorkerInfo]`: one row per connected worker, by name. Body `{}`.
 public struct WorkersQuery: CoordinatorQuery, Equatable {
     public typealias Reply = [WorkerInfo]
@@ -46,13 +58,14 @@ public enum QueryRequest: Sendable, Equatable {
     case status(StatusQuery)
     case job(JobQuery)
     case jobs(JobsQuery)
+    case jobsPage(JobsPageQuery)
     case workers(WorkersQuery)
     case run(RunQuery)
     case runs(RunsQuery)
     case ingest(IngestQuery)
     case triggers(TriggersQuery)
 
-    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name,
+    public static let names = [StatusQuery.name, JobQuery.name, JobsQuery.name, JobsPageQuery.name, WorkersQuery.name, RunQuery.name, RunsQuery.name,
                                IngestQuery.name, TriggersQuery.name]
 
     public init(name: String, body: [UInt8]) throws(RequestBodyError) {
@@ -60,6 +73,7 @@ public enum QueryRequest: Sendable, Equatable {
         case StatusQuery.name: self = .status(try JSONBody.decode(StatusQuery.self, body))
         case JobQuery.name: self = .job(try JSONBody.decode(JobQuery.self, body))
         case JobsQuery.name: self = .jobs(try JSONBody.decode(JobsQuery.self, body))
+        case JobsPageQuery.name: self = .jobsPage(try JSONBody.decode(JobsPageQuery.self, body))
         case WorkersQuery.name: self = .workers(try JSONBody.decode(WorkersQuery.self, body))
         case RunQuery.name: self = .run(try JSONBody.decode(RunQuery.self, body))
         case RunsQuery.name: self = .runs(try JSONBody.decode(RunsQuery.self, body))

@@ -6,10 +6,10 @@ import Foundation
 /// A stale (older than the TTL) or missing value fills nothing: the fields arrive as null
 /// (missing), never as an expired value.
 public struct FeatureEnricher: Sendable {
-    let store: FeatureStore
+    let store: any OnlineStore
     let views: [FeatureView]
 
-    public init(store: FeatureStore, views: [FeatureView]) {
+    public init(store: any OnlineStore, views: [FeatureView]) {
         self.store = store
         self.views = views
     }
@@ -17,30 +17,33 @@ public struct FeatureEnricher: Sendable {
     /// The entity key fields (passed through validation: the model does not take them).
     public var keys: Set<String> { Set(views.map(\.entity)) }
 
-    /// The rows with features filled in, and per row the status of each view's value.
+    /// The rows with features filled in, and per row the status of each view's value. One online
+    /// read per view for all rows of the request.
     public func enrich(_ rows: [JSONValue], now: Double) async throws(RequestError) -> ([JSONValue], [[String: String]]) {
-        var out: [JSONValue] = []
-        var statuses: [[String: String]] = []
-        for (r, row) in rows.enumerated() {
-            guard case .object(var fields) = row else { out.append(row); statuses.append([:]); continue }
-            var status: [String: String] = [:]
-            for view in views {
-                guard let keyValue = fields[view.entity] else { continue }
+        var fields = rows.map { row -> [String: JSONValue]? in if case .object(let f) = row { f } else { nil } }
+        var statuses = [[String: String]](repeating: [:], count: rows.count)
+        for view in views {
+            var wanted: [(row: Int, key: String)] = []
+            for (r, row) in fields.enumerated() {
+                guard let keyValue = row?[view.entity] else { continue }
                 guard let key = keyValue.keyText else {
                     throw .invalid("rows[\(r)].\(view.entity) is \(keyValue.typeName); an entity key is a string or a number")
                 }
-                let value: OnlineValue
-                do { value = try await store.get(view, key: key, now: now) } catch {
-                    throw RequestError(status: 503, code: "feature_store", "cannot read feature view \(view.name): \(error)")
-                }
-                status[view.name] = value.status.rawValue
-                for feature in view.features where fields[feature] == nil {
-                    fields[feature] = value.values?[feature] ?? .null
+                wanted.append((r, key))
+            }
+            guard !wanted.isEmpty else { continue }
+            let stored: [(event: Double, values: [JSONValue])?]
+            do { stored = try await store.read(view: view.name, keys: wanted.map(\.key)) } catch {
+                throw RequestError(status: 503, code: "feature_store", "cannot read feature view \(view.name): \(error)")
+            }
+            for ((r, key), found) in zip(wanted, stored) {
+                let value = OnlineValue(view, key: key, stored: found, now: now)
+                statuses[r][view.name] = value.status.rawValue
+                for feature in view.features where fields[r]?[feature] == nil {
+                    fields[r]?[feature] = value.values?[feature] ?? .null
                 }
             }
-            out.append(.object(fields))
-            statuses.append(status)
         }
-        return (out, statuses)
+        return (zip(rows, fields).map { row, f in f.map(JSONValue.object) ?? row }, statuses)
     }
 }

@@ -11,12 +11,14 @@ public final class ModelCatalog: Sendable {
     public let registry: ModelRegistry
     let artifactsRoot: String
     let maxBatchRows: Int
+    let inlineRows: Int
     private let loaded = Mutex<[String: ServedModel]>([:])
 
-    public init(registry: ModelRegistry, dataDirectory: String, maxBatchRows: Int = 4_096) {
+    public init(registry: ModelRegistry, dataDirectory: String, maxBatchRows: Int = 4_096, inlineRows: Int = 16) {
         self.registry = registry
         self.artifactsRoot = URL(fileURLWithPath: dataDirectory).appendingPathComponent("artifacts").path
         self.maxBatchRows = maxBatchRows
+        self.inlineRows = inlineRows
     }
 
     /// The version an alias points at now (a registry read; cheap enough to poll).
@@ -36,7 +38,8 @@ public final class ModelCatalog: Sendable {
             let bytes = try store.read(try ArtifactDigest(parsing: digest))
             return try ModelFile.decode(Data(bytes), source: "\(model) version \(version) (artifact \(digest))")
         }
-        let served = ServedModel(name: model, version: version, digest: digest, model: file, maxBatchRows: maxBatchRows)
+        let served = ServedModel(name: model, version: version, digest: digest, model: file, maxBatchRows: maxBatchRows,
+                                 inlineRows: inlineRows)
         return loaded.withLock { cache in
             if let raced = cache[key] { return raced }
             cache[key] = served

@@ -10,12 +10,12 @@ public final class ServedModel: Sendable {
     public let model: ModelFile
     let batcher: PredictionBatcher
 
-    public init(name: String, version: Int, digest: String, model: ModelFile, maxBatchRows: Int = 4_096) {
+    public init(name: String, version: Int, digest: String, model: ModelFile, maxBatchRows: Int = 4_096, inlineRows: Int = 16) {
         self.name = name
         self.version = version
         self.digest = digest
         self.model = model
-        self.batcher = PredictionBatcher(model: model, maxRows: maxBatchRows)
+        self.batcher = PredictionBatcher(model: model, maxRows: maxBatchRows, inlineRows: inlineRows)
     }
 
     deinit { batcher.close() }

@@ -1,5 +1,6 @@
 import DroverML
 import Prometheus
+import Synchronization
 
 /// `/metrics` of `drover serve`: requests, errors, rows and latency per model version and arm
 /// (bounded labels: versions and arms, never request ids).
@@ -14,19 +15,53 @@ public final class ServingMetrics: Sendable {
         MetricNameDescriptor(namespace: "drover_serve", metricName: metric, unitName: unit, helpText: help)
     }
 
+    /// The series an answered request updates, made once per (model, version, arm): looking them
+    /// up in the registry builds names and labels and takes its lock, three times a request.
+    struct Answered: Sendable {
+        let requests: Counter
+        let rows: Counter
+        let duration: DurationHistogram
+    }
+
+    struct SeriesKey: Hashable {
+        var model: String
+        var version: Int
+        var arm: String
+    }
+
+    private let answered = Mutex<[SeriesKey: Answered]>([:])
+
+    private func labels(_ key: SeriesKey) -> [(String, String)] {
+        [("model", key.model), ("version", String(key.version)), ("arm", key.arm)]
+    }
+
+    private func requests(_ key: SeriesKey, status: Int) -> Counter {
+        registry.makeCounter(descriptor: name("requests", unit: "total", help: "Predict requests by model version, arm and status class."),
+                             labels: labels(key) + [("status", String(status / 100) + "xx")])
+    }
+
     /// One answered (or failed) predict request.
     func request(model: String, version: Int, arm: String, status: Int, rows: Int, duration: Duration) {
-        let labels = [("model", model), ("version", String(version)), ("arm", arm)]
-        registry.makeCounter(descriptor: name("requests", unit: "total", help: "Predict requests by model version, arm and status class."),
-                             labels: labels + [("status", String(status / 100) + "xx")]).increment()
+        let key = SeriesKey(model: model, version: version, arm: arm)
         if status >= 400 {
+            requests(key, status: status).increment()
             registry.makeCounter(descriptor: name("errors", unit: "total", help: "Predict requests that failed (4xx and 5xx)."),
-                                 labels: labels).increment()
+                                 labels: labels(key)).increment()
             return
         }
-        registry.makeCounter(descriptor: name("rows", unit: "total", help: "Rows predicted."), labels: labels).increment(by: Int64(rows))
-        registry.makeDurationHistogram(descriptor: name("request_duration", unit: "seconds", help: "Predict latency, validation to answer."),
-                                       labels: labels, buckets: buckets).record(duration)
+        let series = answered.withLock { cache in
+            if let s = cache[key] { return s }
+            let s = Answered(requests: requests(key, status: status),
+                             rows: registry.makeCounter(descriptor: name("rows", unit: "total", help: "Rows predicted."), labels: labels(key)),
+                             duration: registry.makeDurationHistogram(
+                                descriptor: name("request_duration", unit: "seconds", help: "Predict latency, validation to answer."),
+                                labels: labels(key), buckets: buckets))
+            cache[key] = s
+            return s
+        }
+        series.requests.increment()
+        series.rows.increment(by: Int64(rows))
+        series.duration.record(duration)
     }
 
     /// A request refused before a version was chosen (unknown model, bad JSON, too large).

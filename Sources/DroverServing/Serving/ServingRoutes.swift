@@ -27,7 +27,8 @@ struct ServingRoutes: Sendable {
                 let requestID = try requestID(request)
                 let key = body.key ?? request.headers[.init("X-Request-Key")!]
                 let reply = try await service.predict(rows: body.rows, requestID: requestID, key: key)
-                var response = try json(reply)
+                var response = Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                        body: .init(byteBuffer: ByteBuffer(bytes: ReplyJSON.bytes(reply))))
                 response.headers[.init("X-Request-ID")!] = requestID
                 response.headers[.init("X-Drover-Model-Version")!] = String(reply.version)
                 return response
@@ -114,7 +115,7 @@ struct ServingRoutes: Sendable {
     }
 
     private func requestID(_ request: Request) throws(RequestError) -> String {
-        guard let given = request.headers[.init("X-Request-ID")!] else { return UUID().uuidString.lowercased() }
+        guard let given = request.headers[.init("X-Request-ID")!] else { return RequestID.random() }
         guard !given.isEmpty, given.count <= 128, given.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
             throw .invalid("X-Request-ID must be 1–128 printable ASCII characters without spaces")
         }
