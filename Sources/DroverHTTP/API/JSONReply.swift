@@ -14,11 +14,11 @@ enum JSONReply {
     }
 
     static func ok(_ value: some Encodable, for request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
-        ok(json: [UInt8](try encoder().encode(value)), for: request, status: status)
+        ok(json: try encoder().encode(value), for: request, status: status)
     }
 
     /// An answer whose JSON is already written (keys sorted, as `encoder()` writes them).
-    static func ok(json body: [UInt8], for request: Request, status: HTTPResponse.Status = .ok) -> Response {
+    static func ok(json body: some DataProtocol, for request: Request, status: HTTPResponse.Status = .ok) -> Response {
         let tag = "\"" + Hex.lower(SHA256.hash(data: body).prefix(16)) + "\""
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .eTag: tag, .cacheControl: "no-cache"]
         if status == .ok, let match = request.headers[.ifNoneMatch],

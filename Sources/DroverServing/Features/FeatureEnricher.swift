@@ -32,7 +32,7 @@ public struct FeatureEnricher: Sendable {
                 wanted.append((r, key))
             }
             guard !wanted.isEmpty else { continue }
-            let stored: [(event: Double, values: [JSONValue])?]
+            let stored: [StoredFeatures?]
             do { stored = try await store.read(view: view.name, keys: wanted.map(\.key)) } catch {
                 throw RequestError(status: 503, code: "feature_store", "cannot read feature view \(view.name): \(error)")
             }

@@ -2,6 +2,9 @@ import Foundation
 import GRDB
 import Synchronization
 
+/// The latest stored value of one entity of a view (the online store's row).
+public typealias StoredFeatures = (event: Double, values: [JSONValue])
+
 /// The online store and the applied definitions: `<data-dir>/features.sqlite` (WAL). It keeps the
 /// latest value per (view, entity) and honours the TTL on reads (an expired value is `stale`,
 /// without values — Feast returns it as present). Another backend (Redis, PostgreSQL) implements
@@ -10,15 +13,15 @@ public protocol OnlineStore: Sendable {
     /// Writes rows, keeping per entity only the latest (event, created); returns rows that changed the store.
     func write(view: String, rows: [(key: String, event: Double, created: Double, values: [JSONValue])]) async throws -> Int
     /// The stored row of an entity, or nil.
-    func read(view: String, key: String) async throws -> (event: Double, values: [JSONValue])?
+    func read(view: String, key: String) async throws -> StoredFeatures?
     /// The stored rows of several entities, in order (serving reads a request's rows in one call).
     /// By default one `read(view:key:)` each; a backend with a batch read (MGET) overrides it.
-    func read(view: String, keys: [String]) async throws -> [(event: Double, values: [JSONValue])?]
+    func read(view: String, keys: [String]) async throws -> [StoredFeatures?]
 }
 
 extension OnlineStore {
-    public func read(view: String, keys: [String]) async throws -> [(event: Double, values: [JSONValue])?] {
-        var found: [(event: Double, values: [JSONValue])?] = []
+    public func read(view: String, keys: [String]) async throws -> [StoredFeatures?] {
+        var found: [StoredFeatures?] = []
         for key in keys { found.append(try await read(view: view, key: key)) }
         return found
     }
@@ -39,7 +42,7 @@ public struct OnlineValue: Sendable, Codable, Equatable {
 
     /// The TTL rule, the same for every backend: a value older than `now - ttl` is stale and
     /// carries no values; no stored row is missing.
-    public init(_ view: FeatureView, key: String, stored: (event: Double, values: [JSONValue])?, now: Double) {
+    public init(_ view: FeatureView, key: String, stored: StoredFeatures?, now: Double) {
         self.view = view.name
         entity = key
         eventTime = stored?.event
@@ -120,11 +123,11 @@ public final class FeatureStore: OnlineStore, Sendable {
     }
 
     /// Reads on the store's reader threads (`OnlineReaders`): one hand-off per call, however many keys.
-    public func read(view: String, key: String) async throws -> (event: Double, values: [JSONValue])? {
+    public func read(view: String, key: String) async throws -> StoredFeatures? {
         try await readers().read([(view, key)])[0]
     }
 
-    public func read(view: String, keys: [String]) async throws -> [(event: Double, values: [JSONValue])?] {
+    public func read(view: String, keys: [String]) async throws -> [StoredFeatures?] {
         try await readers().read(keys.map { (view, $0) })
     }
 

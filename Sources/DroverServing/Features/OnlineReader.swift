@@ -63,9 +63,6 @@ public final class OnlineReader {
     }
 }
 
-/// The latest stored value of one entity of a view (the online store's row).
-public typealias StoredFeatures = (event: Double, values: [JSONValue])
-
 /// An online read failed: the store's path, SQLite's code and message.
 public struct OnlineReadError: Error, CustomStringConvertible, Sendable {
     public var path: String

@@ -8,7 +8,6 @@ import Synchronization
 /// SQLite reads never run on the cooperative pool and a request pays one hand-off, not one per row.
 final class OnlineReaders: Sendable {
     typealias Lookup = (view: String, key: String)
-    typealias Answer = Result<[StoredFeatures?], OnlineReadError>
 
     private struct Job: Sendable {
         var lookups: [Lookup]
