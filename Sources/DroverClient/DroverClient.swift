@@ -16,6 +16,9 @@ public final class DroverClient {
     /// Watches the handshake, so a refused key fails fast with a useful message instead of a timeout.
     private let monitor: ZMQMonitor
     private let secured: Bool
+    /// The handshake failure, once seen. libzmq then drops the connection for good: later calls
+    /// must fail with it too, never wait for a peer that will not come back.
+    private var refusal: ClientError?
     private var nextRequest: UInt64 = 1
     /// DONE notifications that arrived while waiting for something else.
     var pendingDone: [ClientReply.DoneJob] = []
@@ -32,7 +35,8 @@ public final class DroverClient {
             context = try ZMQContext()
             socket = try ZMQSocket(context, type: .dealer, linger: .milliseconds(200))
             try socket.set([.receiveTimeout(.milliseconds(100)), .maxMessageSize(Int64(WireLimits.maxFrameBytes)),
-                            .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10))]
+                            .receiveHighWaterMark(0), .sendHighWaterMark(0), .reconnectInterval(.milliseconds(10)),
+                            .sendTimeout(.milliseconds(100))]
                            + (curve?.socketOptions ?? []))
             monitor = try ZMQMonitor(socket, events: [.handshakeFailedAuth, .handshakeFailedProtocol])
             try socket.connect(endpoint)
@@ -53,12 +57,24 @@ public final class DroverClient {
         return nextRequest
     }
 
-    /// Sends one request without waiting for its answer.
+    /// Sends one request without waiting for its answer. A DEALER blocks while it has no peer, which
+    /// is for good once the handshake was refused: each 100 ms the monitor is asked why, and after
+    /// `timeoutMs` the send gives up.
     public func send(_ request: ClientRequest) throws(ClientError) {
-        do {
-            _ = try socket.send([request.encode()])
-        } catch {
-            throw .transport(error, endpoint: endpoint)
+        let frames = [request.encode()]
+        var deadline: ContinuousClock.Instant?
+        while true {
+            let queued: Bool
+            do {
+                queued = try socket.send(frames)
+            } catch {
+                throw .transport(error, endpoint: endpoint)
+            }
+            if queued { return }
+            try checkHandshake()
+            let end = deadline ?? ContinuousClock.now + .milliseconds(timeoutMs)
+            deadline = end
+            guard ContinuousClock.now < end else { throw noAnswer(withinMs: timeoutMs) }
         }
     }
 
@@ -132,6 +148,7 @@ public final class DroverClient {
     /// Throws a clear error if the coordinator refused the security handshake (unknown key,
     /// a worker key used as a client, or CURVE on one side only).
     private func checkHandshake() throws(ClientError) {
+        if let refusal { throw refusal }
         while true {
             let event: MonitorEvent?
             do {
@@ -141,16 +158,17 @@ public final class DroverClient {
             }
             guard let event else { return }
             if event.kind == .handshakeFailedAuth {
-                throw ClientError(.handshake, "the coordinator at \(endpoint) refused this client's CURVE key (status \(event.value))",
-                                  hint: "add this key's NAME.pub line to the coordinator's --allow-clients file and restart it; a worker key cannot be used as a client")
+                refusal = ClientError(.handshake, "the coordinator at \(endpoint) refused this client's CURVE key (status \(event.value))",
+                                      hint: "add this key's NAME.pub line to the coordinator's --allow-clients file and restart it; a worker key cannot be used as a client")
             }
             if event.kind == .handshakeFailedProtocol {
-                throw ClientError(.handshake, secured
+                refusal = ClientError(.handshake, secured
                     ? "the security handshake with \(endpoint) failed: the coordinator does not use CURVE, or --server-key is not its public key"
                     : "the security handshake with \(endpoint) failed: the coordinator requires CURVE keys",
                     hint: secured ? "check --server-key against the coordinator's NAME.pub"
                         : "pass --curve-secret YOUR.key --server-key COORDINATOR.pub (or DROVER_CURVE_SECRET / DROVER_SERVER_KEY)")
             }
+            if let refusal { throw refusal }
         }
     }
 }
