@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "DroverStoreTests", dependencies: ["DroverStore"], swiftSettings: strict),
         .testTarget(name: "DroverClientTests", dependencies: ["DroverClient"], swiftSettings: strict),
         .testTarget(name: "DroverMLTests", dependencies: ["DroverML"], swiftSettings: strict),
-        .testTarget(name: "DroverWorkerTests", dependencies: ["DroverWorker", "DroverCore", "DroverML", "DroverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DroverWorkerTests", dependencies: ["DroverWorker", "DroverCore", "DroverML", "DroverProtocol", "DroverPipelines"], swiftSettings: strict),
         .testTarget(name: "DroverCoordinatorTests", dependencies: ["DroverCoordinator", "DroverCore", "DroverProtocol"],
                     swiftSettings: strict),
         .testTarget(name: "DroverArtifactsTests", dependencies: ["DroverArtifacts"], swiftSettings: strict),

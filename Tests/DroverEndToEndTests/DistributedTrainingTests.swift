@@ -144,4 +144,31 @@ struct DistributedTrainingTests {
         let rmse = try #require(Self.candidateRMSE(shown), "\(shown)")
         #expect(abs(rmse - reference) <= Self.tolerance * reference, "after a re-assignment \(rmse) vs one process \(reference)")
     }
+
+    @Test("with CURVE, bound on every interface: shards reach the trainer over CURVE as allowed workers and the run is promoted")
+    func shardsOverCurve() throws {
+        let cluster = try TestCluster()
+        defer { cluster.cleanUp() }
+        let keys = try TestKeys(in: cluster.dir)
+        // Bound on every interface, as in a container: shards reach the trainer at the host they
+        // reach the coordinator by (127.0.0.1 here), never at 0.0.0.0.
+        let everywhere = cluster.endpoint.replacingOccurrences(of: "127.0.0.1", with: "0.0.0.0")
+        let coordinator = try cluster.coordinator(extra: ["--bind", everywhere, "--plaintext-artifacts"] + keys.coordinatorFlags)
+        let w1 = try cluster.worker("w1", extra: keys.peerFlags("w1"))
+        let w2 = try cluster.worker("w1-2", extra: keys.peerFlags("w1"))
+        defer { w1.stop(); w2.stop(); coordinator.stop() }
+        try cluster.waitForSecureStatus(keys) { $0.aliveWorkers == 2 }
+        let add = try cluster.run(["data", "add", "diamonds", Self.span] + keys.peerFlags("c1"))
+        #expect(add.status == 0, "\(add.stderr)")
+        let pipeline = try Self.pipeline(in: cluster.dir, params: ["trees": "20"])
+        let r = try cluster.run(["run", pipeline, "--wait", "--json", "--timeout", "30000"] + keys.peerFlags("c1"),
+                                timeout: .seconds(300))
+        let run = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+        #expect(r.status == 0 && run["state"] as? String == "promoted",
+                "\(r.stderr)\n\(run)\n\(coordinator.output.suffix(3000))\n\(w1.output.suffix(2000))")
+        #expect(coordinator.output.contains("pipeline.training.finished"))
+        #expect(!coordinator.output.contains("coordinator.auth.denied"), "\(coordinator.output.suffix(3000))")
+        let started = coordinator.output.split(separator: "\n").filter { $0.contains("pipeline.training.started") }
+        #expect(!started.isEmpty && started.allSatisfy { $0.contains("tcp://0.0.0.0:") }, "the training socket bound every interface: \(started)")
+    }
 }

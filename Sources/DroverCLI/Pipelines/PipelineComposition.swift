@@ -1,5 +1,6 @@
 import DroverCoordinator
 import DroverPipelines
+import DroverProtocol
 import Logging
 import ZeroMQ
 
@@ -15,7 +16,11 @@ enum PipelineComposition {
         }
         let coordinator = options.workerEndpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
         let runner = try PipelineRunner(options: .init(dataDirectory: options.dataDirectory, coordinator: coordinator,
-                                                       codeVersion: Drover.configuration.version, curve: curve),
+                                                       codeVersion: Drover.configuration.version, curve: curve,
+                                                       training: options.security.map {
+                                                           TrainingSecurity(serverKeys: $0.serverKeys, workers: $0.workers)
+                                                       },
+                                                       trainingHost: Endpoint.host(of: options.workerEndpoint)),
                                         logger: logger)
         options.pipelines = runner
         return runner

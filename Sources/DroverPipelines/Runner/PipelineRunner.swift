@@ -27,9 +27,18 @@ public final class PipelineRunner: PipelineDesk, Service {
         public var codeVersion: String
         /// The runner's client key when the coordinator uses CURVE.
         public var curve: CurveClientKeys?
+        /// CURVE for the training sockets of data-parallel steps, when the coordinator uses it.
+        public var training: TrainingSecurity?
+        /// Where training sockets bind: the host the coordinator's sockets bind (default: that of
+        /// `coordinator`). On a wildcard (`0.0.0.0`), shard jobs connect by the host they reach the
+        /// coordinator by.
+        public var trainingHost: String
 
-        public init(dataDirectory: String, coordinator: String, codeVersion: String, curve: CurveClientKeys? = nil) {
+        public init(dataDirectory: String, coordinator: String, codeVersion: String, curve: CurveClientKeys? = nil,
+                    training: TrainingSecurity? = nil, trainingHost: String? = nil) {
             self.curve = curve
+            self.training = training
+            self.trainingHost = trainingHost ?? Endpoint.host(of: coordinator)
             self.dataDirectory = dataDirectory
             self.coordinator = coordinator
             self.codeVersion = codeVersion

@@ -26,21 +26,14 @@ extension LoopState {
         if let s = sessions[key] { return s }
         do {
             let s = try TrainingSession(key: key, shards: Int(job.params["shards"] ?? "") ?? 1, params: job.params,
-                                        host: Self.host(of: runner.options.coordinator), artifacts: runner.artifacts,
-                                        logger: logger)
+                                        host: runner.options.trainingHost, security: runner.options.training,
+                                        artifacts: runner.artifacts, logger: logger)
             sessions[key] = s
             return s
         } catch {
             logger.error("pipeline.training.unstarted", metadata: ["step": "\(key)", "error": "\(error)"])
             return nil
         }
-    }
-
-    /// The host of a `tcp://HOST:PORT` endpoint (`*` and `0.0.0.0` bind every interface).
-    static func host(of endpoint: String) -> String {
-        let rest = endpoint.hasPrefix("tcp://") ? String(endpoint.dropFirst(6)) : endpoint
-        guard let colon = rest.lastIndex(of: ":") else { return "127.0.0.1" }
-        return String(rest[..<colon])
     }
 
     /// Re-runs the jobs of shards their session gave up waiting for; ends finished sessions.

@@ -9,9 +9,13 @@ import ZeroMQ
 /// within `shardTimeout` is reported to `reassign` (the runner re-submits its job elsewhere)
 /// and given another period; after `maxReassignments` the round fails.
 ///
-/// Confined to the thread that created it (it owns the socket).
+/// With `security`, the socket is a CURVE server and a ZAP handler in the same context admits only
+/// allowed worker keys; it is answered whenever the transport polls.
+///
+/// Confined to the thread that created it (it owns the sockets).
 public final class NetworkShardTransport: ShardTransport {
     let socket: ZMQSocket
+    private let zap: ZAPHandler?
     public let endpoint: String
     let session: String
     public let shardCount: Int
@@ -28,10 +32,20 @@ public final class NetworkShardTransport: ShardTransport {
     public private(set) var exchanges = 0
 
     public init(context: ZMQContext, host: String, session: String, shards: Int, shardTimeout: Duration,
-         reassign: @escaping (Int) -> Void, stopped: @escaping () -> Bool) throws {
+         reassign: @escaping (Int) -> Void, stopped: @escaping () -> Bool, security: TrainingSecurity? = nil) throws {
+        // The handler is bound before the socket, so no handshake finds the context without one
+        // (libzmq would then let it through).
+        zap = try security.map { try ZAPHandler(context: context, allowList: $0.workers) }
         socket = try ZMQSocket(context, type: .router)
-        try socket.set([.routerMandatory(false), .maxMessageSize(256 << 20), .linger(.milliseconds(200))])
-        endpoint = try socket.bind("tcp://\(host):0")
+        do {
+            try socket.set([.routerMandatory(false), .maxMessageSize(256 << 20), .linger(.milliseconds(200))]
+                           + (security?.socketOptions ?? []))
+            endpoint = try socket.bind("tcp://\(host):0")
+        } catch {
+            socket.close()
+            zap?.close()
+            throw error
+        }
         self.session = session
         shardCount = shards
         self.shardTimeout = shardTimeout
@@ -51,11 +65,11 @@ public final class NetworkShardTransport: ShardTransport {
             outstanding[r.shard] = (i, seq, frame, .now)
             if let peer = peers[r.shard] { send(frame, to: peer) }
         }
-        let poller = ZMQPoller()
-        try poller.add(socket)
+        let poller = try makePoller()
         while !outstanding.isEmpty {
             if stopped() { throw DistributedTrainingError("training stopped: the run ended or the coordinator is shutting down") }
             if try poller.poll(timeoutMs: 50) > 0 {
+                try zap?.handleAll()
                 while let frames = try socket.receive(dontWait: true) {
                     guard frames.count == 2 else { continue }
                     let peer = frames[0]
@@ -91,17 +105,30 @@ public final class NetworkShardTransport: ShardTransport {
     public func linger(_ final: TrainingFrame) {
         guard let frame = try? final.encoded() else { return }
         for peer in peers.compactMap({ $0 }) { send(frame, to: peer) }
-        let poller = ZMQPoller()
-        try? poller.add(socket)
+        guard let poller = try? makePoller() else { return close() }
         while !stopped() {
             guard (try? poller.poll(timeoutMs: 100)) ?? 0 > 0 else { continue }
+            _ = try? zap?.handleAll()
             while let frames = try? socket.receive(dontWait: true), frames.count == 2 {
                 if case .hello(let s, _, _)? = try? TrainingFrame.decode(frames[1]), s == session {
                     send(frame, to: frames[0])
                 }
             }
         }
+        close()
+    }
+
+    private func close() {
         socket.close()
+        zap?.close()
+    }
+
+    /// The training socket, and the ZAP handler's when there is one.
+    private func makePoller() throws -> ZMQPoller {
+        let poller = ZMQPoller()
+        try poller.add(socket)
+        if let zap { try poller.add(zap.socket) }
+        return poller
     }
 
     private func send(_ frame: [UInt8], to peer: [UInt8]) {

@@ -36,8 +36,8 @@ final class TrainingSession: Sendable {
     static let jobParameters = ["pieces", "shard", "shards", "trainer", "session", "trainer_idle_ms", "shard_timeout_ms"]
 
     /// Starts the thread and waits until the socket is bound (its `endpoint` is known).
-    init(key: String, shards: Int, params: [String: String], host: String, artifacts: ArtifactStore,
-         logger: Logger) throws {
+    init(key: String, shards: Int, params: [String: String], host: String, security: TrainingSecurity?,
+         artifacts: ArtifactStore, logger: Logger) throws {
         self.key = key
         id = "\(key)#\(UUID().uuidString)"
         self.shards = shards
@@ -45,8 +45,8 @@ final class TrainingSession: Sendable {
         let bound = DispatchSemaphore(value: 0)
         let (id, state) = (self.id, self.state)
         let t = try NativeThread.start {
-            Self.serve(session: id, key: key, shards: shards, params: params, host: host, timeout: timeout,
-                       artifacts: artifacts, logger: logger, state: state, bound: bound)
+            Self.serve(session: id, key: key, shards: shards, params: params, host: host, security: security,
+                       timeout: timeout, artifacts: artifacts, logger: logger, state: state, bound: bound)
         }
         thread.withLock { $0 = t }
         bound.wait()
@@ -77,7 +77,7 @@ final class TrainingSession: Sendable {
     }
 
     private static func serve(session: String, key: String, shards: Int, params: [String: String], host: String,
-                              timeout: Duration, artifacts: ArtifactStore, logger: Logger, state: Shared,
+                              security: TrainingSecurity?, timeout: Duration, artifacts: ArtifactStore, logger: Logger, state: Shared,
                               bound: DispatchSemaphore) {
         let context: ZMQContext
         let transport: NetworkShardTransport
@@ -86,7 +86,7 @@ final class TrainingSession: Sendable {
             transport = try NetworkShardTransport(
                 context: context, host: host, session: session, shards: shards, shardTimeout: timeout,
                 reassign: { s in state.withLock { $0.reassign.append(s) } },
-                stopped: { state.withLock { $0.stop } })
+                stopped: { state.withLock { $0.stop } }, security: security)
         } catch {
             state.withLock { $0.failure = "cannot bind the training socket on \(host): \(error)" }
             bound.signal()

@@ -5,17 +5,22 @@ import ZeroMQ
 /// A shard job's conversation with the coordinator's trainer, on a thread of its own (it owns
 /// the DEALER socket): HELLO, then one reply per request. HELLO is repeated while the trainer
 /// is silent (it may have restarted, or not have bound yet); a trainer silent for `idleLimit`
-/// fails the job.
+/// fails the job. With `curve` (the worker's keys), the connection is CURVE and a refused
+/// handshake fails the job at once. Sends never block: a frame that cannot be queued is one the
+/// trainer re-asks for.
 public struct ShardLoop {
     var endpoint: String
     var session: String
     var shard: Int
     var job: String
     var idleLimit: Duration
+    var curve: CurveClientKeys?
     var helloEvery: Duration = .seconds(2)
 
-    public init(endpoint: String, session: String, shard: Int, job: String, idleLimit: Duration) {
+    public init(endpoint: String, session: String, shard: Int, job: String, idleLimit: Duration,
+                curve: CurveClientKeys? = nil) {
         (self.endpoint, self.session, self.shard, self.job, self.idleLimit) = (endpoint, session, shard, job, idleLimit)
+        self.curve = curve
     }
 
     public func run(_ worker: ShardWorker, cancellation: CancellationToken) throws -> ([String: String], [String: Double]) {
@@ -23,10 +28,12 @@ public struct ShardLoop {
         defer { context.terminate() }
         let socket = try ZMQSocket(context, type: .dealer)
         defer { socket.close() }
-        try socket.set([.maxMessageSize(256 << 20), .linger(.milliseconds(500))])
+        try socket.set([.maxMessageSize(256 << 20), .linger(.milliseconds(500))] + (curve?.socketOptions ?? []))
+        let monitor = try ZMQMonitor(socket, events: [.handshakeFailedAuth, .handshakeFailedProtocol])
+        defer { monitor.close() }
         try socket.connect(endpoint)
         let hello = try TrainingFrame.hello(session: session, shard: shard, job: job).encoded()
-        _ = try socket.send([hello])
+        _ = try socket.send([hello], dontWait: true)
         var lastHeard = ContinuousClock.now, lastHello = ContinuousClock.now
         let poller = ZMQPoller()
         try poller.add(socket)
@@ -35,12 +42,13 @@ public struct ShardLoop {
         while true {
             try cancellation.check()
             if try poller.poll(timeoutMs: 100) == 0 {
+                if let event = try monitor.receive() { throw refusal(event) }
                 let now = ContinuousClock.now
                 if now - lastHeard > idleLimit {
                     throw JobFailure("train-shard: the coordinator's trainer at \(endpoint) has been silent for \(idleLimit); the step is retried or fails")
                 }
                 if now - lastHello > helloEvery, now - lastHeard > helloEvery {
-                    _ = try socket.send([hello])
+                    _ = try socket.send([hello], dontWait: true)
                     lastHello = now
                 }
                 continue
@@ -56,7 +64,7 @@ public struct ShardLoop {
                         FileHandle.standardError.write(Data("failpoint: train-shard \(shard) stalls\n".utf8))
                         while true { try cancellation.check(); Thread.sleep(forTimeInterval: 0.05) }
                     }
-                    _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request)).encoded()])
+                    _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request)).encoded()], dontWait: true)
                 case .finish(let outputs, let metrics):
                     return (outputs, metrics)
                 case .abort(let message):
@@ -66,5 +74,14 @@ public struct ShardLoop {
                 }
             }
         }
+    }
+
+    private func refusal(_ event: MonitorEvent) -> JobFailure {
+        if event.kind == .handshakeFailedAuth {
+            return JobFailure("train-shard: the coordinator's trainer at \(endpoint) refused this worker's CURVE key; add its NAME.pub line to the coordinator's --allow-workers file")
+        }
+        return JobFailure(curve == nil
+            ? "train-shard: the security handshake with the trainer at \(endpoint) failed: the coordinator uses CURVE and this worker has no keys (--curve-secret, --server-key)"
+            : "train-shard: the security handshake with the trainer at \(endpoint) failed: check --server-key against the coordinator's NAME.pub")
     }
 }

@@ -1,7 +1,9 @@
 import DroverArtifacts
 import DroverML
+import DroverProtocol
 import Foundation
 import NativeThreads
+import ZeroMQ
 
 /// `train-shard`: one row shard of a data-parallel train step (docs/pipelines.md). Reads its
 /// `pieces` (`REF@START-END`, comma list: the rows starting in each byte range, as `stats` and
@@ -9,12 +11,21 @@ import NativeThreads
 /// `session`, and answers the training rounds until the coordinator sends FINISH (the job then
 /// reports the model and metrics it names) or ABORT (the job fails with its message).
 /// Every other parameter is the step's training parameters, which the coordinator reads.
+/// With CURVE, the worker's keys secure the connection to the trainer too. A trainer bound on
+/// every interface (`tcp://0.0.0.0:PORT`) is reached at the host of `coordinator`.
 public struct TrainShardExecutor: JobExecutor {
-    public init() {}
+    var curve: CurveClientKeys?
+    var coordinator: String
+
+    public init(curve: CurveClientKeys? = nil, coordinator: String = Endpoint.defaultCoordinator) {
+        self.curve = curve
+        self.coordinator = coordinator
+    }
     public var kind: String { "train-shard" }
 
     public func run(_ job: JobContext) async throws -> [String: Double] {
-        let trainer = try job.require("trainer"), session = try job.require("session")
+        let trainer = Endpoint.connectable(try job.require("trainer"), coordinator: coordinator)
+        let session = try job.require("session")
         guard let shard = Int(try job.require("shard")), shard >= 0 else {
             throw JobFailure("train-shard: parameter 'shard' must be a whole number ≥ 0, got '\(job.params["shard"] ?? "")'")
         }
@@ -22,10 +33,11 @@ public struct TrainShardExecutor: JobExecutor {
         let name = "job \(job.jobID) attempt \(job.attempt)"
         let cancellation = job.cancellation
         let idle = Double(job.params["trainer_idle_ms"] ?? "") ?? 120_000
+        let curve = curve
         let (outputs, metrics) = try await runOffPool {
             let worker = try ShardWorker(csv: bytes, source: "shard \(shard) (\(name))")
             return try ShardLoop(endpoint: trainer, session: session, shard: shard, job: name,
-                                 idleLimit: .milliseconds(Int64(idle))).run(worker, cancellation: cancellation)
+                                 idleLimit: .milliseconds(Int64(idle)), curve: curve).run(worker, cancellation: cancellation)
         }
         for (k, v) in outputs { job.outputs.set(k, v) }
         return metrics
