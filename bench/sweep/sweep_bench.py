@@ -115,12 +115,17 @@ def run_drover(binary: str, data: Path, trials: int) -> dict:
                                           capture_output=True, text=True, check=True).stdout)
         trials_ = shown["trials"]
         winner = next((t for t in trials_ if t.get("winner")), {})
+        # How much of the wall time the trials held the slots: what is left is Drover's own cost
+        # (dispatch, process start, stop decisions), the part an orchestrator can shorten.
+        held = sum(j["finishedAt"] - j["startedAt"] for j in shown.get("jobs", [])
+                   if j.get("finishedAt") and j.get("startedAt"))
         return {"seconds": seconds, "state": result.get("state"), "best_auc": winner.get("value"),
                 "best_trial": winner.get("trial"), "best_params": winner.get("params"),
                 "completed": sum(t["status"] == "succeeded" for t in trials_),
                 "stopped": sum(t["status"] == "stopped" for t in trials_),
                 "failed": sum(t["status"] == "failed" for t in trials_),
-                "steps": sum(len(t.get("curve", [])) for t in trials_)}
+                "steps": sum(len(t.get("curve", [])) for t in trials_),
+                "slot_seconds": held, "slots_busy": held / (seconds * PARALLEL)}
     finally:
         up.terminate()
         try:
@@ -197,6 +202,9 @@ def main() -> int:
             extra = f" (after init {r['seconds_after_init']:.1f} s)" if "seconds_after_init" in r else ""
             print(f"{name:7s} {r['seconds']:7.1f} s{extra}  best AUC {r['best_auc']} (trial {r['best_trial']})  "
                   f"completed {r['completed']}, stopped {r['stopped']}, failed {r['failed']}, steps run {r['steps']}")
+            if "slots_busy" in r:
+                print(f"        trials held the {PARALLEL} slots {r['slots_busy']:.1%} of the wall time "
+                      f"({r['slot_seconds']:.1f} slot-seconds)")
     if "drover" in res and "ray" in res:
         print(f"Ray / Drover wall time: {res['ray']['seconds'] / res['drover']['seconds']:.2f}×")
     return 0
