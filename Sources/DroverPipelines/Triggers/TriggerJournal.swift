@@ -8,25 +8,41 @@ import Synchronization
 /// The socket thread journals each ingested span as `deciding` before answering; the runner's
 /// thread journals the decision. Read back at start (`TriggerLog`) it gives the spans still to
 /// decide, each ingest as clients saw it, each model's trigger state and the recent decisions.
-/// Not compacted: one line per ingest and per due instant of a schedule.
+/// Compacted (`TriggerLog.compact`: a schedule with no new data adds a held decision per due
+/// instant) at start when `compactAfter` (1,000) of them could go, and after every `compactAfter`
+/// held schedule decisions appended.
 final class TriggerJournal: Sendable {
     private struct State {
         var fd: Int32
         var log: TriggerLog
+        /// Held schedule lines appended since the last compaction (at start: those it may drop).
+        var droppable: Int
     }
 
     let path: String
+    private let compactAfter: Int
     private let state: Mutex<State>
 
-    init(directory: String) throws {
+    init(directory: String, compactAfter: Int = 1_000) throws {
+        self.compactAfter = compactAfter
         path = (directory as NSString).appendingPathComponent("triggers.jsonl")
-        let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
-        let (log, valid): (TriggerLog, Int)
+        var bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+        var read: (log: TriggerLog, validBytes: Int)
+        var droppable = 0
         do {
-            (log, valid) = try TriggerLog.read(bytes)
+            read = try TriggerLog.read(bytes)
+            let compaction = try TriggerLog.compact(Array(bytes[..<read.validBytes]))
+            droppable = compaction.dropped
+            // Not compacted (no space for the copy, say): the journal stays whole, and is used as it is.
+            if droppable >= compactAfter, (try? Self.replace(path, with: compaction.bytes)) != nil {
+                bytes = compaction.bytes
+                read = try TriggerLog.read(bytes)
+                droppable = 0
+            }
         } catch {
             throw RunnerError("\(path): \(error); move the file aside to start afresh (the trigger forgets its decisions)")
         }
+        let (log, valid) = read
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunnerError("cannot open \(path): \(String(cString: strerror(errno)))") }
         // A line cut short by a crash mid-write is dropped, so the next one starts afresh.
@@ -34,7 +50,7 @@ final class TriggerJournal: Sendable {
             close(fd)
             throw RunnerError("cannot cut the torn last line of \(path): \(String(cString: strerror(errno)))")
         }
-        state = Mutex(State(fd: fd, log: log))
+        state = Mutex(State(fd: fd, log: log, droppable: droppable))
     }
 
     deinit { state.withLock { _ = close($0.fd) } }
@@ -67,7 +83,42 @@ final class TriggerJournal: Sendable {
                 throw RunnerError("cannot append to \(path): \(why); check free space and permissions of the data directory")
             }
             s.log.apply(line)
+            if TriggerLog.isHeldSchedule(line.decision) {
+                s.droppable += 1
+                if s.droppable >= compactAfter { compact(&s) }
+            }
             return line.decision
         }
+    }
+
+    /// Rewrites the journal without what `TriggerLog.compact` drops and reads it back. The
+    /// decisions are already on disk: if this fails, the journal stays whole and it is tried again
+    /// after as many more lines.
+    private func compact(_ s: inout State) {
+        s.droppable = 0
+        guard let bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }),
+              let (compacted, _) = try? TriggerLog.compact(bytes), (try? Self.replace(path, with: compacted)) != nil else { return }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0, let log = try? TriggerLog.read(compacted).log else { return }
+        close(s.fd)
+        (s.fd, s.log) = (fd, log)
+    }
+
+    /// Writes `bytes` beside `path`, fsyncs them and renames them over it: a crash leaves the old
+    /// journal or the new one, whole.
+    private static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let tmp = path + ".compacting"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunnerError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(tmp, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(tmp)
+            throw RunnerError("cannot compact \(path): \(why); check free space of the data directory")
+        }
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
     }
 }

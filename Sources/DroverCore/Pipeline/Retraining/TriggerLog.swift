@@ -49,7 +49,7 @@ public struct TriggerJournalLine: Codable, Sendable, Equatable {
 /// decided line replaces its `deciding` line), the spans still waiting for a decision, each
 /// ingest as clients see it, and each model's trigger state after its last decision.
 public struct TriggerLog: Sendable {
-    /// Oldest first; at most `kept` (the journal file keeps them all).
+    /// Oldest first; at most `kept` (the file keeps all but the held schedule decisions `compact` drops).
     public private(set) var decisions: [TriggerDecision] = []
     public private(set) var pending: [String: PendingIngest] = [:]
     public private(set) var ingests: [String: IngestInfo] = [:]
