@@ -166,3 +166,38 @@ func sketchRankErrorStaysWithinTheStatedBound(seed: Int) {
     for i in (0..<500).reversed() { y.insert(hash: UInt64(i)) }
     #expect(try encoder.encode(x) == encoder.encode(y))
 }
+
+/// Sketch levels, HyperLogLog registers and exact-distinct hashes are written packed (base64 of
+/// little-endian bytes, bit-exact); statistics stored as JSON number arrays by earlier versions
+/// (a champion's reference statistics) decode to the same values.
+@Test func packedArraysRoundTripAndEarlierArraysStillDecode() throws {
+    let table = try CSVReader.read(path: Fixtures.path("diamonds.csv"))
+    let stats = DatasetStatistics.compute(table)
+    let data = try JSONEncoder().encode(stats)
+    #expect(try JSONDecoder().decode(DatasetStatistics.self, from: data) == stats)
+
+    var columns = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["columns"] as? [[String: Any]])
+    #expect(columns.contains { ($0["distinct"] as? [String: Any])?["registers"] is String }, "HLL registers packed")
+    func unpacked(_ text: String, _ size: Int, _ value: (UInt64) -> Any) throws -> [Any] {
+        let bytes = [UInt8](try #require(Data(base64Encoded: text)))
+        return stride(from: 0, to: bytes.count, by: size).map { i in
+            value(bytes[i..<(i + size)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        }
+    }
+    for i in columns.indices {
+        var distinct = try #require(columns[i]["distinct"] as? [String: Any])
+        if let text = distinct["hashes"] as? String { distinct["hashes"] = try unpacked(text, 8) { $0 } }
+        if let text = distinct["registers"] as? String { distinct["registers"] = try unpacked(text, 1) { $0 } }
+        columns[i]["distinct"] = distinct
+        if var numeric = columns[i]["numeric"] as? [String: Any], var sketch = numeric["sketch"] as? [String: Any] {
+            sketch["levels"] = try (sketch["levels"] as? [String] ?? []).map { try unpacked($0, 8) { Double(bitPattern: $0) } }
+            numeric["sketch"] = sketch
+            columns[i]["numeric"] = numeric
+        }
+    }
+    var earlier = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    earlier["columns"] = columns
+    let old = try JSONSerialization.data(withJSONObject: earlier)
+    #expect(!String(decoding: old, as: UTF8.self).contains("\"registers\":\""), "the earlier form has arrays")
+    #expect(try JSONDecoder().decode(DatasetStatistics.self, from: old) == stats)
+}

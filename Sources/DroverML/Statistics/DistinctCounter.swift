@@ -19,16 +19,17 @@ public struct DistinctCounter: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        hashes = try c.decodeIfPresent([UInt64].self, forKey: .hashes).map(Set.init)
-        registers = try c.decodeIfPresent([UInt8].self, forKey: .registers)
+        hashes = try c.decodePacked(UInt64.self, forKey: .hashes).map(Set.init)
+        registers = try c.decodePacked(UInt8.self, forKey: .registers)
     }
 
     /// Hashes are written sorted, so equal statistics encode to identical bytes (artifacts are
-    /// content-addressed by SHA-256; a `Set`'s order changes from process to process).
+    /// content-addressed by SHA-256; a `Set`'s order changes from process to process). Both
+    /// arrays are packed (`PackedNumbers`).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(hashes.map { $0.sorted() }, forKey: .hashes)
-        try c.encodeIfPresent(registers, forKey: .registers)
+        try c.encodeIfPresent(hashes.map { PackedNumbers.string($0.sorted()) }, forKey: .hashes)
+        try c.encodeIfPresent(registers.map { PackedNumbers.string($0) }, forKey: .registers)
     }
 
     /// True once the count is an estimate.

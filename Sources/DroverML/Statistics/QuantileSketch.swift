@@ -125,3 +125,37 @@ public struct QuantileSketch: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// Each level is written packed (`PackedNumbers`, bit-exact); levels written as arrays of JSON
+/// numbers by earlier versions still decode.
+extension QuantileSketch {
+    enum CodingKeys: String, CodingKey { case k, levels, compactions, count }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        k = try c.decode(Int.self, forKey: .k)
+        if let packed = try? c.decode([String].self, forKey: .levels) {
+            levels = try packed.map { text in
+                guard let bits = PackedNumbers.values(UInt64.self, text) else {
+                    throw DecodingError.dataCorruptedError(forKey: .levels, in: c, debugDescription: "a level is not base64 of doubles")
+                }
+                return bits.map(Double.init(bitPattern:))
+            }
+        } else {
+            levels = try c.decode([[Double]].self, forKey: .levels)
+        }
+        compactions = try c.decode([Int].self, forKey: .compactions)
+        count = try c.decode(Int.self, forKey: .count)
+        guard compactions.count == levels.count, !levels.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .compactions, in: c, debugDescription: "one compaction count per level")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(k, forKey: .k)
+        try c.encode(levels.map(PackedNumbers.string), forKey: .levels)
+        try c.encode(compactions, forKey: .compactions)
+        try c.encode(count, forKey: .count)
+    }
+}

@@ -174,8 +174,11 @@ struct LoopState {
         }
         do {
             var done: [ClientReply.DoneJob] = client.takePendingDone()
-            // Woken by a DONE, by a new run (`wake`) or after 100 ms for the timers below.
-            if let reply = try client.receiveAny(timeoutMs: 100, wakingOn: runner.wake), case .done(let jobs) = reply { done += jobs }
+            // Woken by a DONE, by a new run (`wake`) or after 100 ms for the timers below; without
+            // waiting when DONEs came in during the last step's own requests (they were waiting
+            // up to 100 ms here: a step whose shards ended together finished that much later).
+            let wait = done.isEmpty ? 100 : 0
+            if let reply = try client.receiveAny(timeoutMs: wait, wakingOn: runner.wake), case .done(let jobs) = reply { done += jobs }
             if ContinuousClock.now - lastMetricsPoll > MetricStream.pollInterval {
                 lastMetricsPoll = .now
                 pollMetrics()
