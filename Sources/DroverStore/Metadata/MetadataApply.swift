@@ -84,35 +84,7 @@ enum MetadataApply {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Values per multi-row INSERT of a metrics batch: one statement step per 64 values instead
-    /// of one per value (`drover bench tracking`, batched).
-    static let metricsPerInsert = 64
-    private static let metricsInsertSQL = "INSERT INTO metrics (run_id, key, value, step, timestamp, source) VALUES "
-        + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: metricsPerInsert).joined(separator: ", ")
-
-    /// A batch of metrics in insertion order: full groups of `metricsPerInsert`, then one by one.
-    private static func insertMetrics(_ run: String, _ points: [MetricPoint], _ db: Database) throws {
-        var i = 0
-        if points.count >= metricsPerInsert {
-            let many = try db.cachedStatement(sql: metricsInsertSQL)
-            let runValue = run.databaseValue
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(metricsPerInsert * 6)
-            while points.count - i >= metricsPerInsert {
-                values.removeAll(keepingCapacity: true)
-                for p in points[i..<(i + metricsPerInsert)] {
-                    values += [runValue, p.key.databaseValue, p.value.databaseValue, p.step.databaseValue,
-                               p.timestamp.databaseValue, p.source.databaseValue]
-                }
-                try many.execute(arguments: StatementArguments(values))
-                i += metricsPerInsert
-            }
-        }
-        let one = try metricInsert(db)
-        for p in points[i...] { try one.execute(arguments: [run, p.key, p.value, p.step, p.timestamp, p.source]) }
-    }
-
-    private static func metricInsert(_ db: Database) throws -> Statement {
+    static func metricInsert(_ db: Database) throws -> Statement {
         try db.cachedStatement(sql: "INSERT INTO metrics (run_id, key, value, step, timestamp, source) VALUES (?, ?, ?, ?, ?, ?)")
     }
 }
