@@ -174,6 +174,7 @@ struct TrainingFrameTests {
             .hello(session: "r/train#1", shard: 1, job: "job 4 attempt 1"),
             .reply(seq: 9, .histograms([h, h])),
             .reply(seq: 10, .needTrees(have: 3)),
+            .reply(seq: 12, .sample([[1.5, -.infinity, 0], [], [3e-300]])),
             .request(seq: 11, .gram),
             .finish(outputs: ["model": "sha256:x:1"], metrics: ["rmse": 1.5]),
             .abort("no rows"),
@@ -182,6 +183,9 @@ struct TrainingFrameTests {
         let binary = try TrainingFrame.reply(seq: 9, .histograms([h])).encoded()
         #expect(binary.count == 4 + 8 + 8 + 24 + 12 * 8, "header, seq, count, (stride, rows, n), the doubles")
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(40))) }
+        let sample = try TrainingFrame.reply(seq: 12, .sample([[1, 2], [3]])).encoded()
+        #expect(sample.count == 4 + 8 + 8 + (8 + 16) + (8 + 8), "header, seq, count, (n, the doubles) per column")
+        #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(sample.dropLast())) }
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode([0x44, 0x52, 1, 1]) }
     }
 }

@@ -68,9 +68,9 @@ struct DistributedBoosting {
             return v
         }
         let features = samples.first?.count ?? 0
-        return (0..<features).map { j in
-            BinnedData.fitBins(sample: samples.flatMap { $0[j] }, maxBins: trainer.maxBins,
-                               categorical: trainer.categoricalFeatures.contains(j))
+        let (maxBins, categorical) = (trainer.maxBins, trainer.categoricalFeatures)
+        return ParallelShards.map(features, threads: trainer.threads) { j in
+            BinnedData.fitBins(sample: samples.flatMap { $0[j] }, maxBins: maxBins, categorical: categorical.contains(j))
         }
     }
 
