@@ -97,9 +97,9 @@ struct DistributedBoosting {
         var sumG: Double, sumH: Double
         var lambda: Double
         /// Its best split (nil: none), found when its histogram arrived.
-        var split: SplitCandidate?
+        var split: SplitCandidate? = nil
         /// Its children's handles, once the shards have split it.
-        var children: (left: Int, right: Int)?
+        var children: (left: Int, right: Int)? = nil
     }
 
     /// The tree being grown: its nodes, and the parts the shards have made so far.
@@ -205,15 +205,24 @@ struct DistributedBoosting {
             build.append(s.leftH <= s.rightH ? children.left : children.right)
         }
         let built = try histograms(round: round, roundStart: roundStart, model: model, splits: tree.splits, build: build)
+        // The children, left and right of each split in turn; their best splits on this host's threads.
+        var made: [(handle: Int, part: Part)] = []
         for (h, small) in zip(batch, built) {
             let parent = tree.parts[h]!
             let s = parent.split!, children = parent.children!
             let large = parent.hist.subtracting(small)
             let (lh, rh) = s.leftH <= s.rightH ? (small, large) : (large, small)
-            tree.parts[children.left] = Part(hist: lh, sumG: s.leftG, sumH: s.leftH, lambda: s.lambda,
-                                             split: finder.best(lh, features: bins, sumG: s.leftG, sumH: s.leftH, count: lh.rows, allowed: allowed))
-            tree.parts[children.right] = Part(hist: rh, sumG: s.rightG, sumH: s.rightH, lambda: s.lambda,
-                                              split: finder.best(rh, features: bins, sumG: s.rightG, sumH: s.rightH, count: rh.rows, allowed: allowed))
+            made.append((children.left, Part(hist: lh, sumG: s.leftG, sumH: s.leftH, lambda: s.lambda)))
+            made.append((children.right, Part(hist: rh, sumG: s.rightG, sumH: s.rightH, lambda: s.lambda)))
+        }
+        let parts = made.map(\.part)
+        let found = ParallelShards.map(parts.count, threads: trainer.threads) { i in
+            finder.best(parts[i].hist, features: bins, sumG: parts[i].sumG, sumH: parts[i].sumH, count: parts[i].hist.rows,
+                        allowed: allowed)
+        }
+        for ((handle, part), split) in zip(made, found) {
+            tree.parts[handle] = part
+            tree.parts[handle]!.split = split
         }
     }
 }
