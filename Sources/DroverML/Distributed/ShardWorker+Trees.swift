@@ -111,17 +111,7 @@ final class TreeState {
     /// The leaf keeps its segment (the same rows, reordered): the coordinator may not take the split.
     private func partition(_ s: SplitRecord) {
         guard let segment = segments[s.node] else { return }
-        let set = s.binSet
-        let index = rows.pointer, right = scratch.pointer
-        var l = segment.lowerBound, rc = 0
-        data.binsByColumn.withUnsafeBufferPointer { b in
-            let column = b.baseAddress! + s.feature * data.rowCount
-            for j in segment {
-                let r = index[j]
-                if set.contains(column[Int(r)]) { index[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
-            }
-        }
-        (index + l).update(from: right, count: rc)
+        let l = segment.lowerBound + data.partition(rows.pointer, segment, scratch: scratch.pointer, feature: s.feature, left: s.binSet)
         segments[s.left] = segment.lowerBound..<l
         segments[s.right] = l..<segment.upperBound
     }
