@@ -96,6 +96,8 @@ struct DistributedBoosting {
         var hist: HistogramPartial
         var sumG: Double, sumH: Double
         var lambda: Double
+        /// The part it was split from (nil: the root).
+        var parent: Int? = nil
         /// Its best split (nil: none), found when its histogram arrived.
         var split: SplitCandidate? = nil
         /// Its children's handles, once the shards have split it.
@@ -163,7 +165,8 @@ struct DistributedBoosting {
             guard let bestIndex = TreeGrower.nextLeaf(leaves.map { tree.parts[$0.handle]!.split?.gain }) else { break }
             let (parentNode, parentHandle) = leaves[bestIndex]
             if tree.parts[parentHandle]!.children == nil {
-                try splitAhead(&tree, first: parentHandle, count: maxLeaves - leaves.count, round: round, roundStart: roundStart,
+                try splitAhead(&tree, first: parentHandle, leaves: leaves.map(\.handle), count: maxLeaves - leaves.count,
+                               round: round, roundStart: roundStart,
                                model: model, bins: bins, finder: finder, allowed: allowed)
             }
             let parent = tree.parts[parentHandle]!
@@ -187,14 +190,30 @@ struct DistributedBoosting {
     }
 
     /// One exchange: the shards split `first` and up to `count` − 1 other unsplit parts with a
-    /// split (best gain first) and build each split's child with the smaller hessian sum
+    /// split that the tree can still take (best gain first; `count`: the splits it has left,
+    /// `leaves`: its current leaves) and build each split's child with the smaller hessian sum
     /// (XGBoost's choice); the sibling is the parent minus it. Finds the children's best splits.
-    private mutating func splitAhead(_ tree: inout Growing, first: Int, count: Int, round: Int, roundStart: Int,
+    private mutating func splitAhead(_ tree: inout Growing, first: Int, leaves: [Int], count: Int, round: Int, roundStart: Int,
                                      model: GBDTModel, bins: [FeatureBins], finder: SplitFinder, allowed: [Bool]?) throws {
-        let others = tree.parts.filter { $0.key != first && $0.value.children == nil && $0.value.split != nil }
-            .map { (handle: $0.key, gain: $0.value.split!.gain) }
-            .sorted { $0.gain != $1.gain ? $0.gain > $1.gain : $0.handle < $1.handle }
-        let batch = [first] + others.prefix(max(0, count - 1)).map(\.handle)
+        // A part the tree can still take: when `count` current leaves have a gain ≥ t, a part below t,
+        // or under a split below t, or `count` or more splits below a leaf, never is.
+        let gains = leaves.compactMap { tree.parts[$0]!.split?.gain }.sorted(by: >)
+        let t = gains.count >= count ? gains[count - 1] : 0
+        let current = Set(leaves)
+        func reachable(_ h: Int) -> Bool {
+            var (at, depth) = (h, 0)
+            while true {
+                guard let gain = tree.parts[at]!.split?.gain, gain >= t, depth < count else { return false }
+                if current.contains(at) { return true }
+                (at, depth) = (tree.parts[at]!.parent!, depth + 1)
+            }
+        }
+        var others: [(handle: Int, gain: Double)] = []
+        for (h, part) in tree.parts where h != first && part.children == nil {
+            if let split = part.split, reachable(h) { others.append((h, split.gain)) }
+        }
+        others.sort { $0.gain != $1.gain ? $0.gain > $1.gain : $0.handle < $1.handle }
+        let batch = [first] + others.prefix(max(0, count - 1)).map { $0.handle }
         var build: [Int] = []
         for h in batch {
             let s = tree.parts[h]!.split!
@@ -212,8 +231,8 @@ struct DistributedBoosting {
             let s = parent.split!, children = parent.children!
             let large = parent.hist.subtracting(small)
             let (lh, rh) = s.leftH <= s.rightH ? (small, large) : (large, small)
-            made.append((children.left, Part(hist: lh, sumG: s.leftG, sumH: s.leftH, lambda: s.lambda)))
-            made.append((children.right, Part(hist: rh, sumG: s.rightG, sumH: s.rightH, lambda: s.lambda)))
+            made.append((children.left, Part(hist: lh, sumG: s.leftG, sumH: s.leftH, lambda: s.lambda, parent: h)))
+            made.append((children.right, Part(hist: rh, sumG: s.rightG, sumH: s.rightH, lambda: s.lambda, parent: h)))
         }
         let parts = made.map(\.part)
         let found = ParallelShards.map(parts.count, threads: trainer.threads) { i in
