@@ -129,11 +129,53 @@ struct DistributedTrainingTests {
         try Self.expectSame(model, reference, text)
     }
 
+    /// The exchanges a tree takes: the shards split the leaves likely to be split next together
+    /// with the next one, so a 31-leaf tree takes far fewer exchanges than its 30 splits, and the
+    /// model is still the single-process one.
+    @Test func treesTakeFewerExchangesThanSplits() throws {
+        let text = Self.csv(rows: 1500)
+        var o = Self.options(.gbdt, label: "label")
+        o.leaves = 31
+        o.trees = 4
+        let reference = try Self.single(text, o)
+        let transport = GrowCounter(LocalShardTransport(workers: try Self.shards(text, count: 2)))
+        let model = try DistributedTrainer(options: o, source: "shards").train(transport)
+        try Self.expectSame(model, reference, text)
+        let trees = model.gbdt!.trees
+        let splits = trees.map { $0.nodes.filter { $0.feature >= 0 }.count }.reduce(0, +)
+        let depths = trees.map { Self.depth($0) }
+        #expect(splits > 4 * 20, "the trees are large enough to tell: \(splits) splits")
+        // A child's split is known only after its parent's: a tree takes at least 1 + its depth.
+        let least = trees.count + depths.reduce(0, +)
+        #expect(transport.grows >= least && transport.grows * 2 <= splits,
+                "\(transport.grows) grow exchanges for \(splits) splits, depths \(depths)")
+    }
+
+    static func depth(_ tree: RegressionTree, _ node: Int = 0) -> Int {
+        let n = tree.nodes[node]
+        return n.feature < 0 ? 0 : 1 + max(depth(tree, n.left), depth(tree, n.right))
+    }
+
     @Test func earlyStoppingIsRefusedWithAHint() throws {
         var o = Self.options(.gbdt, label: "price")
         o.earlyStoppingRounds = 3
         let transport = LocalShardTransport(workers: try Self.shards(Self.csv(rows: 100), count: 2))
         #expect(throws: ModelError.self) { try DistributedTrainer(options: o, source: "shards").train(transport) }
+    }
+}
+
+/// Counts the exchanges that grow trees.
+final class GrowCounter: ShardTransport {
+    let inner: ShardTransport
+    var grows = 0
+
+    init(_ inner: ShardTransport) { self.inner = inner }
+
+    var shardCount: Int { inner.shardCount }
+
+    func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
+        if case .grow? = requests.first?.request { grows += 1 }
+        return try inner.exchange(requests)
     }
 }
 
@@ -174,6 +216,7 @@ struct TrainingFrameTests {
             .hello(session: "r/train#1", shard: 1, job: "job 4 attempt 1"),
             .reply(seq: 9, .histograms([h, h])),
             .reply(seq: 10, .needTrees(have: 3)),
+            .reply(seq: 12, .sample([[1.5, -.infinity, 0], [], [3e-300]])),
             .request(seq: 11, .gram),
             .finish(outputs: ["model": "sha256:x:1"], metrics: ["rmse": 1.5]),
             .abort("no rows"),
@@ -182,6 +225,9 @@ struct TrainingFrameTests {
         let binary = try TrainingFrame.reply(seq: 9, .histograms([h])).encoded()
         #expect(binary.count == 4 + 8 + 8 + 24 + 12 * 8, "header, seq, count, (stride, rows, n), the doubles")
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(40))) }
+        let sample = try TrainingFrame.reply(seq: 12, .sample([[1, 2], [3]])).encoded()
+        #expect(sample.count == 4 + 8 + 8 + (8 + 16) + (8 + 8), "header, seq, count, (n, the doubles) per column")
+        #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(sample.dropLast())) }
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode([0x44, 0x52, 1, 1]) }
     }
 }

@@ -16,7 +16,7 @@ struct DistributedBench: AsyncParsableCommand {
         One process trains with `drover train`'s code and N threads. CSV parsing and the holdout
         metrics are not timed on either side.
 
-        Per exchange (one per GBDT split, one per L-BFGS evaluation): wall time, the busiest
+        Per exchange (one per batch of GBDT splits, one per L-BFGS evaluation): wall time, the busiest
         shard's compute, and the coordination overhead = wall − busiest compute (coordinator
         compute + messaging + waiting), split into the coordinator's compute and the transport.
         Then the wall time extrapolated on paper to --scale-to workers (see ScalingEstimate).

@@ -4,7 +4,8 @@ import Foundation
 /// Wraps the coordinator's transport in `drover bench distributed` and splits each exchange's
 /// wall time into the busiest shard's compute (read from the in-process shard workers, which are
 /// idle between exchanges) and the rest: encoding, sending, receiving, decoding and waiting.
-/// Holdout scoring is passed through untimed. Keeps the last merge-round reply (histograms or gradient) for the per-reply cost probe.
+/// Holdout scoring is passed through untimed. Keeps a merge-round reply (histograms or gradient) for the per-reply cost probe:
+/// for GBDT, one with the mean number of histograms per reply (an exchange asks for several splits).
 final class TimedShardTransport: ShardTransport {
     let inner: ShardTransport
     let workers: [ShardWorker]
@@ -16,7 +17,9 @@ final class TimedShardTransport: ShardTransport {
     private(set) var busiestCompute: Duration = .zero
     /// When the holdout predictions were asked for (the end of fitting).
     private(set) var holdoutStarted: ContinuousClock.Instant?
-    private(set) var sampleReply: ShardReply?
+    private var lastReply: ShardReply?
+    /// Histograms in the learner rounds' replies, and those replies.
+    private var histograms = 0, histogramReplies = 0
 
     init(_ inner: ShardTransport, workers: [ShardWorker]) {
         (self.inner, self.workers) = (inner, workers)
@@ -38,9 +41,20 @@ final class TimedShardTransport: ShardTransport {
         exchanges += 1
         if requests.contains(where: { Self.isRound($0.request) }) {
             rounds += 1
-            sampleReply = replies.first
+            lastReply = replies.first
+            for case .histograms(let h) in replies {
+                histograms += h.count
+                histogramReplies += 1
+            }
         }
         return replies
+    }
+
+    /// The last round's first reply; for histograms, its first one repeated the mean number of times.
+    var sampleReply: ShardReply? {
+        guard case .histograms(let h)? = lastReply, let first = h.first, histogramReplies > 0 else { return lastReply }
+        let mean = (Double(histograms) / Double(histogramReplies)).rounded()
+        return .histograms([HistogramPartial](repeating: first, count: max(1, Int(mean))))
     }
 
     static func isRound(_ r: ShardRequest) -> Bool {
@@ -70,7 +84,7 @@ struct ReplyCost: Encodable {
         let decode = (ContinuousClock.now - start).inSeconds / Double(repeats)
         start = ContinuousClock.now
         switch reply {
-        case .histograms(let h): _ = [[HistogramPartial]](repeating: h, count: repeats).map { $0[0] }.merged()
+        case .histograms(let h): for one in h { _ = [HistogramPartial](repeating: one, count: repeats).merged() }
         case .gradient(let g): _ = [GradientPartial](repeating: g, count: repeats).merged()
         case .gram(let g): _ = [GramPartial](repeating: g, count: repeats).merged()
         default: break

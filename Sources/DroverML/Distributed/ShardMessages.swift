@@ -133,6 +133,10 @@ public struct GrowRequest: Codable, Sendable, Equatable {
     public var splits: [SplitRecord]
     /// Nodes (leaves) whose histograms to return.
     public var build: [Int]
+    /// Per node of the last tree in `trees`, the `SplitRecord` node its rows were split into
+    /// while it grew (leaves; −1 elsewhere): a shard that grew it adds the leaf outputs to those
+    /// rows instead of predicting every row. Absent: predict.
+    public var leafHandles: [Int]?
 }
 
 /// Holdout predictions of one shard, in row order.

@@ -15,10 +15,16 @@ final class TreeState {
     /// Finished trees added to `scores`.
     var treesApplied = 0
     var gradientRound = -1
-    /// The tree whose leaves `leafRows` describe (its index in the model) and its splits applied.
+    /// The tree whose leaves `segments` describe (its index in the model) and its splits applied.
     var growing = -1
     var splitsApplied = 0
-    var leafRows: [Int: [UInt32]] = [:]
+    /// The rows of the tree being grown, partitioned so each leaf owns one segment (by handle,
+    /// `SplitRecord.node`); `scratch` is the partition's buffer. Both live as long as the shard.
+    let rows: SharedBuffer<UInt32>
+    let scratch: SharedBuffer<UInt32>
+    var segments: [Int: Range<Int>] = [:]
+    /// Whether the tree being grown holds every row (no bagging).
+    var growingAllRows = false
 
     init(x: FeatureMatrix, y: [Double], setup r: BinRequest) {
         self.x = x
@@ -32,6 +38,8 @@ final class TreeState {
         sampling.baggingFraction = r.baggingFraction
         sampling.baggingFrequency = r.baggingFrequency
         sampling.seed = r.seed
+        rows = SharedBuffer(repeating: 0, count: x.rowCount)
+        scratch = SharedBuffer(repeating: 0, count: x.rowCount)
     }
 
     func grow(_ r: GrowRequest) -> ShardReply {
@@ -52,21 +60,31 @@ final class TreeState {
         for split in r.splits[splitsApplied...] { partition(split) }
         splitsApplied = r.splits.count
         let histograms = r.build.map { node in
-            (leafRows[node] ?? []).withUnsafeBufferPointer { rows in
-                HistogramPartial.build(data, binStride: binStride, rows: rows, rowSpan: n, gradHess: gradHess[c].pointer)
-            }
+            let segment = segments[node] ?? 0..<0
+            return HistogramPartial.build(data, binStride: binStride,
+                                          rows: UnsafeBufferPointer(start: rows.pointer + segment.lowerBound, count: segment.count),
+                                          rowSpan: n, gradHess: gradHess[c].pointer)
         }
         return .histograms(histograms)
     }
 
-    /// Adds the request's finished trees with model index below `limit` that are not applied yet.
+    /// Adds the request's finished trees with model index below `limit` that are not applied yet:
+    /// the tree this shard grew last from its leaves' segments (as one process does), others by
+    /// predicting every row.
     private func apply(_ r: GrowRequest, before limit: Int) {
         let k = scores.count, n = x.rowCount
         for (i, tree) in r.trees.enumerated() where r.treesFrom + i == treesApplied && treesApplied < limit {
-            let c = treesApplied % k
-            x.values.withUnsafeBufferPointer { xv in
-                guard let base = xv.baseAddress else { return }
-                for row in 0..<n { scores[c].pointer[row] += tree.predict(base, row: row, rows: n) }
+            let score = scores[treesApplied % k].pointer
+            if treesApplied == growing, growingAllRows, i == r.trees.count - 1, let handles = r.leafHandles,
+               handles.count == tree.nodes.count {
+                for (node, handle) in zip(tree.nodes, handles) where node.feature < 0 {
+                    for j in segments[handle] ?? 0..<0 { score[Int(rows.pointer[j])] += node.value }
+                }
+            } else {
+                x.values.withUnsafeBufferPointer { xv in
+                    guard let base = xv.baseAddress else { return }
+                    for row in 0..<n { score[row] += tree.predict(base, row: row, rows: n) }
+                }
             }
             treesApplied += 1
         }
@@ -76,24 +94,25 @@ final class TreeState {
     private func startTree(round: Int) {
         let n = x.rowCount
         let global = Shard(rows: trainingOffset..<(trainingOffset + n))
-        let rows = sampling.bag(round: round, shards: [global])?[0].map { $0 - UInt32(trainingOffset) }
-            ?? (0..<n).map { UInt32($0) }
-        leafRows = [0: rows]
+        if let bag = sampling.bag(round: round, shards: [global])?[0] {
+            for (j, r) in bag.enumerated() { rows.pointer[j] = r - UInt32(trainingOffset) }
+            segments = [0: 0..<bag.count]
+            growingAllRows = false
+        } else {
+            for j in 0..<n { rows.pointer[j] = UInt32(j) }
+            segments = [0: 0..<n]
+            growingAllRows = true
+        }
         growing = treesApplied
         splitsApplied = 0
     }
 
+    /// Splits a leaf's segment in place, keeping row order: left rows first, then right ones.
+    /// The leaf keeps its segment (the same rows, reordered): the coordinator may not take the split.
     private func partition(_ s: SplitRecord) {
-        let set = s.binSet
-        var left: [UInt32] = [], right: [UInt32] = []
-        data.binsByColumn.withUnsafeBufferPointer { b in
-            let column = b.baseAddress! + s.feature * data.rowCount
-            for r in leafRows[s.node] ?? [] {
-                if set.contains(column[Int(r)]) { left.append(r) } else { right.append(r) }
-            }
-        }
-        leafRows[s.node] = nil
-        leafRows[s.left] = left
-        leafRows[s.right] = right
+        guard let segment = segments[s.node] else { return }
+        let l = segment.lowerBound + data.partition(rows.pointer, segment, scratch: scratch.pointer, feature: s.feature, left: s.binSet)
+        segments[s.left] = segment.lowerBound..<l
+        segments[s.right] = l..<segment.upperBound
     }
 }

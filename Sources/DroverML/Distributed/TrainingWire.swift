@@ -2,8 +2,8 @@ import Foundation
 
 /// Frames of the data-parallel training socket (docs/protocol.md, "Data-parallel training"):
 /// one ZeroMQ frame each, `"DT"`, version 1, a command byte, then the body. Requests and most
-/// replies carry JSON; histogram replies (the bulk of GBDT traffic) carry raw little-endian
-/// doubles.
+/// replies carry JSON; histogram and bin-sample replies (the bulk of GBDT traffic) carry raw
+/// little-endian doubles.
 public enum TrainingFrame: Sendable, Equatable {
     /// Worker → coordinator: the shard job `job` (attempt `attempt`) serves shard `shard` of `session`.
     case hello(session: String, shard: Int, job: String)
@@ -19,7 +19,7 @@ public enum TrainingFrame: Sendable, Equatable {
     static let magic: [UInt8] = [0x44, 0x54, 1]  // "DT", version 1
 
     private enum Command: UInt8 {
-        case hello = 0x01, reply = 0x02, histograms = 0x03, request = 0x41, finish = 0x42, abort = 0x43
+        case hello = 0x01, reply = 0x02, histograms = 0x03, sample = 0x04, request = 0x41, finish = 0x42, abort = 0x43
     }
 
     private struct Finish: Codable { var outputs: [String: String]; var metrics: [String: Double] }
@@ -37,9 +37,15 @@ public enum TrainingFrame: Sendable, Equatable {
             for h in list {
                 Self.append(UInt64(h.binStride), to: &out)
                 Self.append(UInt64(h.rows), to: &out)
-                Self.append(UInt64(h.values.count), to: &out)
-                h.values.withUnsafeBytes { out.append(contentsOf: $0) }
+                Self.append(h.values, to: &out)
             }
+            return out
+        case .reply(let seq, .sample(let columns)):
+            var out = Self.magic + [Command.sample.rawValue]
+            out.reserveCapacity(out.count + 16 + columns.reduce(0) { $0 + 8 + 8 * $1.count })
+            Self.append(seq, to: &out)
+            Self.append(UInt64(columns.count), to: &out)
+            for c in columns { Self.append(c, to: &out) }
             return out
         case .reply(let seq, let reply):
             var out = Self.magic + [Command.reply.rawValue]
@@ -68,6 +74,16 @@ public enum TrainingFrame: Sendable, Equatable {
             return bytes[at..<(at + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         }
         func rest() -> Data { Data(bytes[at...]) }
+        /// A count u64, then that many f64.
+        func doubles() throws -> [Double] {
+            let count = try u64()
+            guard count <= UInt64((bytes.count - at) / 8) else { throw DistributedTrainingError("truncated list of doubles") }
+            let n = Int(count)
+            defer { at += 8 * n }
+            return bytes[at..<(at + 8 * n)].withUnsafeBytes { raw in
+                (0..<n).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+            }
+        }
         switch command {
         case .hello:
             let h = try json.decode(Hello.self, from: rest())
@@ -81,17 +97,18 @@ public enum TrainingFrame: Sendable, Equatable {
             guard count <= 1 << 16 else { throw DistributedTrainingError("too many histograms in a frame") }
             var list: [HistogramPartial] = []
             for _ in 0..<count {
-                let stride = Int(try u64()), rows = Int(try u64()), n = Int(try u64())
-                guard n <= (bytes.count - at) / 8 else { throw DistributedTrainingError("truncated histogram") }
+                let stride = Int(try u64()), rows = Int(try u64())
                 var h = HistogramPartial(featureCount: 0, binStride: stride)
                 h.rows = rows
-                h.values = bytes[at..<(at + 8 * n)].withUnsafeBytes { raw in
-                    (0..<n).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
-                }
-                at += 8 * n
+                h.values = try doubles()
                 list.append(h)
             }
             return .reply(seq: seq, .histograms(list))
+        case .sample:
+            let seq = try u64()
+            let count = try u64()
+            guard count <= 1 << 20 else { throw DistributedTrainingError("too many sample columns in a frame") }
+            return .reply(seq: seq, .sample(try (0..<count).map { _ in try doubles() }))
         case .request:
             let seq = try u64()
             return .request(seq: seq, try json.decode(ShardRequest.self, from: rest()))
@@ -103,7 +120,19 @@ public enum TrainingFrame: Sendable, Equatable {
         }
     }
 
+    /// Rewrites the seq of an encoded request frame (the same request sent to several shards).
+    public static func setRequestSeq(_ seq: UInt64, in frame: inout [UInt8]) {
+        precondition(frame.count >= 12 && frame[3] == Command.request.rawValue, "not an encoded request frame")
+        withUnsafeBytes(of: seq.littleEndian) { for (i, b) in $0.enumerated() { frame[4 + i] = b } }
+    }
+
     private static func append(_ v: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// The count, then the doubles (little-endian hosts only, as the histogram frames always were).
+    private static func append(_ values: [Double], to out: inout [UInt8]) {
+        append(UInt64(values.count), to: &out)
+        values.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 }

@@ -59,9 +59,18 @@ public final class NetworkShardTransport: ShardTransport {
         exchanges += 1
         var replies = [ShardReply?](repeating: nil, count: requests.count)
         var outstanding: [Int: (index: Int, seq: UInt64, frame: [UInt8], since: ContinuousClock.Instant)] = [:]
+        // Shards mostly get the same request: encode it once and stamp each copy with its seq.
+        var encoded: [(request: ShardRequest, frame: [UInt8])] = []
         for (i, r) in requests.enumerated() {
             seq += 1
-            let frame = try TrainingFrame.request(seq: seq, r.request).encoded()
+            var frame: [UInt8]
+            if let same = encoded.first(where: { $0.request == r.request }) {
+                frame = same.frame
+                TrainingFrame.setRequestSeq(seq, in: &frame)
+            } else {
+                frame = try TrainingFrame.request(seq: seq, r.request).encoded()
+                encoded.append((r.request, frame))
+            }
             outstanding[r.shard] = (i, seq, frame, .now)
             if let peer = peers[r.shard] { send(frame, to: peer) }
         }

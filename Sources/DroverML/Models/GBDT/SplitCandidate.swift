@@ -22,14 +22,9 @@ struct BinSet: Sendable, Equatable {
         }
     }
 
+    /// A load from the word `b` falls in, not a branch on it.
     @inline(__always) func contains(_ b: UInt8) -> Bool {
-        let w: UInt64
-        switch b >> 6 {
-        case 0: w = words.0
-        case 1: w = words.1
-        case 2: w = words.2
-        default: w = words.3
-        }
+        let w = withUnsafeBytes(of: words) { $0.load(fromByteOffset: Int(b >> 6) &* 8, as: UInt64.self) }
         return (w >> UInt64(b & 63)) & 1 == 1
     }
 

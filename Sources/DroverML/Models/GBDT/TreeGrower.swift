@@ -91,21 +91,10 @@ struct TreeGrower: Sendable {
             let parent = leaves[bestIndex]
             let split = parent.split!
             // Partition each shard's segment: rows whose bin is in the split's set go left (stable order).
-            let (f, n, leftBins) = (split.feature, data.rowCount, split.leftBins)
+            let (f, leftBins) = (split.feature, split.leftBins)
             let data = self.data
             let leftCounts: [Int] = ParallelShards.map(shards.count, threads: threads(for: parent.count)) { s in
-                let seg = parent.segments[s]
-                let idx = indices[s].pointer, right = scratch[s].pointer
-                var l = seg.lowerBound, rc = 0
-                data.binsByColumn.withUnsafeBufferPointer { b in
-                    let column = b.baseAddress! + f &* n
-                    for k in seg {
-                        let r = idx[k]
-                        if leftBins.contains(column[Int(r)]) { idx[l] = r; l += 1 } else { right[rc] = r; rc += 1 }
-                    }
-                }
-                (idx + l).update(from: right, count: rc)
-                return l - seg.lowerBound
+                data.partition(indices[s].pointer, parent.segments[s], scratch: scratch[s].pointer, feature: f, left: leftBins)
             }
             let leftSegs = (0..<shards.count).map { s in
                 parent.segments[s].lowerBound..<(parent.segments[s].lowerBound + leftCounts[s])
