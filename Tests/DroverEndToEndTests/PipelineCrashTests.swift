@@ -113,6 +113,19 @@ struct PipelineCrashTests {
         }
     }
 
+    @Test("the store lost the last step's records in the crash after the promotion: the resumed run records its job's attempts")
+    func crashLosesTheLastRecords() throws {
+        // From evaluate's job on, nothing reaches the metadata store, as when its writer had not
+        // committed them; the resumed run must still show all 6 jobs (checkResumed).
+        try crashAndResume(failpoint: "pipeline-unrecorded-from:evaluate,pipeline-crash-after:decide") { cluster, run, first in
+            first.process.waitUntilExit()
+            #expect(first.process.terminationStatus == 137, "\(first.output.suffix(2000))")
+            let shown = try Self.records(cluster, ["runs", "show", run]) as? [String: Any] ?? [:]
+            let jobs = Set((shown["jobs"] as? [[String: Any]] ?? []).compactMap { $0["jobID"] as? Int })
+            #expect(jobs.count == 5, "before the resume, the store lacks evaluate's job: \(jobs)")
+        }
+    }
+
     @Test("two runs started against the same champion: one promotes, the other is registered but not promoted (exit 3)")
     func concurrentRuns() throws {
         let cluster = try TestCluster()

@@ -10,6 +10,11 @@ import Foundation
 ///   `decide`: the registry committed the verdict and the alias move) and before the planner
 ///   event recording it was stored: the window a resumed run must not promote twice.
 ///
+/// * `pipeline-unrecorded-from:STEP` — from the report of STEP's first finished job on, the
+///   runner's metadata events are dropped, as the store's writer loses what it had not committed
+///   when the process dies (with `pipeline-crash-after:decide`: a run whose last step's attempts
+///   a resumed run must record).
+///
 /// The trigger journal's points (docs/pipelines.md, "Trigger decisions"): `trigger-span-journaled`
 /// (an ingested span journaled, not committed), `trigger-decide` (before a span's decision) and
 /// `trigger-run-stored` (a triggered run stored, its decision not journaled).
@@ -18,6 +23,7 @@ import Foundation
 struct PipelineFailpoint: Sendable {
     let holdBefore: String?
     let crashAfter: String?
+    let unrecordedFrom: String?
 
     init(environment value: String? = ProcessInfo.processInfo.environment["DROVER_FAILPOINT"]) {
         var points: [String: String] = [:]
@@ -27,6 +33,7 @@ struct PipelineFailpoint: Sendable {
         }
         holdBefore = points["pipeline-hold-before"]
         crashAfter = points["pipeline-crash-after"]
+        unrecordedFrom = points["pipeline-unrecorded-from"]
     }
 
     func before(_ action: String) {

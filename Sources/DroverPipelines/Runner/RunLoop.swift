@@ -153,6 +153,7 @@ struct LoopState {
     mutating func step() {
         guard let client else { return }
         for id in pendingResume {
+            recordFinishedAttempts(id)
             track(id)
             if let planner = live[id]?.planner { perform(planner.pending(), run: id) }
         }
@@ -259,17 +260,37 @@ struct LoopState {
         pollMetrics([jobID]) // the last points, streamed before the result
         watching[jobID] = nil
         metricStreams[jobID] = nil
-        // Planner keys are `<run>/<step>/<shard>`.
-        let parts = key.split(separator: "/")
-        if parts.count >= 3, let shard = Int(parts[parts.count - 1]) {
-            let step = String(parts[parts.count - 2])
-            let sharded = (live[run]?.planner.steps[step]?.jobKeys.count ?? 0) > 1
-            records.emit(RunTracking.attempts(info, run: run, step: step, shard: sharded ? shard : nil))
-        }
+        recordAttempts(info, run: run, key: key)
         let event: PlannerEvent = info.state == "succeeded"
             ? .jobSucceeded(key: key, metrics: info.metrics, outputs: info.outputs ?? [:])
             : .jobFailed(key: key, message: "job \(jobID) \(info.state): \(info.message ?? "no message")")
         handle(event, run: run)
+    }
+
+    /// Records a finished job's attempts (planner keys are `<run>/<step>/<shard>`).
+    mutating func recordAttempts(_ info: JobInfo, run: String, key: String) {
+        let parts = key.split(separator: "/")
+        guard parts.count >= 3, let shard = Int(parts[parts.count - 1]) else { return }
+        let step = String(parts[parts.count - 2])
+        if failpoint.unrecordedFrom == step { records.losing.store(true, ordering: .relaxed) }
+        let sharded = (live[run]?.planner.steps[step]?.jobKeys.count ?? 0) > 1
+        records.emit(RunTracking.attempts(info, run: run, step: step, shard: sharded ? shard : nil))
+    }
+
+    /// A resumed run: the attempts of finished jobs of steps not final in the store. The store
+    /// is written behind the run (a step's row after its attempts), so a coordinator killed just
+    /// after a job's result was used may have lost its attempts; the job is not reported again.
+    /// Recording them twice is harmless (one row per job and attempt).
+    mutating func recordFinishedAttempts(_ run: String) {
+        guard let client, let record = live[run]?.record else { return }
+        let final = tracked[run] ?? [:]
+        for (key, jobID) in record.jobIDs.sorted(by: { $0.value < $1.value }) {
+            let parts = key.split(separator: "/")
+            guard parts.count >= 3, final[String(parts[parts.count - 2])]?.isFinal != true else { continue }
+            guard let info = try? client.query(JobQuery(id: jobID)),
+                  ["succeeded", "failed", "timedOut", "cancelled"].contains(info.state) else { continue }
+            recordAttempts(info, run: run, key: key)
+        }
     }
 
     /// Stores the event, records what changed, then performs what the planner asks in return.

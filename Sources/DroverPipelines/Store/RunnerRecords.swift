@@ -2,6 +2,7 @@ import DroverArtifacts
 import DroverCore
 import DroverStore
 import Logging
+import Synchronization
 
 /// The runner's records: the metadata store (runs, steps, job attempts, params, metrics,
 /// artifacts, lineage, spans, the step cache) and the model registry, in `metadata.sqlite`.
@@ -9,6 +10,8 @@ import Logging
 /// so call them on the runner's thread only.
 final class RunnerRecords: Sendable {
     let store: MetadataStore
+    /// Test-only (`pipeline-unrecorded-from`): events are dropped from now on.
+    let losing = Atomic<Bool>(false)
     let registry: ModelRegistry
     let artifacts: ArtifactStore
     let logger: Logger
@@ -22,6 +25,7 @@ final class RunnerRecords: Sendable {
 
     /// Queues events for the writer thread; waits for room when its queue is full.
     func emit(_ events: [MetadataEvent]) {
+        if losing.load(ordering: .relaxed) { return }
         for event in events {
             var tries = 0
             while !store.offer(event) {
