@@ -256,7 +256,7 @@ struct LoopState {
             logger.warning("pipeline.job.unreadable", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
             return
         }
-        guard ["succeeded", "failed", "timedOut", "cancelled"].contains(info.state) else { return }
+        guard Self.endedStates.contains(info.state) else { return }
         pollMetrics([jobID]) // the last points, streamed before the result
         watching[jobID] = nil
         metricStreams[jobID] = nil
@@ -267,11 +267,12 @@ struct LoopState {
         handle(event, run: run)
     }
 
-    /// Records a finished job's attempts (planner keys are `<run>/<step>/<shard>`).
+    /// A job's states once it has ended.
+    static let endedStates: Set<String> = ["succeeded", "failed", "timedOut", "cancelled"]
+
+    /// Records a finished job's attempts.
     mutating func recordAttempts(_ info: JobInfo, run: String, key: String) {
-        let parts = key.split(separator: "/")
-        guard parts.count >= 3, let shard = Int(parts[parts.count - 1]) else { return }
-        let step = String(parts[parts.count - 2])
+        guard let (step, shard) = Self.split(key) else { return }
         if failpoint.unrecordedFrom == step { records.losing.store(true, ordering: .relaxed) }
         let sharded = (live[run]?.planner.steps[step]?.jobKeys.count ?? 0) > 1
         records.emit(RunTracking.attempts(info, run: run, step: step, shard: sharded ? shard : nil))
@@ -285,10 +286,8 @@ struct LoopState {
         guard let client, let record = live[run]?.record else { return }
         let final = tracked[run] ?? [:]
         for (key, jobID) in record.jobIDs.sorted(by: { $0.value < $1.value }) {
-            let parts = key.split(separator: "/")
-            guard parts.count >= 3, final[String(parts[parts.count - 2])]?.isFinal != true else { continue }
-            guard let info = try? client.query(JobQuery(id: jobID)),
-                  ["succeeded", "failed", "timedOut", "cancelled"].contains(info.state) else { continue }
+            guard let (step, _) = Self.split(key), final[step]?.isFinal != true,
+                  let info = try? client.query(JobQuery(id: jobID)), Self.endedStates.contains(info.state) else { continue }
             recordAttempts(info, run: run, key: key)
         }
     }

@@ -9,13 +9,13 @@ import Synchronization
 /// thread journals the decision. Read back at start (`TriggerLog`) it gives the spans still to
 /// decide, each ingest as clients saw it, each model's trigger state and the recent decisions.
 /// Compacted (`TriggerLog.compact`: a schedule with no new data adds a held decision per due
-/// instant) at start when `compactAfter` (1,000) of them could go, and after every `compactAfter`
+/// instant) at start when it holds `compactAfter` (1,000) of them, and after every `compactAfter`
 /// held schedule decisions appended.
 final class TriggerJournal: Sendable {
     private struct State {
         var fd: Int32
         var log: TriggerLog
-        /// Held schedule lines appended since the last compaction (at start: those it may drop).
+        /// Held schedule lines appended since the last compaction (at start: those read).
         var droppable: Int
     }
 
@@ -31,13 +31,17 @@ final class TriggerJournal: Sendable {
         var droppable = 0
         do {
             read = try TriggerLog.read(bytes)
-            let compaction = try TriggerLog.compact(Array(bytes[..<read.validBytes]))
-            droppable = compaction.dropped
-            // Not compacted (no space for the copy, say): the journal stays whole, and is used as it is.
-            if droppable >= compactAfter, (try? Self.replace(path, with: compaction.bytes)) != nil {
-                bytes = compaction.bytes
-                read = try TriggerLog.read(bytes)
-                droppable = 0
+            // The held schedule decisions read (an upper bound of what may go): only when there
+            // are enough is the file parsed again to compact it.
+            droppable = read.log.decisions.count(where: TriggerLog.isHeldSchedule)
+            if droppable >= compactAfter {
+                let compaction = try TriggerLog.compact(Array(bytes[..<read.validBytes]))
+                // Not compacted (no space for the copy, say): the journal stays whole, and is used as it is.
+                if compaction.dropped > 0, (try? Self.replace(path, with: compaction.bytes)) != nil {
+                    bytes = compaction.bytes
+                    read = try TriggerLog.read(bytes)
+                    droppable = 0
+                }
             }
         } catch {
             throw RunnerError("\(path): \(error); move the file aside to start afresh (the trigger forgets its decisions)")

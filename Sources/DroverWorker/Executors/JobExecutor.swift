@@ -1,6 +1,7 @@
 import DroverArtifacts
 import DroverML
 import DroverProtocol
+import ZeroMQ
 
 /// What an executor gets: the attempt's identity, its parameters, its cancellation token and the artifacts.
 public struct JobContext: Sendable {
@@ -19,6 +20,10 @@ public struct JobContext: Sendable {
     public var outputs = JobOutputs()
     /// Where a command's stdout and stderr go while it runs (set for executors with `streamsLogs`).
     public var logs: LogTap?
+    /// The coordinator as this worker reaches it (`--connect`), and the worker's CURVE keys: for
+    /// a job that opens a connection of its own to the coordinator (`train-shard`).
+    public var coordinator = Endpoint.defaultCoordinator
+    public var curve: CurveClientKeys?
 
     public init(jobID: JobID, attempt: UInt32, kind: String, params: [String: String],
                 cancellation: CancellationToken = CancellationToken(),

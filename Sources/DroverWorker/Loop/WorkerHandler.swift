@@ -151,6 +151,7 @@ final class WorkerHandler: SocketLoopHandler {
         var prepared = JobContext(jobID: a.jobID, attempt: a.attempt, kind: a.kind, params: a.params,
                                   cancellation: cancellation, artifacts: options.artifacts)
         if executor.streamsLogs { prepared.logs = LogTap(lease: a.lease) }
+        (prepared.coordinator, prepared.curve) = (options.coordinator, options.curve)
         let context = prepared
         if executor.isImmediate {
             do {

@@ -11,11 +11,6 @@ public final class WorkerService: Service {
 
     public init(options: WorkerOptions, registry: ExecutorRegistry = .builtins, logger: Logger) {
         self.options = options
-        var registry = registry
-        // Shard jobs talk to the coordinator's trainer: at its host, with this worker's keys.
-        if registry.executor(for: "train-shard") is TrainShardExecutor {
-            registry.register(TrainShardExecutor(curve: options.curve, coordinator: options.coordinator))
-        }
         self.registry = registry
         self.logger = logger
     }

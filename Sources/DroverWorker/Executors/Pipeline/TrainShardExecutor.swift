@@ -3,7 +3,6 @@ import DroverML
 import DroverProtocol
 import Foundation
 import NativeThreads
-import ZeroMQ
 
 /// `train-shard`: one row shard of a data-parallel train step (docs/pipelines.md). Reads its
 /// `pieces` (`REF@START-END`, comma list: the rows starting in each byte range, as `stats` and
@@ -12,19 +11,13 @@ import ZeroMQ
 /// reports the model and metrics it names) or ABORT (the job fails with its message).
 /// Every other parameter is the step's training parameters, which the coordinator reads.
 /// With CURVE, the worker's keys secure the connection to the trainer too. A trainer bound on
-/// every interface (`tcp://0.0.0.0:PORT`) is reached at the host of `coordinator`.
+/// every interface (`tcp://0.0.0.0:PORT`) is reached at the host of the worker's coordinator.
 public struct TrainShardExecutor: JobExecutor {
-    var curve: CurveClientKeys?
-    var coordinator: String
-
-    public init(curve: CurveClientKeys? = nil, coordinator: String = Endpoint.defaultCoordinator) {
-        self.curve = curve
-        self.coordinator = coordinator
-    }
+    public init() {}
     public var kind: String { "train-shard" }
 
     public func run(_ job: JobContext) async throws -> [String: Double] {
-        let trainer = Endpoint.connectable(try job.require("trainer"), coordinator: coordinator)
+        let trainer = Endpoint.connectable(try job.require("trainer"), coordinator: job.coordinator)
         let session = try job.require("session")
         guard let shard = Int(try job.require("shard")), shard >= 0 else {
             throw JobFailure("train-shard: parameter 'shard' must be a whole number ≥ 0, got '\(job.params["shard"] ?? "")'")
@@ -33,7 +26,7 @@ public struct TrainShardExecutor: JobExecutor {
         let name = "job \(job.jobID) attempt \(job.attempt)"
         let cancellation = job.cancellation
         let idle = Double(job.params["trainer_idle_ms"] ?? "") ?? 120_000
-        let curve = curve
+        let curve = job.curve
         let (outputs, metrics) = try await runOffPool {
             let worker = try ShardWorker(csv: bytes, source: "shard \(shard) (\(name))")
             return try ShardLoop(endpoint: trainer, session: session, shard: shard, job: name,
