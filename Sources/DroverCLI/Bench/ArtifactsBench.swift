@@ -16,7 +16,8 @@ struct ArtifactsBench: AsyncParsableCommand {
         Each run downloads the whole artifact over HTTP into an empty cache, checking its SHA-256
         on arrival (GB/s = 10^9 bytes/s). Then a second lookup of the same artifact is timed and
         the bytes received during it are counted: a cache hit transfers nothing. Also prints the
-        SHA-256 rate of this machine, the ceiling for a checked download.
+        SHA-256 rate of this machine and the rate of writing as many bytes into a new file: the two
+        ceilings of a checked download, which runs them side by side.
         """)
 
     @Option(name: .long, help: "Artifact size (K, M, G suffixes).")
@@ -35,6 +36,9 @@ struct ArtifactsBench: AsyncParsableCommand {
         var downloadSeconds: [Double]
         var medianGBPerSecond: Double
         var sha256GBPerSecond: Double
+        /// Writing as many bytes into a new file (page cache, no fsync), timed after the runs:
+        /// the other ceiling of a download, which must do the same.
+        var newFileWriteGBPerSecond: Double
         var cacheHitMicros: Double
         var cacheHitBytesReceived: Int64
         var server: String
@@ -84,9 +88,11 @@ struct ArtifactsBench: AsyncParsableCommand {
                 hitBytes = client.receivedBytes - before
                 try? FileManager.default.removeItem(atPath: cacheDir)
             }
+            let writeSeconds = try await runOffPool { try Self.timeNewFileWrite(bytes: bytes, at: root + "/write-probe.bin") }
             let medianSeconds = median(seconds)
             let report = Report(bytes: bytes, runs: runs, downloadSeconds: seconds, medianGBPerSecond: Double(bytes) / medianSeconds / 1e9,
-                                sha256GBPerSecond: Double(bytes) / hashSeconds / 1e9, cacheHitMicros: hitMicros,
+                                sha256GBPerSecond: Double(bytes) / hashSeconds / 1e9,
+                                newFileWriteGBPerSecond: Double(bytes) / writeSeconds / 1e9, cacheHitMicros: hitMicros,
                                 cacheHitBytesReceived: hitBytes, server: "drover coordinator child process, \(address)")
             if output.json { return try Output.json(report) }
             Output.line(String(format: "drover artifacts: %@ artifact over HTTP on loopback into an empty cache, SHA-256 checked on arrival",
@@ -94,6 +100,8 @@ struct ArtifactsBench: AsyncParsableCommand {
             Output.line("  runs (s): " + seconds.map { String(format: "%.3f", $0) }.joined(separator: ", "))
             Output.line(String(format: "  median: %.3f s = %.2f GB/s (SHA-256 alone on this machine: %.2f GB/s)",
                                medianSeconds, report.medianGBPerSecond, report.sha256GBPerSecond))
+            Output.line(String(format: "  writing %@ into a new file alone (page cache, no fsync), after the runs: %.2f GB/s",
+                               ByteSize(bytes: bytes).description, report.newFileWriteGBPerSecond))
             Output.line(String(format: "  cache hit: %.0f µs, %lld bytes received", hitMicros, hitBytes))
         }
     }
@@ -108,6 +116,26 @@ struct ArtifactsBench: AsyncParsableCommand {
         }
         throw CLIError("the benchmark's coordinator did not serve artifacts on port \(port + 2) (is one of ports \(port)…\(port + 2) taken?)",
                        hint: "pass --port with three free consecutive ports")
+    }
+
+    /// Seconds to write `bytes` (1 MiB blocks from memory) into a new file, without fsync; the
+    /// file is removed. On a VM that returns freed memory to its host (virtio-balloon free page
+    /// reporting), each new page-cache page can cost a host fault: 0.26–3.0 s per GiB measured
+    /// with `dd` on the development machine, depending on how long ago the memory was freed.
+    static func timeNewFileWrite(bytes: Int64, at path: String) throws -> Double {
+        let block = Data(repeating: 0xA5, count: 1 << 20)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create \(path)") }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        let started = ContinuousClock.now
+        var left = bytes
+        while left > 0 {
+            let n = Int(min(left, Int64(block.count)))
+            try handle.write(contentsOf: block.prefix(n))
+            left -= Int64(n)
+        }
+        return (ContinuousClock.now - started).seconds
     }
 
     /// `bytes` of SplitMix64 output, written in 1 MiB blocks (incompressible, like real data).
