@@ -15,7 +15,8 @@ struct CompactionBench: ParsableCommand {
 
         1. Throughput: --throughput-jobs no-ops through a coordinator and 2 workers, --runs times with
            compaction off (--compact-every 0) and on; prints medians, the longest commit and the
-           longest the loop spent on compaction outside commits (its pause).
+           longest the loop spent on compaction outside commits (its pause), each with the loop
+           thread's CPU time: a pause far longer than its CPU time was the scheduler's.
         2. --jobs no-ops with compaction on; the coordinator, idle, compacts what the run left
            (unless --no-settle); then kill -9 and --restarts restarts: time until `status` answers
            (median) and the data directory's size.
@@ -44,6 +45,47 @@ struct CompactionBench: ParsableCommand {
         var snapshots: Int
         var commitMaxMs: Double
         var compactionLoopMaxMs: Double
+        /// Over all runs: commits and the loop's compaction work, wall and CPU (issue #7's 10 ms).
+        var commits: Pauses
+        var compaction: Pauses
+    }
+
+    /// The coordinator's `LoopPauses` summaries, merged over runs.
+    struct Pauses: Codable {
+        var count = 0
+        var maxWallMs = 0.0
+        var cpuOfLongestMs = 0.0
+        var maxCPUMs = 0.0
+        var overTenMs = 0
+
+        /// Parses `n=514; max=24.50ms (cpu 4.47ms); cpu.max=6.79ms; over_10ms=3` after `name=`.
+        init(after name: String, in text: String) {
+            guard let start = text.range(of: name + "=", options: .backwards) else { return }
+            let line = text[start.upperBound...].prefix { $0 != "\n" }
+            func number(after label: String) -> Double {
+                guard let r = line.range(of: label) else { return 0 }
+                return Double(line[r.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
+            }
+            count = Int(number(after: "n="))
+            maxWallMs = number(after: "max=")
+            cpuOfLongestMs = number(after: "(cpu ")
+            maxCPUMs = number(after: "cpu.max=")
+            overTenMs = Int(number(after: "over_10ms="))
+        }
+
+        init() {}
+
+        mutating func merge(_ other: Pauses) {
+            count += other.count
+            if other.maxWallMs > maxWallMs { (maxWallMs, cpuOfLongestMs) = (other.maxWallMs, other.cpuOfLongestMs) }
+            maxCPUMs = max(maxCPUMs, other.maxCPUMs)
+            overTenMs += other.overTenMs
+        }
+
+        var summary: String {
+            String(format: "%d, longest %.1f ms (CPU %.1f ms), most CPU %.1f ms, %d over 10 ms",
+                   count, maxWallMs, cpuOfLongestMs, maxCPUMs, overTenMs)
+        }
     }
 
     struct Report: Codable {
@@ -63,6 +105,7 @@ struct CompactionBench: ParsableCommand {
             var throughput: [Throughput] = []
             for every in [0, compactEvery] {
                 var rates: [Double] = [], snapshots = 0, commitMax = 0.0, loopMax = 0.0
+                var commits = Pauses(), compaction = Pauses()
                 for _ in 0..<runs {
                     let run = try BenchCluster(port: port, compactEvery: every)
                     rates.append(Double(throughputJobs) / (try run.submit(jobs: throughputJobs)))
@@ -70,14 +113,19 @@ struct CompactionBench: ParsableCommand {
                     snapshots += stats.snapshots
                     commitMax = max(commitMax, stats.commitMaxMs)
                     loopMax = max(loopMax, stats.compactionLoopMaxMs)
+                    commits.merge(stats.commits)
+                    compaction.merge(stats.compaction)
                 }
                 throughput.append(Throughput(compactEvery: every, jobsPerSecond: rates, medianJobsPerSecond: median(rates),
-                                             snapshots: snapshots, commitMaxMs: commitMax, compactionLoopMaxMs: loopMax))
+                                             snapshots: snapshots, commitMaxMs: commitMax, compactionLoopMaxMs: loopMax,
+                                             commits: commits, compaction: compaction))
                 if !output.json {
                     Output.line(String(format: "dispatch, compaction %@: %.0f jobs/s (median of %d × %d jobs); %d snapshots; "
                                        + "longest commit %.1f ms, longest compaction step on the loop %.2f ms",
                                        every == 0 ? "off" : "every \(every) records", median(rates), runs, throughputJobs,
                                        snapshots, commitMax, loopMax))
+                    Output.line("  commits: " + commits.summary)
+                    Output.line("  ticks with compaction work on the loop: " + compaction.summary)
                 }
             }
 
@@ -123,6 +171,8 @@ final class BenchCluster {
         var snapshots = 0
         var commitMaxMs = 0.0
         var compactionLoopMaxMs = 0.0
+        var commits = CompactionBench.Pauses()
+        var compaction = CompactionBench.Pauses()
     }
 
     init(port: Int, compactEvery: Int) throws {
@@ -219,6 +269,8 @@ final class BenchCluster {
         var stats = Stats(snapshots: snapshotsLogged)
         stats.commitMaxMs = Self.durationSeconds(after: "commit.max=", in: text) * 1000
         stats.compactionLoopMaxMs = Self.durationSeconds(after: "compaction.loop.max=", in: text) * 1000
+        stats.commits = CompactionBench.Pauses(after: "commit.pauses", in: text)
+        stats.compaction = CompactionBench.Pauses(after: "compaction.pauses", in: text)
         try? FileManager.default.removeItem(atPath: dir)
         return stats
     }

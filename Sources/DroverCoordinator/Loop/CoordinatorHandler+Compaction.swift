@@ -1,11 +1,11 @@
 import DroverCore
 import DroverStore
 
-/// The longest time the loop spent on each part of compaction (logged at stop).
+/// The time the loop spent on each part of compaction, wall and CPU (logged at stop).
 struct CompactionPauses {
-    var start: Duration = .zero
-    var truncate: Duration = .zero
-    var vacuum: Duration = .zero
+    var start = LoopPauses()
+    var truncate = LoopPauses()
+    var vacuum = LoopPauses()
 }
 
 /// Journal compaction seen from the loop: start a snapshot in the background once enough
@@ -24,11 +24,13 @@ extension CoordinatorHandler {
     static let idleAfterMs: Int64 = 1_000
     static let idleMinimumRecords = 10_000
     /// Truncation and vacuum steps run on a tick until this much time is spent (each step is a
-    /// transaction of its own, ~1 ms): 2 ms while jobs flow, 8 ms once nothing was committed for
+    /// transaction of its own, ~1 ms): 2 ms while jobs flow, 4 ms once nothing was committed for
     /// `upkeepIdleAfterMs`. One step per 50 ms tick deleted at most 20 rows a second: an idle
     /// coordinator left 1,195 rows a snapshot covered undeleted 13 s after it, and gave no free
-    /// page back until they were gone (docs/performance.md, "Which file grows").
-    static func upkeepBudget(idle: Bool) -> Duration { idle ? .milliseconds(8) : .milliseconds(2) }
+    /// page back until they were gone (docs/performance.md, "Which file grows"). The idle budget
+    /// was 8 ms: with the step that crosses it, a job submitted to an idle coordinator could wait
+    /// 10 ms, the most issue #7 allows compaction to stall dispatch.
+    static func upkeepBudget(idle: Bool) -> Duration { idle ? .milliseconds(4) : .milliseconds(2) }
     static let upkeepIdleAfterMs: Int64 = 100
 
     /// Whether a compaction starts late: twice the threshold was committed since the last one
@@ -53,7 +55,9 @@ extension CoordinatorHandler {
         guard options.compactEvery > 0,
               Self.worthCompacting(records: recordsSinceSnapshot, ended: endedSinceSnapshot, atLeast: options.compactEvery)
         else { return }
+        let timer = PauseTimer()
         startCompaction(reason: "threshold")
+        compactionLoopPauses.add(timer.elapsed)
     }
 
     /// Whether a compaction would fold anything away. Only jobs that ended shrink the journal; a
@@ -71,8 +75,9 @@ extension CoordinatorHandler {
         let began = ContinuousClock.now
         let through = journal.lastSeq
         let late = Self.isLate(records: recordsSinceSnapshot, threshold: options.compactEvery)
+        let timer = PauseTimer()
         guard compactor.start(through: through, late: late) else { return }
-        compactionPauses.start = max(compactionPauses.start, ContinuousClock.now - began)
+        compactionPauses.start.add(timer.elapsed)
         compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
         logger.info("coordinator.journal.compacting", metadata: [
             "reason": "\(reason)", "through_row": "\(through)", "records_since_snapshot": "\(recordsSinceSnapshot)",
@@ -85,15 +90,22 @@ extension CoordinatorHandler {
     /// On every tick: take a finished compaction's outcome, delete covered rows, and compact a
     /// journal that has been quiet for `idleAfterMs`.
     func tendCompaction() {
-        let began = ContinuousClock.now
-        defer { compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began) }
+        let began = ContinuousClock.now, timer = PauseTimer()
+        var worked = false
+        defer {
+            compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
+            if worked { compactionLoopPauses.add(timer.elapsed) }
+        }
         if options.compactEvery > 0,
            Self.worthCompacting(records: recordsSinceSnapshot, ended: endedSinceSnapshot,
                                 atLeast: min(Self.idleMinimumRecords, options.compactEvery)),
            clock.nowMs - lastCommitMs >= Self.idleAfterMs {
             startCompaction(reason: "idle")
+            worked = true
         }
-        switch compactor.takeFinished() {
+        let finished = compactor.takeFinished()
+        worked = worked || finished != nil
+        switch finished {
         case .success(let outcome)?:
             // What the previous snapshot's truncation left and how large the file grew: whether
             // deletion keeps up with appends (docs/performance.md, "Which file grows").
@@ -113,10 +125,15 @@ extension CoordinatorHandler {
         }
         do {
             let idle = clock.nowMs - lastCommitMs >= Self.upkeepIdleAfterMs
+            var cpu = PauseTimer.threadCPU()
             try journal.upkeep(for: Self.upkeepBudget(idle: idle)) { work, took in
+                let now = PauseTimer.threadCPU()
+                let step = PauseTimer.Elapsed(wall: took, cpu: now - cpu)
+                cpu = now
+                worked = worked || work != .none
                 switch work {
-                case .truncated: compactionPauses.truncate = max(compactionPauses.truncate, took)
-                case .vacuumed: compactionPauses.vacuum = max(compactionPauses.vacuum, took)
+                case .truncated: compactionPauses.truncate.add(step)
+                case .vacuumed: compactionPauses.vacuum.add(step)
                 case .none: break
                 }
             }

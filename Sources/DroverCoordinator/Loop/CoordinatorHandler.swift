@@ -32,6 +32,9 @@ final class CoordinatorHandler: SocketLoopHandler {
     /// (starting one, taking its outcome, deleting covered rows): what compaction can stall.
     private var commitMax: Duration = .zero
     var compactionLoopMax: Duration = .zero
+    /// Wall and CPU time of commits and of the loop's compaction work, over the 10 ms limit.
+    private var commitPauses = LoopPauses()
+    var compactionLoopPauses = LoopPauses()
     var compactionPauses = CompactionPauses()
     private var failpoint = Failpoint()
     /// Closed worker connections (socket monitor) and the workers they belonged to.
@@ -196,6 +199,7 @@ final class CoordinatorHandler: SocketLoopHandler {
         batch = Effects()
         if !effects.journal.isEmpty {
             let began = ContinuousClock.now
+            let timer = PauseTimer()
             do {
                 try failpoint.beforeCommit(path: journal.path)
                 try journal.append(effects.journal)
@@ -208,6 +212,7 @@ final class CoordinatorHandler: SocketLoopHandler {
             let took = ContinuousClock.now - began
             commitTime += took
             commitMax = max(commitMax, took)
+            commitPauses.add(timer.elapsed)
             commits += 1
             failpoint.afterCommit()
             noteCommitted(records: effects.journal)
@@ -234,8 +239,9 @@ final class CoordinatorHandler: SocketLoopHandler {
         let avg = commits > 0 ? commitTime / commits : .zero
         logger.info("coordinator.journal.stats", metadata: [
             "commits": "\(commits)", "commit.avg": "\(avg)", "commit.max": "\(commitMax)",
-            "compaction.loop.max": "\(compactionLoopMax)", "compaction.start.max": "\(compactionPauses.start)",
-            "compaction.truncate.max": "\(compactionPauses.truncate)", "compaction.vacuum.max": "\(compactionPauses.vacuum)",
+            "compaction.loop.max": "\(compactionLoopMax)", "compaction.start": "\(compactionPauses.start.summary)",
+            "compaction.truncate": "\(compactionPauses.truncate.summary)", "compaction.vacuum": "\(compactionPauses.vacuum.summary)",
+            "commit.pauses": "\(commitPauses.summary)", "compaction.pauses": "\(compactionLoopPauses.summary)",
             "undeliverable": "\(undeliverable)",
             "rejected_frames": "\(core.rejectedFrames)", "discarded_results": "\(core.discardedResults)",
         ])
