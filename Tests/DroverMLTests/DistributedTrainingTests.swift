@@ -230,4 +230,23 @@ struct TrainingFrameTests {
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(sample.dropLast())) }
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode([0x44, 0x52, 1, 1]) }
     }
+
+    /// A coordinator from before REPLY 0x04 sends a sample request without `rawReply` and can
+    /// decode only JSON replies (command 0x02): a worker that answered it in 0x04 stalled the step.
+    @Test func aSampleGoesAsJSONToACoordinatorThatDidNotAskForRawDoubles() throws {
+        let columns: [[Double]] = [[1.5, -2, 0], [3e-300]]
+        let oldRequest = try JSONDecoder().decode(ShardRequest.self, from: Data(#"{"sample":{"_0":{"trainingOffset":0,"stride":5}}}"#.utf8))
+        guard case .sample(let asked) = oldRequest else { Issue.record("not a sample request"); return }
+        #expect(asked.rawReply == nil)
+        let toOld = try TrainingFrame.reply(seq: 4, .sample(columns), to: oldRequest)
+        #expect(toOld[3] == 0x02, "JSON reply frame")
+        #expect(try TrainingFrame.decode(toOld) == .reply(seq: 4, .sample(columns)))
+
+        let newRequest = ShardRequest.sample(SampleRequest(trainingOffset: 0, stride: 5))
+        let toNew = try TrainingFrame.reply(seq: 4, .sample(columns), to: newRequest)
+        #expect(toNew[3] == 0x04, "raw doubles")
+        #expect(try TrainingFrame.decode(toNew) == .reply(seq: 4, .sample(columns)))
+        // Other replies are unchanged by the request they answer.
+        #expect(try TrainingFrame.reply(seq: 5, .binned, to: oldRequest) == TrainingFrame.reply(seq: 5, .binned).encoded())
+    }
 }

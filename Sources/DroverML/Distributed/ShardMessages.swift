@@ -86,6 +86,16 @@ public struct SampleRequest: Codable, Sendable, Equatable {
     /// Global index of the shard's first training row, and every `stride`-th training row.
     public var trainingOffset: Int
     public var stride: Int
+    /// The coordinator reads the sample as raw doubles (REPLY 0x04). Coordinators from before
+    /// that frame leave it out and get the sample as JSON: a worker that sent them 0x04 stalled
+    /// the step, since they could not decode it.
+    public var rawReply: Bool?
+
+    public init(trainingOffset: Int, stride: Int, rawReply: Bool? = true) {
+        self.trainingOffset = trainingOffset
+        self.stride = stride
+        self.rawReply = rawReply
+    }
 }
 
 public struct BinRequest: Codable, Sendable, Equatable {

@@ -25,7 +25,18 @@ public enum TrainingFrame: Sendable, Equatable {
     private struct Finish: Codable { var outputs: [String: String]; var metrics: [String: Double] }
     private struct Hello: Codable { var session: String; var shard: Int; var job: String }
 
-    public func encoded() throws -> [UInt8] {
+    /// The frame answering `request` with `reply`: a bin sample goes as raw doubles only to a
+    /// coordinator that asked for them (`SampleRequest.rawReply`), as JSON to an older one.
+    public static func reply(seq: UInt64, _ reply: ShardReply, to request: ShardRequest) throws -> [UInt8] {
+        if case .sample(let asked) = request, asked.rawReply != true, case .sample = reply {
+            return try TrainingFrame.reply(seq: seq, reply).encoded(rawSample: false)
+        }
+        return try TrainingFrame.reply(seq: seq, reply).encoded()
+    }
+
+    public func encoded() throws -> [UInt8] { try encoded(rawSample: true) }
+
+    private func encoded(rawSample: Bool) throws -> [UInt8] {
         let json = JSONEncoder()
         switch self {
         case .hello(let session, let shard, let job):
@@ -40,7 +51,7 @@ public enum TrainingFrame: Sendable, Equatable {
                 Self.append(h.values, to: &out)
             }
             return out
-        case .reply(let seq, .sample(let columns)):
+        case .reply(let seq, .sample(let columns)) where rawSample:
             var out = Self.magic + [Command.sample.rawValue]
             out.reserveCapacity(out.count + 16 + columns.reduce(0) { $0 + 8 + 8 * $1.count })
             Self.append(seq, to: &out)

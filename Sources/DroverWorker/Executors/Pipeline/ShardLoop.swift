@@ -64,7 +64,7 @@ public struct ShardLoop {
                         FileHandle.standardError.write(Data("failpoint: train-shard \(shard) stalls\n".utf8))
                         while true { try cancellation.check(); Thread.sleep(forTimeInterval: 0.05) }
                     }
-                    _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request)).encoded()], dontWait: true)
+                    _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request), to: request)], dontWait: true)
                 case .finish(let outputs, let metrics):
                     return (outputs, metrics)
                 case .abort(let message):
