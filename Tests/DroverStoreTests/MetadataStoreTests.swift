@@ -11,16 +11,16 @@ struct MetadataStoreTests {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try MetadataStore(dataDirectory: dir.path)
-        #expect(try await store.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start"])
+        #expect(try await store.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start", "v6-metric-blocks"])
         #expect(FileManager.default.fileExists(atPath: dir.path + "/metadata.sqlite"))
         store.close()
         // Reopening migrates nothing twice and keeps the data.
         let again = try MetadataStore(dataDirectory: dir.path)
-        #expect(try await again.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start"])
+        #expect(try await again.appliedMigrations() == ["v1-tracking", "v1-registry", "v2-step-cache", "v3-api-access", "v4-model-events", "v5-runs-by-start", "v6-metric-blocks"])
         let tables = try await DatabaseQueue(path: dir.path + "/metadata.sqlite").read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        for t in ["runs", "steps", "job_attempts", "params", "metrics", "artifacts", "lineage", "dataset_spans",
+        for t in ["runs", "steps", "job_attempts", "params", "metrics", "metric_blocks", "artifacts", "lineage", "dataset_spans",
                   "models", "model_versions", "aliases", "alias_moves", "verdicts"] {
             #expect(tables.contains(t), "missing table \(t)")
         }
@@ -93,14 +93,14 @@ struct MetadataStoreTests {
         #expect(try await store.spans(dataset: "d").map(\.digest) == ["sha256:1"])
     }
 
-    @Test("a batch of metrics longer than one multi-row insert arrives whole, every field kept")
+    @Test("a long batch of metrics with interleaved keys and sources arrives whole, every field kept")
     func longMetricsBatch() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let store = try MetadataStore(dataDirectory: dir.path)
         await store.record(.run(RunRecord(id: "r", pipeline: "p", startedAt: 1)))
-        // Two full groups and a remainder, with distinct keys, steps, times and sources.
-        let count = 2 * MetadataApply.rowsPerInsert + 22
+        // Distinct keys, steps, times and sources.
+        let count = 534
         let points = (0..<count).map { i in
             MetricPoint(key: "m\(i % 3)", value: Double(i) / 7, step: Int64(i), timestamp: 1_000 + Double(i), source: "s\(i % 2)")
         }

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// Applies a writer batch in one transaction with cached statements. Logical rejections (a
+/// Applies a writer batch in one transaction with cached statements; metric points become blocks
+/// (`MetricBlockBatch`), written by the end of the batch. Logical rejections (a
 /// changed param or span) skip that event and are returned; an SQLite failure throws and rolls
 /// back the batch.
 enum MetadataApply {
@@ -9,7 +10,9 @@ enum MetadataApply {
         do {
             return try pool.write { db in
                 var rejected: [MetadataStoreError] = []
-                for event in batch { try apply(event, db, &rejected) }
+                var metrics = MetricBlockBatch()
+                for event in batch { try apply(event, db, &rejected, &metrics) }
+                try metrics.writeAll(db)
                 return rejected
             }
         } catch let e as DatabaseError {
@@ -17,7 +20,8 @@ enum MetadataApply {
         }
     }
 
-    private static func apply(_ event: MetadataEvent, _ db: Database, _ rejected: inout [MetadataStoreError]) throws {
+    private static func apply(_ event: MetadataEvent, _ db: Database, _ rejected: inout [MetadataStoreError],
+                              _ metrics: inout MetricBlockBatch) throws {
         switch event {
         case .run(let r):
             try db.cachedStatement(sql: """
@@ -49,9 +53,9 @@ enum MetadataApply {
                 }
             }
         case .metrics(let run, let points):
-            try insertMetrics(run, points, db)
-        case .metric(let run, let p):
-            try metricInsert(db).execute(arguments: [run, p.key, p.value, p.step, p.timestamp, p.source])
+            try metrics.write(run, points, db)
+        case .metric(let run, let point):
+            metrics.add(run, point)
         case .artifact(let a):
             try db.cachedStatement(sql: """
                 INSERT INTO artifacts (digest, size, kind, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
@@ -82,9 +86,5 @@ enum MetadataApply {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func metricInsert(_ db: Database) throws -> Statement {
-        try db.cachedStatement(sql: "INSERT INTO metrics (run_id, key, value, step, timestamp, source) VALUES (?, ?, ?, ?, ?, ?)")
     }
 }

@@ -120,6 +120,23 @@ enum MetadataSchema {
                 CREATE INDEX runs_by_status ON runs(status, started_at, id);
                 """)
         }
+        m.registerMigration("v6-metric-blocks") { db in
+            // Metric points in blocks, as time-series stores keep them: a row per value was bound by
+            // SQLite's B-tree work per row. New points go here only; the `metrics` rows of older
+            // versions stay and are read with the blocks (MetricsRead), older than any block.
+            try db.execute(sql: """
+                CREATE TABLE metric_blocks (
+                    run_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    source TEXT NOT NULL DEFAULT '',
+                    count INTEGER NOT NULL,
+                    min_step INTEGER NOT NULL,
+                    max_step INTEGER NOT NULL,
+                    points BLOB NOT NULL             -- count × (step, value, timestamp): MetricBlockCodec
+                );
+                CREATE INDEX metric_blocks_by_run ON metric_blocks(run_id, key);
+                """)
+        }
         return m
     }
 }

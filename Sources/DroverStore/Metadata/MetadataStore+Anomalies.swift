@@ -66,10 +66,7 @@ extension MetadataStore {
         var out: [String: [Double]] = [:]
         for run in runs {
             var last: [String: Double] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT key, value FROM metrics WHERE run_id = ? AND source NOT LIKE '%/trial-%' ORDER BY key, step, timestamp, rowid",
-                                      arguments: [run]) {
-                last[r[0]] = r[1]
-            }
+            for p in try readMetrics(db, runID: run, excludingTrials: true) { last[p.key] = p.value }
             for (k, v) in last { out[k, default: []].append(v) }
         }
         return out

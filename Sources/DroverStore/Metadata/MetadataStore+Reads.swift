@@ -43,15 +43,9 @@ extension MetadataStore {
         }
     }
 
-    /// Every point of a run's metrics (optionally one key), in step then time order.
+    /// Every point of a run's metrics (optionally one key), by key, then step, time and insertion order.
     public func metrics(runID: String, key: String? = nil) async throws -> [MetricPoint] {
-        try await pool.read { db in
-            let sql = "SELECT key, value, step, timestamp, source FROM metrics WHERE run_id = ? \(key == nil ? "" : "AND key = ?") ORDER BY key, step, timestamp, rowid"
-            let args: StatementArguments = key.map { [runID, $0] } ?? [runID]
-            return try Row.fetchAll(db, sql: sql, arguments: args).map { r in
-                MetricPoint(key: r[0], value: r[1], step: r[2], timestamp: r[3], source: r[4])
-            }
-        }
+        try await pool.read { db in try Self.readMetrics(db, runID: runID, key: key) }
     }
 
     /// Each metric's last value (highest step, then latest time) in a run; the points of a

@@ -8,6 +8,8 @@ public enum MetadataStoreError: Error, Equatable, CustomStringConvertible {
     case spanChanged(dataset: String, span: Int, old: String, new: String)
     /// Recorded after `close()`.
     case closed
+    /// A stored metric block that cannot be read (a truncated or foreign `points` blob).
+    case corruptMetrics(runID: String, key: String, reason: String)
     case rejected([MetadataStoreError])
 
     public var description: String {
@@ -22,6 +24,8 @@ public enum MetadataStoreError: Error, Equatable, CustomStringConvertible {
             "dataset \(dataset) span \(span) already has digest \(old); spans are never overwritten, so \(new) was not recorded. Add it as a new span."
         case .closed:
             "the metadata store is closed; the event was not recorded"
+        case .corruptMetrics(let run, let key, let reason):
+            "run \(run): the stored values of metric '\(key)' are unreadable: \(reason). Restore metadata.sqlite from a backup."
         case .rejected(let errors):
             "\(errors.count) metadata events were rejected:\n" + errors.map { "  \($0.description)" }.joined(separator: "\n")
         }
