@@ -14,7 +14,7 @@
    50 runs (runs/search), one run (runs/get); the ratio drover/MLflow of requests per second, in
    the same run of this script.
 """
-import argparse, http.client, json, multiprocessing, os, queue, shutil, socket, sqlite3, subprocess, tempfile, threading, time
+import argparse, http.client, json, multiprocessing, os, queue, shutil, socket, sqlite3, struct, subprocess, tempfile, threading, time
 
 
 def port_free(port):
@@ -81,7 +81,9 @@ def fill_runs(db_path, runs):
             for key, value in (("trees", "40"), ("seed", str(i)), ("model", "gbdt")):
                 db.execute("INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)", (rid, key, value))
             for key, value in (("roc_auc", 0.8 + (i % 100) / 1000), ("accuracy", 0.9), ("log_loss", 0.3), ("rows", 10000)):
-                db.execute("INSERT INTO metrics (run_id, key, value, timestamp) VALUES (?, ?, ?, ?)", (rid, key, value, t))
+                # As drover writes metrics: a block per key, points = (step, value, timestamp), little-endian.
+                db.execute("INSERT INTO metric_blocks (run_id, key, count, min_step, max_step, points) VALUES (?, ?, 1, 0, 0, ?)",
+                           (rid, key, struct.pack("<qdd", 0, value, t)))
     db.close()
 
 
