@@ -108,6 +108,25 @@ struct MetricBlocksTests {
         #expect(try await store.latestMetrics(runID: "r") == ["acc": 7, "loss": 12])
     }
 
+    @Test("a store written before blocks migrates, keeps its rows and reads them with new blocks")
+    func migratesOldStore() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let path = dir.path + "/" + MetadataStore.fileName
+        let old = try DatabaseQueue(path: path)
+        try MetadataSchema.migrator.migrate(old, upTo: "v5-runs-by-start")
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES ('r', 'loss', 0.5, 1, 10), ('r', 'loss', 0.7, 0, 10)")
+        }
+        try old.close()
+        let store = try MetadataStore(path: path)
+        #expect(try await store.appliedMigrations().last == "v6-metric-blocks")
+        await store.record(.metric(runID: "r", MetricPoint(key: "loss", value: 0.4, step: 1, timestamp: 10)))
+        try await store.flush()
+        #expect(try await store.metrics(runID: "r").map(\.value) == [0.7, 0.5, 0.4])
+        #expect(try await Self.blockCount(store, run: "r") == 1)
+    }
+
     @Test("one-call-per-value events of a batch become a few blocks, each run's points in arrival order")
     func coalescesSingleValues() async throws {
         let dir = try TempDir()
