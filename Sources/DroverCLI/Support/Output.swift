@@ -12,10 +12,13 @@ public enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// Pretty, key-sorted JSON on stdout for machine consumers.
+    /// Pretty, key-sorted JSON on stdout for machine consumers. A non-finite number (a NaN
+    /// metric is stored as it was logged) is written as the string "nan", "inf" or "-inf", as in
+    /// model files, rather than failing the command.
     public static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
