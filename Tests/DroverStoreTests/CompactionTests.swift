@@ -62,21 +62,23 @@ struct CompactionTests {
         #expect(rows == 1)
     }
 
-    @Test("a commit deletes covered rows holding up to twice the records it appends: deletion outpaces appends")
-    func commitsDeleteMoreThanTheyAppend() throws {
+    @Test("a commit only appends: rows a snapshot covers wait for truncation steps, which delete them")
+    func commitsOnlyAppend() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let journal = try SQLiteJournal(path: dir.journalPath)
-        // Group commits larger than truncateRecords, as under load.
-        let size = Int(BatchAppender.truncateRecords) * 3 / 2
         var next: JobID = 1
-        for _ in 0..<10 { try Self.appendCancelled(journal, count: size, next: &next) }
+        for _ in 0..<10 { try Self.appendCancelled(journal, count: 100, next: &next) }
         journal.snapshotWritten(coveredSeq: journal.lastSeq)
         let before = try Self.rowCount(dir.journalPath)
-        for _ in 0..<3 { try Self.appendCancelled(journal, count: size, next: &next) }
-        // Each commit added one row and deleted two (with a fixed truncateRecords: one, no progress).
-        #expect(try Self.rowCount(dir.journalPath) == before - 3)
-        #expect(journal.rowsAwaitingTruncation == 10 - 6)
+        for _ in 0..<3 { try Self.appendCancelled(journal, count: 100, next: &next) }
+        #expect(try Self.rowCount(dir.journalPath) == before + 3)
+        #expect(before == 10)
+        #expect(journal.rowsAwaitingTruncation == 10) // commits deleted none of them
+        try journal.truncateStep()
+        #expect(try Self.rowCount(dir.journalPath) == before + 3 - 8) // one step: truncateChunk rows
+        while journal.rowsAwaitingTruncation > 0 { try journal.truncateStep() }
+        #expect(try Self.rowCount(dir.journalPath) == 3)
     }
 
     @Test("upkeep runs steps until its budget is spent: every covered row deleted and free pages given back in one call")

@@ -24,13 +24,23 @@ extension CoordinatorHandler {
     static let idleAfterMs: Int64 = 1_000
     static let idleMinimumRecords = 10_000
     /// Truncation and vacuum steps run on a tick until this much time is spent (each step is a
-    /// transaction of its own, ~1 ms): 2 ms while jobs flow, 4 ms once nothing was committed for
-    /// `upkeepIdleAfterMs`. One step per 50 ms tick deleted at most 20 rows a second: an idle
-    /// coordinator left 1,195 rows a snapshot covered undeleted 13 s after it, and gave no free
-    /// page back until they were gone (docs/performance.md, "Which file grows"). The idle budget
-    /// was 8 ms: with the step that crosses it, a job submitted to an idle coordinator could wait
-    /// 10 ms, the most issue #7 allows compaction to stall dispatch.
-    static func upkeepBudget(idle: Bool) -> Duration { idle ? .milliseconds(4) : .milliseconds(2) }
+    /// transaction of its own, ~1–1.5 ms): 2 ms while jobs flow, 5 ms while more than
+    /// `behindRows` covered rows wait, 4 ms once nothing was committed for `upkeepIdleAfterMs`.
+    /// Commits delete nothing, so these steps are all of compaction's work on the loop: a tick is
+    /// its budget plus the step that crosses it, under issue #7's 10 ms. At ~200,000 jobs/s
+    /// (~600,000 records/s) 2 ms a tick deletes about a third of what is appended; 5 ms, ~3–4
+    /// steps of 16,384 records every 50 ms, about twice it.
+    ///
+    /// History: one step per 50 ms tick deleted at most 20 rows a second: an idle coordinator
+    /// left 1,195 rows a snapshot covered undeleted 13 s after it, and gave no free page back
+    /// until they were gone (docs/performance.md, "Which file grows"). The idle budget was 8 ms:
+    /// with the step that crosses it, a job submitted to an idle coordinator could wait 10 ms.
+    static func upkeepBudget(idle: Bool, rowsBehind: Int64) -> Duration {
+        if idle { return .milliseconds(4) }
+        return rowsBehind > behindRows ? .milliseconds(5) : .milliseconds(2)
+    }
+    /// About 200,000 records (~8 MiB) in rows of a loaded coordinator's group commits.
+    static let behindRows: Int64 = 32
     static let upkeepIdleAfterMs: Int64 = 100
 
     /// Whether a compaction starts late: twice the threshold was committed since the last one
@@ -126,7 +136,7 @@ extension CoordinatorHandler {
         do {
             let idle = clock.nowMs - lastCommitMs >= Self.upkeepIdleAfterMs
             var cpu = PauseTimer.threadCPU()
-            try journal.upkeep(for: Self.upkeepBudget(idle: idle)) { work, took in
+            try journal.upkeep(for: Self.upkeepBudget(idle: idle, rowsBehind: journal.rowsAwaitingTruncation)) { work, took in
                 let now = PauseTimer.threadCPU()
                 let step = PauseTimer.Elapsed(wall: took, cpu: now - cpu)
                 cpu = now

@@ -31,28 +31,17 @@ final class BatchAppender {
     /// Rows up to here are gone; rows up to `truncateTarget` may go (a snapshot covers them).
     private(set) var truncatedThrough: Int64 = 0
     var truncateTarget: Int64 = 0
-    /// Rows deleted per transaction: small, so a commit that also truncates stays fast.
+    /// Rows deleted per step at most (with `truncateRecordsPerStep`).
     static let truncateChunk: Int64 = 8
-    /// Records a commit may always delete (with at least one row). A transaction's deletion is
-    /// bounded (`truncateRecordsPerStep`): eight rows of ~100,000 records (4 MB of overflow pages
-    /// each) in one commit were the suspected cause of 74 ms commits (release, 2 cores).
-    /// 4,096 records are about 160 KiB.
-    static let truncateRecords: Int64 = 4_096
-    /// Records a truncation step of its own (a tick's, `truncateStep`) deletes at most: one or
-    /// two group commits of a loaded coordinator (6,000–16,000 records each), ~1 ms of SQLite
-    /// freeing pages (debug build, load 5; 65,536 records took 3.4 ms, max 7.9). The tick runs
-    /// steps for a time budget, so their size sets the granularity, not the rate.
+    /// Records a truncation step deletes at most: one or two group commits of a loaded
+    /// coordinator (6,000–16,000 records each), ~1.5 ms of the loop's CPU (release). The tick
+    /// runs steps for a time budget, so their size sets the granularity, not the rate.
+    ///
+    /// Commits delete nothing: compaction's work on the loop is all in the tick's steps, bounded
+    /// by its budget. A commit used to delete up to twice the records it appended (at most 65,536,
+    /// then 16,384): at ~200,000 jobs/s such a commit took up to 9.2 ms of CPU, against 6.7 ms
+    /// with compaction off (docs/performance.md, "Session 22").
     static let truncateRecordsPerStep: Int64 = 16_384
-    /// Records the truncation inside a commit of `appended` records may delete: twice what the
-    /// commit adds, at least `truncateRecords`, at most `truncateRecordsPerStep`. With
-    /// `truncateRecords` alone a commit deleted one row once group commits outgrew it, so deletion
-    /// only kept pace with appends and the rows a snapshot covered waited for the ticks. The cap
-    /// was 65,536: a commit that deleted that many took up to 8.5 ms of the loop's CPU (release,
-    /// 1M no-ops at ~165,000 jobs/s, 516 commits of ~6,000 records), against ≤ 6.8 ms without
-    /// compaction. 16,384 still deletes about three times what is appended at that rate.
-    static func truncationBudget(appending appended: Int) -> Int64 {
-        min(max(truncateRecords, 2 * Int64(appended)), truncateRecordsPerStep)
-    }
     /// Free pages the file may keep for new rows; beyond this, `truncateStep` returns them to the
     /// file system (`auto_vacuum = INCREMENTAL`, set when the journal is created). Deleted rows
     /// only become free pages, so without this the file stays as large as the journal ever was.
@@ -116,10 +105,8 @@ final class BatchAppender {
             try step(insert, "INSERT")
             sqlite3_clear_bindings(insert)
             let inserted = sqlite3_last_insert_rowid(db)
-            let truncated = try truncateChunk(records: Self.truncationBudget(appending: records))
             try step(commit, "COMMIT")
             lastSeq = inserted
-            truncatedThrough = truncated
         } catch {
             sqlite3_clear_bindings(insert)
             _ = sqlite3_step(rollback)
@@ -128,8 +115,8 @@ final class BatchAppender {
         }
     }
 
-    /// Deletes one chunk of rows a snapshot covers, inside the caller's transaction; returns the
-    /// new `truncatedThrough` (unchanged when there is nothing to delete).
+    /// Deletes one chunk of rows a snapshot covers, inside `truncateStep`'s transaction; returns
+    /// the new `truncatedThrough` (unchanged when there is nothing to delete).
     private func truncateChunk(records budget: Int64) throws -> Int64 {
         let limit = min(truncateTarget, lastSeq - 1)
         guard limit > truncatedThrough else { return truncatedThrough }
@@ -159,7 +146,7 @@ final class BatchAppender {
         return end == after ? through : end
     }
 
-    /// One truncation chunk in a transaction of its own (when no commit carries it); once every
+    /// One truncation chunk in a transaction of its own; once every
     /// covered row is gone, one step of giving free pages back instead. Says which it did.
     @discardableResult
     func truncateStep() throws -> JournalMaintenance {
