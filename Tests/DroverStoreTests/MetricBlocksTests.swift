@@ -65,6 +65,21 @@ struct MetricBlocksTests {
         }
     }
 
+    @Test("a NaN or infinite step metric is stored in the step cache and read back; the rest of its batch lands too")
+    func nonFiniteStepCacheMetrics() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try MetadataStore(dataDirectory: dir.path)
+        await store.record(.run(RunRecord(id: "r", pipeline: "p", startedAt: 1)))
+        await store.record(.stepCache(StepCacheEntry(key: "c", runID: "r", step: "evaluate", outputs: [:],
+                                                     metrics: ["log_loss": .nan, "ratio": .infinity, "auc": 0.5], createdAt: 2)))
+        try await store.flush()
+        let entry = try #require(try await store.cachedStep(key: "c"))
+        #expect(entry.metrics["log_loss"]?.isNaN == true)
+        #expect(entry.metrics["ratio"] == .infinity && entry.metrics["auc"] == 0.5)
+        #expect(try await store.runs().contains { $0.id == "r" })
+    }
+
     @Test("old metrics rows and new blocks read back together: key bytewise, step, time, rows before blocks")
     func oldRowsThenBlocks() async throws {
         let dir = try TempDir()

@@ -82,9 +82,5 @@ enum MetadataApply {
         }
     }
 
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    private static func json<T: Encodable>(_ value: T) throws -> String { try StoredJSON.encode(value) }
 }

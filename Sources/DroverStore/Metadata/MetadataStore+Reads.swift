@@ -97,8 +97,8 @@ extension MetadataStore {
             guard let r = try Row.fetchOne(db, sql: "SELECT * FROM step_cache WHERE cache_key = ?", arguments: [key]) else { return nil }
             let outputs: String = r["outputs"], metrics: String = r["metrics"]
             return StepCacheEntry(key: r["cache_key"], runID: r["run_id"], step: r["step"],
-                                  outputs: try JSONDecoder().decode([String: String].self, from: Data(outputs.utf8)),
-                                  metrics: try JSONDecoder().decode([String: Double].self, from: Data(metrics.utf8)),
+                                  outputs: try StoredJSON.decode([String: String].self, from: outputs),
+                                  metrics: try StoredJSON.decode([String: Double].self, from: metrics),
                                   createdAt: r["created_at"])
         }
     }

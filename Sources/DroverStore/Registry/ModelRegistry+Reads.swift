@@ -129,7 +129,7 @@ extension ModelRegistry {
     static func modelVersion(_ r: Row, aliases: [String: Int]) throws -> ModelVersion {
         let version: Int = r["version"]
         let metricsJSON: String = r["metrics"]
-        let metrics = try JSONDecoder().decode([String: Double].self, from: Data(metricsJSON.utf8))
+        let metrics = try StoredJSON.decode([String: Double].self, from: metricsJSON)
         return ModelVersion(model: r["model"], version: version, artifactDigest: r["artifact_digest"], signature: r["signature"],
                             metrics: metrics, runID: r["run_id"], createdAt: r["created_at"],
                             aliases: aliases.filter { $0.value == version }.keys.sorted())
@@ -145,7 +145,7 @@ extension ModelRegistry {
         let json: String = r["verdict"]
         return StoredVerdict(id: r["id"], model: r["model"], candidateVersion: r["candidate_version"],
                              baselineVersion: r["baseline_version"],
-                             verdict: try JSONDecoder().decode(Verdict.self, from: Data(json.utf8)),
+                             verdict: try StoredJSON.decode(Verdict.self, from: json),
                              runID: r["run_id"], createdAt: r["created_at"])
     }
 }
