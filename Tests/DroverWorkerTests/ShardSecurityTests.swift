@@ -22,10 +22,11 @@ import ZeroMQ
                                  curve: keys.map { CurveClientKeys(keyPair: $0, serverPublicKey: server.publicKey) })
             return try loop.run(try ShardWorker(csv: Self.csv, source: "test"), cancellation: CancellationToken()).0
         }
-        let start = ContinuousClock.now
+        // Each refusal is reported from the socket monitor, with its reason; without that the job
+        // would end after the idle limit with "has been silent for", which these checks reject.
+        // (A wall-clock bound here failed on a loaded CI machine: 18.7 s for both.)
         #expect { try shard(stranger) } throws: { "\($0)".contains("refused this worker's CURVE key") }
         #expect { try shard(nil) } throws: { "\($0)".contains("this worker has no keys") }
-        #expect(ContinuousClock.now - start < .seconds(10), "refusals fail the job at once, not after the idle limit")
         #expect(try shard(allowed) == ["model": "done"])
         #expect(trainer.reply() == (try ShardWorker(csv: Self.csv, source: "test").handle(.describe)))
     }
