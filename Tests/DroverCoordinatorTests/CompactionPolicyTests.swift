@@ -17,6 +17,13 @@ struct CompactionPolicyTests {
         #expect(CoordinatorHandler.worthCompacting(records: 10_000, ended: 1_000, atLeast: 10_000))
     }
 
+    @Test("after a commit, one step deletes up to twice what it appended: at least 4,096 records, at most 32,768")
+    func deletionAfterCommit() {
+        #expect(CoordinatorHandler.deletionAfterCommit(appended: 10) == 4_096)
+        #expect(CoordinatorHandler.deletionAfterCommit(appended: 6_000) == 12_000)
+        #expect(CoordinatorHandler.deletionAfterCommit(appended: 100_000) == 32_768)
+    }
+
     @Test("a tick's deletion budget: short while jobs flow, longer when covered rows pile up or when idle, never near 10 ms")
     func upkeepBudget() {
         #expect(CoordinatorHandler.upkeepBudget(idle: false, rowsBehind: 0) == .milliseconds(2))

@@ -127,7 +127,7 @@ struct CompactionBench: ParsableCommand {
                                        every == 0 ? "off" : "every \(every) records", median(rates), runs, throughputJobs,
                                        snapshots, commitMax, loopMax))
                     Output.line("  commits: " + commits.summary)
-                    Output.line("  ticks with compaction work on the loop: " + compaction.summary)
+                    Output.line("  compaction work on the loop (ticks, steps after commits): " + compaction.summary)
                 }
             }
 

@@ -97,6 +97,30 @@ extension CoordinatorHandler {
         endedSinceSnapshot = 0
     }
 
+    /// After a commit of `appended` records whose messages are sent: while rows a snapshot covers
+    /// wait, one truncation step in a transaction of its own, deleting rows holding up to twice
+    /// what was appended (at least 4,096 records, at most 32,768, ~3 ms of CPU). The commit is not
+    /// made longer and nothing it answers waits for it. The ticks' budgets alone (2–5 ms every 50
+    /// ms) fell behind a saturated coordinator: in a 10M-job run the journal's rows peaked at
+    /// 179 MiB against 93 MiB when commits deleted inside their own transaction (session 20).
+    func deleteCoveredRowsAfterCommit(appended: Int) {
+        guard journal.rowsAwaitingTruncation > 0 else { return }
+        let timer = PauseTimer()
+        do {
+            try journal.truncateCovered(records: Self.deletionAfterCommit(appended: appended))
+        } catch {
+            logger.error("coordinator.journal.truncate_failed", metadata: ["error": "\(error)"])
+        }
+        let took = timer.elapsed
+        compactionPauses.truncate.add(took)
+        compactionLoopPauses.add(took)
+        compactionLoopMax = max(compactionLoopMax, took.wall)
+    }
+
+    static func deletionAfterCommit(appended: Int) -> Int64 {
+        min(max(4_096, 2 * Int64(appended)), 32_768)
+    }
+
     /// On every tick: take a finished compaction's outcome, delete covered rows, and compact a
     /// journal that has been quiet for `idleAfterMs`.
     func tendCompaction() {

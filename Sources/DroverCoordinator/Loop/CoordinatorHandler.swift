@@ -223,6 +223,7 @@ final class CoordinatorHandler: SocketLoopHandler {
         for (peer, message) in effects.toWorkers where message.startsWork { send(message.encode(), to: peer, on: workers) }
         for (peer, reply) in effects.toClients { send(reply.encode(), to: peer, on: clients) }
         for (peer, message) in effects.toWorkers where !message.startsWork { send(message.encode(), to: peer, on: workers) }
+        if !effects.journal.isEmpty { deleteCoveredRowsAfterCommit(appended: effects.journal.count) }
     }
 
     private func send(_ body: [UInt8], to peer: [UInt8], on socket: ZMQSocket) {

@@ -37,10 +37,10 @@ final class BatchAppender {
     /// coordinator (6,000–16,000 records each), ~1.5 ms of the loop's CPU (release). The tick
     /// runs steps for a time budget, so their size sets the granularity, not the rate.
     ///
-    /// Commits delete nothing: compaction's work on the loop is all in the tick's steps, bounded
-    /// by its budget. A commit used to delete up to twice the records it appended (at most 65,536,
-    /// then 16,384): at ~200,000 jobs/s such a commit took up to 9.2 ms of CPU, against 6.7 ms
-    /// with compaction off (docs/performance.md, "Session 22").
+    /// Commits delete nothing: deletion runs in steps of its own, after a commit's messages are
+    /// sent and on ticks. A commit used to delete up to twice the records it appended (at most
+    /// 65,536) in its own transaction: at ~200,000 jobs/s such a commit took up to 9.2 ms of CPU,
+    /// against 6.7 ms with compaction off (docs/performance.md, "Session 22").
     static let truncateRecordsPerStep: Int64 = 16_384
     /// Free pages the file may keep for new rows; beyond this, `truncateStep` returns them to the
     /// file system (`auto_vacuum = INCREMENTAL`, set when the journal is created). Deleted rows
@@ -149,11 +149,11 @@ final class BatchAppender {
     /// One truncation chunk in a transaction of its own; once every
     /// covered row is gone, one step of giving free pages back instead. Says which it did.
     @discardableResult
-    func truncateStep() throws -> JournalMaintenance {
+    func truncateStep(records budget: Int64 = truncateRecordsPerStep) throws -> JournalMaintenance {
         guard min(truncateTarget, lastSeq - 1) > truncatedThrough else { return try vacuumStep() ? .vacuumed : .none }
         try step(begin, "BEGIN")
         do {
-            let truncated = try truncateChunk(records: Self.truncateRecordsPerStep)
+            let truncated = try truncateChunk(records: budget)
             try step(commit, "COMMIT")
             truncatedThrough = truncated
             return .truncated

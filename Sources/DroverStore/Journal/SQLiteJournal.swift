@@ -141,6 +141,13 @@ public final class SQLiteJournal: Journal {
         try appender.truncateStep()
     }
 
+    /// One truncation step deleting rows that hold at most `records` records (and at least one
+    /// row), when covered rows wait; otherwise nothing.
+    public func truncateCovered(records: Int64) throws {
+        guard rowsAwaitingTruncation > 0 else { return }
+        _ = try appender.truncateStep(records: records)
+    }
+
     /// Truncation steps, then vacuum steps, until none is left or `budget` is spent (at least
     /// one step); `step` hears what each did and how long it took.
     public func upkeep(for budget: Duration, _ step: (JournalMaintenance, Duration) -> Void = { _, _ in }) throws {
