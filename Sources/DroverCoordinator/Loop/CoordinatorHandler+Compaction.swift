@@ -26,10 +26,10 @@ extension CoordinatorHandler {
     /// Truncation and vacuum steps run on a tick until this much time is spent (each step is a
     /// transaction of its own, ~1–1.5 ms): 2 ms while jobs flow, 5 ms while more than
     /// `behindRows` covered rows wait, 4 ms once nothing was committed for `upkeepIdleAfterMs`.
-    /// Commits delete nothing, so these steps are all of compaction's work on the loop: a tick is
-    /// its budget plus the step that crosses it, under issue #7's 10 ms. At ~200,000 jobs/s
-    /// (~600,000 records/s) 2 ms a tick deletes about a third of what is appended; 5 ms, ~3–4
-    /// steps of 16,384 records every 50 ms, about twice it.
+    /// Commits delete nothing: with the step after each commit (`deleteCoveredRowsAfterCommit`),
+    /// these are all of compaction's deletion on the loop, a tick being its budget plus the step
+    /// that crosses it, under issue #7's 10 ms. Alone they fell behind at ~200,000 jobs/s
+    /// (~600,000 records/s): 2 ms a tick deletes about a third of what is appended.
     ///
     /// History: one step per 50 ms tick deleted at most 20 rows a second: an idle coordinator
     /// left 1,195 rows a snapshot covered undeleted 13 s after it, and gave no free page back
