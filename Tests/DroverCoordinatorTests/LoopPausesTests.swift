@@ -19,6 +19,7 @@ struct LoopPausesTests {
         #expect(pauses.longestCPU == .milliseconds(4))
         #expect(pauses.mostCPU == .milliseconds(7))
         #expect(pauses.overLimit == 2)
+        #expect(pauses.total == .milliseconds(47) && pauses.average == .microseconds(11_750))
         #expect(pauses.summary == "n=4; max=24.00ms (cpu 4.00ms); cpu.max=7.00ms; over_10ms=2")
     }
 

@@ -64,6 +64,6 @@ import Testing
         let journal = try TriggerJournal(directory: dir, compactAfter: 150)
         #expect(try lines() == TriggerLog.heldSchedulesKept)
         #expect(journal.lastSeq == 400 && journal.log.states["churn"]?.seq == 400)
-        #expect(!FileManager.default.fileExists(atPath: path + ".compacting"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
     }
 }

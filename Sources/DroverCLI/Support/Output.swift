@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverClient
+import DroverProtocol
 import Foundation
 
 /// Writes to stdout/stderr and renders `--json` output consistently across commands.
@@ -12,13 +13,12 @@ public enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// Pretty, key-sorted JSON on stdout for machine consumers. A non-finite number (a NaN
-    /// metric is stored as it was logged) is written as the string "nan", "inf" or "-inf", as in
-    /// model files, rather than failing the command.
+    /// Pretty, key-sorted JSON on stdout for machine consumers; non-finite numbers as strings
+    /// (`droverStrings`) rather than failing the command.
     public static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .droverStrings
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))

@@ -82,13 +82,11 @@ extension CoordinatorHandler {
 
     private func startCompaction(reason: String) {
         guard !compactor.isRunning else { return }
-        let began = ContinuousClock.now
         let through = journal.lastSeq
         let late = Self.isLate(records: recordsSinceSnapshot, threshold: options.compactEvery)
         let timer = PauseTimer()
         guard compactor.start(through: through, late: late) else { return }
         compactionPauses.start.add(timer.elapsed)
-        compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
         logger.info("coordinator.journal.compacting", metadata: [
             "reason": "\(reason)", "through_row": "\(through)", "records_since_snapshot": "\(recordsSinceSnapshot)",
             "late": "\(late)",
@@ -114,7 +112,6 @@ extension CoordinatorHandler {
         let took = timer.elapsed
         compactionPauses.truncate.add(took)
         compactionLoopPauses.add(took)
-        compactionLoopMax = max(compactionLoopMax, took.wall)
     }
 
     static func deletionAfterCommit(appended: Int) -> Int64 {
@@ -124,12 +121,9 @@ extension CoordinatorHandler {
     /// On every tick: take a finished compaction's outcome, delete covered rows, and compact a
     /// journal that has been quiet for `idleAfterMs`.
     func tendCompaction() {
-        let began = ContinuousClock.now, timer = PauseTimer()
+        let timer = PauseTimer()
         var worked = false
-        defer {
-            compactionLoopMax = max(compactionLoopMax, ContinuousClock.now - began)
-            if worked { compactionLoopPauses.add(timer.elapsed) }
-        }
+        defer { if worked { compactionLoopPauses.add(timer.elapsed) } }
         if options.compactEvery > 0,
            Self.worthCompacting(records: recordsSinceSnapshot, ended: endedSinceSnapshot,
                                 atLeast: min(Self.idleMinimumRecords, options.compactEvery)),

@@ -25,14 +25,9 @@ final class CoordinatorHandler: SocketLoopHandler {
     let logger: Logger
     private var frame = Multipart()
     private(set) var undeliverable = 0
-    /// Group commits made and the time they took (reported at shutdown).
-    private var commits = 0
-    private var commitTime: Duration = .zero
-    /// The longest commit, and the longest the loop spent on compaction outside commits
-    /// (starting one, taking its outcome, deleting covered rows): what compaction can stall.
-    private var commitMax: Duration = .zero
-    var compactionLoopMax: Duration = .zero
-    /// Wall and CPU time of commits and of the loop's compaction work, over the 10 ms limit.
+    /// Group commits, and the loop's compaction work outside them (starting one, taking its
+    /// outcome, deleting covered rows, vacuuming): how many, wall and CPU time, reported at
+    /// shutdown. What compaction can stall dispatch by.
     private var commitPauses = LoopPauses()
     var compactionLoopPauses = LoopPauses()
     var compactionPauses = CompactionPauses()
@@ -198,7 +193,6 @@ final class CoordinatorHandler: SocketLoopHandler {
         let effects = batch.coalesced()
         batch = Effects()
         if !effects.journal.isEmpty {
-            let began = ContinuousClock.now
             let timer = PauseTimer()
             do {
                 try failpoint.beforeCommit(path: journal.path)
@@ -209,11 +203,7 @@ final class CoordinatorHandler: SocketLoopHandler {
                 logger.critical("coordinator.journal.commit_failed", metadata: ["error": "\(error)"])
                 throw failure
             }
-            let took = ContinuousClock.now - began
-            commitTime += took
-            commitMax = max(commitMax, took)
             commitPauses.add(timer.elapsed)
-            commits += 1
             failpoint.afterCommit()
             noteCommitted(records: effects.journal)
         }
@@ -237,10 +227,9 @@ final class CoordinatorHandler: SocketLoopHandler {
     }
 
     func onStop(loop: SocketLoop) {
-        let avg = commits > 0 ? commitTime / commits : .zero
         logger.info("coordinator.journal.stats", metadata: [
-            "commits": "\(commits)", "commit.avg": "\(avg)", "commit.max": "\(commitMax)",
-            "compaction.loop.max": "\(compactionLoopMax)", "compaction.start": "\(compactionPauses.start.summary)",
+            "commits": "\(commitPauses.count)", "commit.avg": "\(commitPauses.average)", "commit.max": "\(commitPauses.longest)",
+            "compaction.loop.max": "\(compactionLoopPauses.longest)", "compaction.start": "\(compactionPauses.start.summary)",
             "compaction.truncate": "\(compactionPauses.truncate.summary)", "compaction.vacuum": "\(compactionPauses.vacuum.summary)",
             "commit.pauses": "\(commitPauses.summary)", "compaction.pauses": "\(compactionLoopPauses.summary)",
             "undeliverable": "\(undeliverable)",

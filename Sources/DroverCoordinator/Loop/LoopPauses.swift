@@ -12,6 +12,7 @@ import Glibc
 struct LoopPauses {
     static let limit: Duration = .milliseconds(10)
     private(set) var count = 0
+    private(set) var total: Duration = .zero
     private(set) var longest: Duration = .zero
     private(set) var longestCPU: Duration = .zero
     private(set) var mostCPU: Duration = .zero
@@ -19,10 +20,13 @@ struct LoopPauses {
 
     mutating func add(_ took: PauseTimer.Elapsed) {
         count += 1
+        total += took.wall
         if took.wall > longest { (longest, longestCPU) = (took.wall, took.cpu) }
         mostCPU = max(mostCPU, took.cpu)
         if took.wall > Self.limit { overLimit += 1 }
     }
+
+    var average: Duration { count > 0 ? total / count : .zero }
 
     /// `n=…; max=… ms (cpu … ms); cpu.max=… ms; over_10ms=…`, for the stop log.
     var summary: String {

@@ -10,8 +10,7 @@ enum JSONReply {
     static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys] // stable bytes → stable ETags
-        // A NaN metric is stored as logged; JSON has no NaN, so it goes as "nan" (as in model files).
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = .droverStrings // a NaN metric is kept as logged
         return e
     }
 

@@ -55,9 +55,15 @@ enum JSONFiles {
     static func write(_ value: some Encodable, to path: String, durable: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(value)
+        try replace(path, with: try encoder.encode(value), durable: durable)
+    }
+
+    /// Replaces the file at `path` with `bytes`: a temporary file beside it, fsynced when
+    /// `durable`, renamed over it. A crash leaves the old file or the new one, whole (the
+    /// directory is not synced: after a power loss the old one may be found, which is whole too).
+    static func replace(_ path: String, with bytes: Data, durable: Bool = true) throws {
         let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+        guard FileManager.default.createFile(atPath: tmp, contents: bytes) else {
             throw RunnerError("cannot write \(tmp): check free space and permissions of the data directory")
         }
         let fd = durable ? open(tmp, O_RDONLY) : -1
@@ -66,7 +72,9 @@ enum JSONFiles {
             close(fd)
         }
         guard rename(tmp, path) == 0 else {
-            throw RunnerError("cannot replace \(path): \(String(cString: strerror(errno)))")
+            let why = String(cString: strerror(errno))
+            unlink(tmp)
+            throw RunnerError("cannot replace \(path): \(why)")
         }
     }
 

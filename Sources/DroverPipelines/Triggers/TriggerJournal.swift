@@ -37,7 +37,7 @@ final class TriggerJournal: Sendable {
             if droppable >= compactAfter {
                 let compaction = try TriggerLog.compact(Array(bytes[..<read.validBytes]))
                 // Not compacted (no space for the copy, say): the journal stays whole, and is used as it is.
-                if compaction.dropped > 0, (try? Self.replace(path, with: compaction.bytes)) != nil {
+                if compaction.dropped > 0, (try? JSONFiles.replace(path, with: Data(compaction.bytes))) != nil {
                     bytes = compaction.bytes
                     read = try TriggerLog.read(bytes)
                     droppable = 0
@@ -101,28 +101,10 @@ final class TriggerJournal: Sendable {
     private func compact(_ s: inout State) {
         s.droppable = 0
         guard let bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }),
-              let (compacted, _) = try? TriggerLog.compact(bytes), (try? Self.replace(path, with: compacted)) != nil else { return }
+              let (compacted, _) = try? TriggerLog.compact(bytes), (try? JSONFiles.replace(path, with: Data(compacted))) != nil else { return }
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0, let log = try? TriggerLog.read(compacted).log else { return }
         close(s.fd)
         (s.fd, s.log) = (fd, log)
-    }
-
-    /// Writes `bytes` beside `path`, fsyncs them and renames them over it: a crash leaves the old
-    /// journal or the new one, whole.
-    private static func replace(_ path: String, with bytes: [UInt8]) throws {
-        let tmp = path + ".compacting"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RunnerError("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(tmp, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(tmp)
-            throw RunnerError("cannot compact \(path): \(why); check free space of the data directory")
-        }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 }

@@ -78,9 +78,7 @@ enum MetadataApply {
             try db.cachedStatement(sql: """
                 INSERT INTO step_cache (cache_key, run_id, step, outputs, metrics, created_at)
                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """).execute(arguments: [c.key, c.runID, c.step, try json(c.outputs), try json(c.metrics), c.createdAt])
+                """).execute(arguments: [c.key, c.runID, c.step, try StoredJSON.encode(c.outputs), try StoredJSON.encode(c.metrics), c.createdAt])
         }
     }
-
-    private static func json<T: Encodable>(_ value: T) throws -> String { try StoredJSON.encode(value) }
 }

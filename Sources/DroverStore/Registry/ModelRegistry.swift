@@ -37,7 +37,7 @@ public final class ModelRegistry: Sendable {
                                 metrics: [String: Double], runID: String?, sourceKey: String? = nil) async throws -> ModelVersion {
         try Self.checkModelName(model)
         let now = clock()
-        let metricsJSON = try Self.json(metrics)
+        let metricsJSON = try StoredJSON.encode(metrics)
         return try await write { db in
             if let key = sourceKey, let existing = try Int.fetchOne(db, sql: "SELECT version FROM model_versions WHERE model = ? AND source_key = ?",
                                                                     arguments: [model, key]) {
@@ -61,7 +61,7 @@ public final class ModelRegistry: Sendable {
         try Self.checkAlias(request.alias)
         let reason = request.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if request.force && reason.isEmpty { throw RegistryError.reasonRequired(model: request.model, version: request.version) }
-        let verdictJSON = try request.verdict.map(Self.json)
+        let verdictJSON = try request.verdict.map { try StoredJSON.encode($0) }
         let now = clock()
         let failAfterVerdict = self.failAfterVerdict
         return try await write { db in
@@ -149,7 +149,7 @@ public final class ModelRegistry: Sendable {
     /// Stores a verdict that moves nothing (e.g. a rejected candidate, evaluated without a promote step).
     public func recordVerdict(model: String, candidateVersion: Int, baselineVersion: Int?, verdict: Verdict,
                               runID: String?) async throws -> StoredVerdict {
-        let json = try Self.json(verdict)
+        let json = try StoredJSON.encode(verdict)
         let now = clock()
         return try await write { db in
             try Self.requireVersion(db, model, candidateVersion)
@@ -221,6 +221,4 @@ public final class ModelRegistry: Sendable {
             throw RegistryError.invalidAlias(alias, reason: "v<digits> is reserved for version references")
         }
     }
-
-    static func json<T: Encodable>(_ value: T) throws -> String { try StoredJSON.encode(value) }
 }
