@@ -58,13 +58,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
-        // `drover serve`, rollouts and the feature store (Hummingbird). The coordinator never imports it.
+        // `drover serve` (HTTP on NIO directly: see ServeHTTPHandler), rollouts and the feature store. The coordinator never imports it.
         .target(name: "DroverServing", dependencies: [
             "DroverArtifacts", "DroverCore", "DroverHTTP", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

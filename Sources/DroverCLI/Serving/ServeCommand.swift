@@ -48,9 +48,11 @@ struct ServeCommand: AsyncParsableCommand {
     var decideMs: Int = 1_000
     @Option(name: .long, help: "Largest request body in bytes.")
     var maxBodyBytes: Int = 1 << 20
+    @Option(name: .long, help: "Threads answering HTTP, each predicting small requests itself (default: one per core). Fewer than the cores leaves room for other processes on the machine, such as a load generator.")
+    var eventLoops: Int?
     @Option(name: .long, help: "Most rows predicted in one batch.")
     var maxBatchRows: Int = 4_096
-    @Option(name: .long, help: "Requests of at most this many rows are predicted on the request's own thread when no other is (0: all go to the batch thread).")
+    @Option(name: .long, help: "Requests of at most this many rows are predicted on the event loop that read them (0: all go to the batch thread).")
     var inlineRows: Int = 16
     @Option(name: .long, help: ArgumentHelp("Fill rows that carry this feature view's entity key from the online store (repeatable).",
                                             valueName: "view"))
@@ -68,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let version, version <= 0 { throw ValidationError("--version must be a positive integer, got \(version)") }
         if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
         if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
+        if let eventLoops, eventLoops <= 0 { throw ValidationError("--event-loops must be positive, got \(eventLoops)") }
         if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
         if inlineRows < 0 { throw ValidationError("--inline-rows must be 0 or more") }
         if !(rollbackErrorRate > 0 && rollbackErrorRate <= 1) { throw ValidationError("--rollback-error-rate must be in (0, 1]") }
@@ -133,7 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let server = ModelServer(address: try Self.address(http), service: service, metrics: metrics,
                                      pollInterval: .milliseconds(pollMs), decideInterval: .milliseconds(decideMs),
-                                     maxBodyBytes: maxBodyBytes, logger: logger)
+                                     maxBodyBytes: maxBodyBytes, eventLoops: eventLoops, logger: logger)
             try await ServiceRunner.run([server], logger: logger) {
                 let bound = try await server.waitUntilReady()
                 Output.line("serving \(model) version \(service.championVersion ?? 0) on \(bound)/v1/models/\(model)/predict")

@@ -57,4 +57,5 @@ public final class ArtifactServer: Service {
 public struct ArtifactServerError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 
 /// A request the server refuses or could not answer, with the HTTP status and a stable code;
 /// rendered as `{"error":{"status":…,"code":…,"message":…}}` like the rest of the HTTP API.
@@ -22,11 +21,5 @@ public struct RequestError: Error, CustomStringConvertible, Sendable, Equatable 
     struct Body: Encodable {
         struct Inner: Encodable { var status: Int; var code: String; var message: String }
         var error: Inner
-    }
-
-    var response: Response {
-        let body = (try? JSONEncoder().encode(Body(error: .init(status: status, code: code, message: message)))) ?? Data()
-        return Response(status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

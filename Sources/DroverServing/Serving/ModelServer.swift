@@ -1,5 +1,4 @@
 import DroverHTTP
-import Hummingbird
 import Logging
 import NativeThreads
 import ServiceLifecycle
@@ -13,11 +12,14 @@ public final class ModelServer: Service {
     let pollInterval: Duration
     let decideInterval: Duration
     let maxBodyBytes: Int
+    /// Event-loop threads answering HTTP (nil: NIO's shared group, one per core).
+    let eventLoops: Int?
     let logger: Logger
     private let ready = OneShot<Result<ArtifactAddress, ArtifactServerError>>()
 
     public init(address: ArtifactAddress, service: ModelService, metrics: ServingMetrics, pollInterval: Duration,
-                decideInterval: Duration, maxBodyBytes: Int, logger: Logger) {
+                decideInterval: Duration, maxBodyBytes: Int, eventLoops: Int? = nil, logger: Logger) {
+        self.eventLoops = eventLoops
         self.address = address
         self.service = service
         self.metrics = metrics
@@ -39,10 +41,8 @@ public final class ModelServer: Service {
             group.addTask { await cancelWhenGracefulShutdown { await service.follow(every: poll) } }
             group.addTask { await cancelWhenGracefulShutdown { await monitor.run(every: decide) } }
             group.addTask { [self] in
-                let router = Router(context: BasicRequestContext.self)
-                routes.register(on: router)
-                try await HTTPListener.run(router: router, address: address, serverName: "drover-serve", event: "serve.started",
-                                           ready: ready, logger: logger, hint: "pick another address with --http")
+                try await ServeListener.run(routes: routes, address: address, maxBodyBytes: maxBodyBytes, eventLoops: eventLoops,
+                                            ready: ready, logger: logger)
             }
             try await group.next()
             group.cancelAll()

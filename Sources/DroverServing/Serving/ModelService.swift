@@ -157,50 +157,48 @@ public final class ModelService: Sendable {
         if let features {
             (rows, featureStatus) = try await features.enrich(given, now: Date().timeIntervalSince1970)
         }
-        let snapshot = live.withLock { $0 }
-        guard let champion = snapshot.champion else {
-            throw RequestError(status: 503, code: "not_ready", "\(name) is not loaded yet; retry (GET /readyz says when)")
-        }
-        var arm = Rollout.championArm
-        var chosen = champion
-        if let r = snapshot.rollout, r.mode == .ab, let challenger = snapshot.challenger,
-           StickyBucket.isChallenger(key: key ?? requestID, experiment: "\(name)/\(r.id)", percent: r.splitPercent) {
-            arm = Rollout.challengerArm
-            chosen = challenger
-        }
-        var outputs: [PredictionOutput]
-        do throws(RequestError) {
-            outputs = try await run(chosen, rows)
-        } catch let failure {
-            guard arm == Rollout.challengerArm, let r = snapshot.rollout else {
-                metrics.request(model: name, version: chosen.version, arm: arm, status: failure.status, rows: 0, duration: .zero)
-                guardian?.withLock { $0.record(version: chosen.version, failed: true) }
-                throw failure
-            }
-            // The challenger failed (signature mismatch, crash): the user gets the champion's answer.
-            metrics.challengerFailure(model: name, version: chosen.version, arm: arm)
-            log(r, requestID: requestID, arm: arm, model: chosen, outputs: nil, rows: rows.count, error: failure.message, started: started)
-            arm = Rollout.championArm
-            chosen = champion
-            do throws(RequestError) { outputs = try await run(champion, rows) } catch let again {
-                metrics.request(model: name, version: champion.version, arm: arm, status: again.status, rows: 0, duration: .zero)
-                guardian?.withLock { $0.record(version: champion.version, failed: true) }
-                throw again
+        var flow = try PredictFlow(self, rows: rows, requestID: requestID, key: key, features: featureStatus, started: started)
+        while true {
+            switch flow.next {
+            case .run(let model):
+                let outcome: Result<[PredictionOutput], RequestError>
+                do throws(RequestError) { outcome = .success(try await run(model, rows)) } catch { outcome = .failure(error) }
+                flow.ran(outcome)
+            case .answer(let reply): return reply
+            case .fail(let error): throw error
             }
         }
-        let elapsed = ContinuousClock.now - started
-        metrics.request(model: name, version: chosen.version, arm: arm, status: 200, rows: outputs.count, duration: elapsed)
-        guardian?.withLock { $0.record(version: chosen.version, failed: false) }
-        if let r = snapshot.rollout {
-            log(r, requestID: requestID, arm: arm, model: chosen, outputs: outputs, rows: rows.count, error: nil, started: started)
-            if r.mode == .shadow, let shadow = snapshot.challenger { mirror(rows, to: shadow, rollout: r, requestID: requestID) }
+    }
+
+    /// `predict` on the calling thread, for a request small enough to predict there (at most the
+    /// catalog's `inlineRows` rows, no feature store to read): nil otherwise. Computation only
+    /// (validation, the trees, metrics): the HTTP layer calls it on the connection's event loop.
+    func predictInline(rows: [JSONValue], requestID: String, key: String?) throws(RequestError) -> Reply? {
+        guard features == nil, rows.count <= catalog.inlineRows else { return nil }
+        var flow = try PredictFlow(self, rows: rows, requestID: requestID, key: key, features: nil)
+        while true {
+            switch flow.next {
+            case .run(let model):
+                let outcome: Result<[PredictionOutput], RequestError>
+                do throws(RequestError) {
+                    let input = try validated(model, rows)
+                    outcome = .success(model.predictHere(input))
+                } catch { outcome = .failure(error) }
+                flow.ran(outcome)
+            case .answer(let reply): return reply
+            case .fail(let error): throw error
+            }
         }
-        return Reply(model: name, version: chosen.version, arm: arm, requestID: requestID, predictions: outputs, features: featureStatus)
+    }
+
+    private func validated(_ model: ServedModel, _ rows: [JSONValue]) throws(RequestError) -> InputRows {
+        let input = try model.validate(rows, passThrough: features?.keys ?? [])
+        drift?.add(input)
+        return input
     }
 
     private func run(_ model: ServedModel, _ rows: [JSONValue]) async throws(RequestError) -> [PredictionOutput] {
-        let input = try model.validate(rows, passThrough: features?.keys ?? [])
-        drift?.add(input)
+        let input = try validated(model, rows)
         do {
             return try await model.predict(input)
         } catch let e as RequestError {
@@ -211,7 +209,7 @@ public final class ModelService: Sendable {
     }
 
     /// Scores the request with the shadow model off the response path; its answer is only logged.
-    private func mirror(_ rows: [JSONValue], to shadow: ServedModel, rollout: Rollout, requestID: String) {
+    func mirror(_ rows: [JSONValue], to shadow: ServedModel, rollout: Rollout, requestID: String) {
         guard shadowInFlight.add(1, ordering: .relaxed).newValue <= maxShadow else {
             shadowInFlight.subtract(1, ordering: .relaxed)
             metrics.challengerFailure(model: name, version: shadow.version, arm: Rollout.shadowArm)
@@ -232,7 +230,7 @@ public final class ModelService: Sendable {
         }
     }
 
-    private func log(_ r: Rollout, requestID: String, arm: String, model: ServedModel, outputs: [PredictionOutput]?, rows: Int,
+    func log(_ r: Rollout, requestID: String, arm: String, model: ServedModel, outputs: [PredictionOutput]?, rows: Int,
                      error: String?, started: ContinuousClock.Instant) {
         let micros = (ContinuousClock.now - started).components
         let latency = Int(micros.seconds) * 1_000_000 + Int(micros.attoseconds / 1_000_000_000_000)

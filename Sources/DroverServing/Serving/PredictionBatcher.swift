@@ -114,8 +114,8 @@ final class PredictionBatcher: Sendable {
         }
     }
 
-    /// Predicts one batch on the current thread.
-    private func predictNow(_ rows: InputRows) -> [PredictionOutput] {
+    /// Predicts one batch on the current thread (the model is immutable: any thread may).
+    func predictNow(_ rows: InputRows) -> [PredictionOutput] {
         let table = rows.table(model.signature)
         let p = model.predict(features: model.transform.apply(table), threads: 1)
         batches.add(1, ordering: .relaxed)

@@ -29,6 +29,11 @@ public final class ServedModel: Sendable {
     public func predict(_ rows: InputRows) async throws -> [PredictionOutput] {
         try await batcher.predict(rows)
     }
+
+    /// Predicts validated rows on the calling thread (a small request: `ModelService.predictInline`).
+    func predictHere(_ rows: InputRows) -> [PredictionOutput] {
+        batcher.predictNow(rows)
+    }
 }
 
 /// One row's answer: the class (or value) and, for classifiers, the class probabilities.

@@ -44,6 +44,59 @@ struct ServeCommandTests {
         #expect(metrics.contains(#"drover_serve_refused_total{model="churn",code="invalid_input"}"#))
     }
 
+    @Test("HTTP/1.1 on one connection: pipelined answers in order (one from a task), 100-continue, HEAD, 404/405, 413 closes")
+    func httpOnOneConnection() async throws {
+        let f = try ServeFixture()
+        try f.promote(try await f.register(try f.train("gbdt", csv: ServeFixture.examples.appendingPathComponent("span-1.csv").path,
+                                                       extra: ["--trees", "5"])))
+        let (server, http) = try f.serve()
+        defer { server.stop() }
+        let row = try ServeFixture.rows(limit: 1)[0].json
+        let predict = #"{"rows":[\#(row)]}"#
+        func post(_ path: String, _ body: String, _ extra: String = "") -> String {
+            "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extra)\r\n\(body)"
+        }
+        func statuses(_ text: String) -> [Int] {
+            text.components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
+        }
+
+        // Three requests in one write; the second (drift) is answered from a task, after the first
+        // and before the third, which closes the connection.
+        let pipelined = try http.connection()
+        try pipelined.send(post("/v1/models/churn/predict", predict, "X-Request-ID: first\r\n")
+                           + "GET /v1/models/churn/drift HTTP/1.1\r\nHost: x\r\n\r\n"
+                           + post("/v1/models/churn/predict", predict, "X-Request-ID: third\r\nConnection: close\r\n"))
+        let answers = pipelined.read(seconds: 20) { _ in false }
+        #expect(pipelined.closed)
+        #expect(statuses(answers) == [200, 404, 200], "\(answers)")
+        let first = answers.range(of: "first"), noReference = answers.range(of: "no_reference"), third = answers.range(of: "third")
+        #expect(first != nil && noReference != nil && third != nil && first!.lowerBound < noReference!.lowerBound
+                && noReference!.lowerBound < third!.lowerBound, "\(answers)")
+
+        // Expect: 100-continue gets its interim answer before the body is sent.
+        let expecting = try http.connection()
+        try expecting.send("POST /v1/models/churn/predict HTTP/1.1\r\nHost: x\r\nContent-Length: \(predict.utf8.count)\r\n"
+                           + "Expect: 100-continue\r\nConnection: close\r\n\r\n")
+        let interim = expecting.read(seconds: 10) { $0.contains("\r\n\r\n") }
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+        try expecting.send(predict)
+        #expect(statuses(expecting.read(seconds: 20) { _ in false }) == [100, 200])
+
+        // HEAD answers the headers only; an unknown route is 404, a known one with another method 405.
+        let probes = try http.connection()
+        try probes.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "PUT /v1/models/churn/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let probed = probes.read(seconds: 20) { _ in false }
+        #expect(statuses(probed) == [200, 404, 405], "\(probed)")
+        #expect(!probed.contains("ok\n") && probed.contains("Content-Length: 3") && probed.contains("takes POST, not PUT"), "\(probed)")
+
+        // A body announced above --max-body-bytes is refused at once and the connection closed.
+        let huge = try http.connection()
+        try huge.send("POST /v1/models/churn/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n{\"rows\":[")
+        let refused = huge.read(seconds: 20) { _ in false }
+        #expect(huge.closed && statuses(refused) == [413] && refused.contains("50000000 bytes"), "\(refused)")
+    }
+
     @Test("a non-loopback address needs --insecure (exit 2); an unknown model is exit 2")
     func bindRuleAndUnknownModel() throws {
         let f = try ServeFixture()

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A minimal HTTP/1.1 client over a plain blocking socket, so end-to-end tests talk real HTTP to
 /// the real server: one request per connection (`Connection: close`), or a stream read for a while.
@@ -45,6 +46,20 @@ struct HTTPProbe {
         init(fd: Int32) { self.fd = fd }
         deinit { close(fd) }
 
+        /// Writes `text` as it is (raw HTTP).
+        func send(_ text: String) throws {
+            let bytes = Array(text.utf8)
+            var done = 0
+            while done < bytes.count {
+                let n = bytes[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard n > 0 else { throw TestFailure("send failed: errno \(errno)") }
+                done += n
+            }
+        }
+
+        /// Whether the server closed the connection (a read returned end of file).
+        private(set) var closed = false
+
         /// Reads for up to `seconds` or until `enough` holds for everything read so far.
         @discardableResult
         func read(seconds: Double, until enough: (String) -> Bool) -> String {
@@ -52,11 +67,16 @@ struct HTTPProbe {
             let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             while ContinuousClock.now < deadline, !enough(text) {
                 let n = recv(fd, &chunk, chunk.count, 0)
-                if n == 0 { break }
+                if n == 0 { closed = true; break }
                 if n > 0 { text += String(decoding: chunk[0..<n], as: UTF8.self) }
             }
             return text
         }
+    }
+
+    /// A connection with nothing sent yet, for raw HTTP (`Stream.send`).
+    func connection() throws -> Stream {
+        Stream(fd: try connect(timeoutSeconds: 0.2))
     }
 
     /// Opens `path` as an event stream (reads time out every 0.2 s so `read` can check its deadline).
