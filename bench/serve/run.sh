@@ -65,8 +65,8 @@ if [ -n "${PACED_RATE:-}" ]; then
       wrk -t1 -c64 -d"${seconds}s" --timeout 10s -s "$repo/bench/http/paced.lua" "http://127.0.0.1:$port_drover" | sed -n "s/^paced: //p")
     after=$(ticks); stat_after=$(cpu)
     requests=${line%% requests*}
-    steal=$(printf "%s\n%s\n" "$stat_before" "$stat_after" | awk '{ for (i = 2; i <= 9; i++) v[NR, i] = $i }
-      END { t = 0; for (i = 2; i <= 9; i++) t += v[2, i] - v[1, i]; printf "%.1f", t > 0 ? (v[2, 9] - v[1, 9]) * 100 / t : 0 }')
+    steal=$(printf "%s\n%s\n" "$stat_before" "$stat_after" | awk '{ for (i = 2; i <= 9; i++) v[NR "," i] = $i }
+      END { t = 0; for (i = 2; i <= 9; i++) t += v[2 "," i] - v[1 "," i]; s = t > 0 ? (v[2 "," 9] - v[1 "," 9]) * 100 / t : 0; printf "%.1f", s }')
     printf "drover serve at a fixed %s req/s: %s, server CPU %.0f us/request, steal %s %%\n" "$PACED_RATE" "$line" \
       "$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { print t / hz / n * 1e6 }')" "$steal"
   done

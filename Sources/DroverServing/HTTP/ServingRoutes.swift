@@ -146,8 +146,9 @@ struct ServingRoutes: Sendable {
     }
 
     private func checkName(_ given: String) throws(RequestError) {
-        let name = given.contains("%") ? given.removingPercentEncoding ?? given : given
-        guard name == service.name else {
+        guard given == service.name else {
+            let name = given.removingPercentEncoding ?? given
+            if name == service.name { return }
             throw .notFound("no model '\(name)' is served here; this server serves '\(service.name)' (POST /v1/models/\(service.name)/predict)")
         }
     }
