@@ -18,7 +18,7 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let routes: ServingRoutes
     private let maxBodyBytes: Int
     private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
+    private var body: ByteBuffer?
     /// The request was refused before its body was read (too large): its remaining parts are dropped.
     private var refused = false
 
@@ -32,7 +32,7 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let h):
             head = h
             refused = false
-            body = context.channel.allocator.buffer(capacity: 0)
+            body = nil
             let length = h.headers.first(name: "content-length").flatMap { Int($0) }
             if let length, length > maxBodyBytes {
                 return refuse(context, h, length: length)
@@ -42,14 +42,14 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .body(var chunk):
             guard !refused, let h = head else { return }
-            guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else { return refuse(context, h, length: nil) }
-            body.writeBuffer(&chunk)
+            guard (body?.readableBytes ?? 0) + chunk.readableBytes <= maxBodyBytes else { return refuse(context, h, length: nil) }
+            if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }  // most bodies arrive in one piece
         case .end:
             guard !refused, let h = head else { return }
             head = nil
             let path = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? h.uri
-            let request = ServeRequest(method: h.method, path: path, headers: h.headers, body: body)
-            body = ByteBuffer()
+            let request = ServeRequest(method: h.method, path: path, headers: h.headers, body: body ?? ByteBuffer())
+            body = nil
             switch routes.route(request) {
             case .now(let response):
                 write(response, to: h, context)
@@ -67,7 +67,7 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func refuse(_ context: ChannelHandlerContext, _ h: HTTPRequestHead, length: Int?) {
         refused = true
         head = nil
-        body = ByteBuffer()
+        body = nil
         write(routes.tooLarge(length: length), to: h, context, close: true)
     }
 

@@ -10,6 +10,13 @@ struct ServingRoutes: Sendable {
     let service: ModelService
     let metrics: ServingMetrics
     let maxBodyBytes: Int
+    /// The hot path's route, matched before any other.
+    let predictPath: String
+
+    init(service: ModelService, metrics: ServingMetrics, maxBodyBytes: Int) {
+        (self.service, self.metrics, self.maxBodyBytes) = (service, metrics, maxBodyBytes)
+        predictPath = "/v1/models/\(service.name)/predict"
+    }
 
     struct OutcomeBody: Decodable {
         struct Outcome: Decodable {
@@ -23,6 +30,9 @@ struct ServingRoutes: Sendable {
 
     /// Routes `request`. A one-row prediction (the hot path) is answered on the spot.
     func route(_ request: ServeRequest) -> ServeRoute {
+        if request.method == .POST, request.path == predictPath {
+            do throws(RequestError) { return try predict(request) } catch { return .now(refuse(error)) }
+        }
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let method = request.method == .HEAD ? .GET : request.method
         switch (method, parts.count) {
