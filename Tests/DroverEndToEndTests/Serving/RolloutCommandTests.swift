@@ -188,4 +188,47 @@ struct RolloutCommandTests {
         let help = try drover(["rollout", "--help"])
         #expect(help.stdout.contains("drover rollout churn --challenger 8 --split 10"))
     }
+
+    @Test("a challenger whose signature does not take the request fails on its arm; the user gets the champion's answer, one row or many")
+    func failingChallengerFallsBackToTheChampion() async throws {
+        let f = try ServeFixture()
+        let span = ServeFixture.examples.appendingPathComponent("span-1.csv").path
+        let champion = try await f.register(try f.train("gbdt", csv: span, extra: ["--trees", "10"]))
+        // The challenger never saw `region`: a request that sends it is refused by its signature.
+        let lines = try String(contentsOfFile: span, encoding: .utf8).split(separator: "\n")
+        let noRegion = f.dir.appendingPathComponent("no-region.csv").path
+        try lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 4 }.map(\.element)
+            .joined(separator: ",") }.joined(separator: "\n").appending("\n").write(toFile: noRegion, atomically: true, encoding: .utf8)
+        let challenger = try await f.register(try f.train("no-region", csv: noRegion, extra: ["--trees", "10"]))
+        try f.promote(champion)
+        let (server, http) = try f.serve()
+        defer { server.stop() }
+        let rows = try ServeFixture.rows(limit: 40)
+        let r = try drover(["rollout", "churn", "--challenger", String(challenger), "--split", "99", "--data-dir", f.dataDir])
+        #expect(r.status == 0, "\(r.stderr)")
+
+        func failures() throws -> Int {
+            let line = try http.get("/metrics").text.split(separator: "\n")
+                .first { $0.hasPrefix("drover_serve_challenger_failures_total{") && $0.contains(#"version="\#(challenger)""#) }
+            return line.flatMap { Int(Double($0.split(separator: " ").last!) ?? 0) } ?? 0
+        }
+        // 99 % of keys (all of this test's) go to the challenger once the server has polled the rollout.
+        var polled = false
+        for _ in 0..<400 where !polled {
+            _ = try RolloutCommandTests.predict(http, rows[0].json, key: "probe")
+            polled = try failures() > 0
+            if !polled { usleep(10_000) }
+        }
+        #expect(polled)
+        let before = try failures()
+        for (i, row) in rows.prefix(10).enumerated() {
+            let a = try RolloutCommandTests.predict(http, row.json, key: "user-\(i)")
+            #expect(a.arm == "champion" && a.version == champion, "\(a)")
+        }
+        // 40 rows: predicted from a task by the batch thread (above --inline-rows), with the same fallback.
+        let many = try http.post("/v1/models/churn/predict", json: #"{"rows":[\#(rows.map(\.json).joined(separator: ","))],"key":"k"}"#)
+        #expect(many.status == 200 && many.json?["arm"] as? String == "champion", "\(many.text)")
+        #expect((many.json?["predictions"] as? [Any])?.count == 40)
+        #expect(try failures() == before + 11, "sticky buckets: every key here is one of the challenger's 99 %")
+    }
 }
