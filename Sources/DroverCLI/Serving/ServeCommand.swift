@@ -50,6 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBodyBytes: Int = 1 << 20
     @Option(name: .long, help: "Threads answering HTTP, each predicting small requests itself (default: one per core). Fewer than the cores leaves room for other processes on the machine, such as a load generator.")
     var eventLoops: Int?
+    @Option(name: .long, help: "Close a client connection that sends nothing for this many seconds between requests (0: never).")
+    var idleTimeout: Int = 60
     @Option(name: .long, help: "Most rows predicted in one batch.")
     var maxBatchRows: Int = 4_096
     @Option(name: .long, help: "Requests of at most this many rows are predicted on the event loop that read them (0: all go to the batch thread).")
@@ -70,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let version, version <= 0 { throw ValidationError("--version must be a positive integer, got \(version)") }
         if pollMs <= 0 || decideMs <= 0 { throw ValidationError("--poll-ms and --decide-ms must be positive") }
         if maxBodyBytes < 1_024 { throw ValidationError("--max-body-bytes must be at least 1024") }
+        if idleTimeout < 0 { throw ValidationError("--idle-timeout must be 0 (never) or a number of seconds, got \(idleTimeout)") }
         if let eventLoops, eventLoops <= 0 { throw ValidationError("--event-loops must be positive, got \(eventLoops)") }
         if maxBatchRows <= 0 { throw ValidationError("--max-batch-rows must be positive") }
         if inlineRows < 0 { throw ValidationError("--inline-rows must be 0 or more") }
@@ -136,7 +139,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let server = ModelServer(address: try Self.address(http), service: service, metrics: metrics,
                                      pollInterval: .milliseconds(pollMs), decideInterval: .milliseconds(decideMs),
-                                     maxBodyBytes: maxBodyBytes, eventLoops: eventLoops, logger: logger)
+                                     maxBodyBytes: maxBodyBytes, eventLoops: eventLoops,
+                                     idleTimeout: idleTimeout > 0 ? .seconds(idleTimeout) : nil, logger: logger)
             try await ServiceRunner.run([server], logger: logger) {
                 let bound = try await server.waitUntilReady()
                 Output.line("serving \(model) version \(service.championVersion ?? 0) on \(bound)/v1/models/\(model)/predict")

@@ -21,6 +21,8 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     /// The request was refused before its body was read (too large): its remaining parts are dropped.
     private var refused = false
+    /// Answers being computed on tasks (the connection is not idle while one is owed).
+    private var owed = 0
 
     init(routes: ServingRoutes, maxBodyBytes: Int) {
         self.routes = routes
@@ -55,8 +57,10 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 write(response, to: h, context)
             case .later(let work):
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                owed += 1
                 context.eventLoop.makeFutureWithTask(work).whenSuccess { response in
                     let (handler, context) = bound.value
+                    handler.owed -= 1
                     handler.write(response, to: h, context)
                 }
             }
@@ -90,6 +94,16 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
         }
+    }
+
+    /// `IdleStateHandler`'s read timeout (`--idle-timeout`): closes a connection that is between
+    /// requests and owed nothing.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            if head == nil, owed == 0 { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

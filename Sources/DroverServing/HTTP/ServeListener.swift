@@ -8,9 +8,10 @@ import ServiceLifecycle
 
 /// Listens on `address` with `ServeHTTPHandler` until cancelled or graceful shutdown, resolving
 /// `ready` with the bound address (port 0 becomes the real port) or the failure to listen.
-/// `eventLoops` threads answer (nil: NIO's shared group, one per core).
+/// `eventLoops` threads answer (nil: NIO's shared group, one per core); a connection that sends
+/// nothing for `idleTimeout` while no answer is owed is closed (nil: never).
 enum ServeListener {
-    static func run(routes: ServingRoutes, address: ArtifactAddress, maxBodyBytes: Int, eventLoops: Int?,
+    static func run(routes: ServingRoutes, address: ArtifactAddress, maxBodyBytes: Int, eventLoops: Int?, idleTimeout: Duration?,
                     ready: OneShot<Result<ArtifactAddress, ArtifactServerError>>, logger: Logger) async throws {
         let own = eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         defer { own?.shutdownGracefully { _ in } }
@@ -23,6 +24,10 @@ enum ServeListener {
                 .childChannelOption(.maxMessagesPerRead, value: 16)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let idleTimeout {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .nanoseconds(
+                                idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)))
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                             withPipeliningAssistance: true, withErrorHandling: true,
                             withOutboundHeaderValidation: false)  // ServeHTTPHandler writes a fixed set of headers

@@ -14,12 +14,16 @@ public final class ModelServer: Service {
     let maxBodyBytes: Int
     /// Event-loop threads answering HTTP (nil: NIO's shared group, one per core).
     let eventLoops: Int?
+    /// A connection silent this long between requests is closed (nil: never).
+    let idleTimeout: Duration?
     let logger: Logger
     private let ready = OneShot<Result<ArtifactAddress, ArtifactServerError>>()
 
     public init(address: ArtifactAddress, service: ModelService, metrics: ServingMetrics, pollInterval: Duration,
-                decideInterval: Duration, maxBodyBytes: Int, eventLoops: Int? = nil, logger: Logger) {
+                decideInterval: Duration, maxBodyBytes: Int, eventLoops: Int? = nil, idleTimeout: Duration? = .seconds(60),
+                logger: Logger) {
         self.eventLoops = eventLoops
+        self.idleTimeout = idleTimeout
         self.address = address
         self.service = service
         self.metrics = metrics
@@ -42,7 +46,7 @@ public final class ModelServer: Service {
             group.addTask { await cancelWhenGracefulShutdown { await monitor.run(every: decide) } }
             group.addTask { [self] in
                 try await ServeListener.run(routes: routes, address: address, maxBodyBytes: maxBodyBytes, eventLoops: eventLoops,
-                                            ready: ready, logger: logger)
+                                            idleTimeout: idleTimeout, ready: ready, logger: logger)
             }
             try await group.next()
             group.cancelAll()

@@ -44,12 +44,12 @@ struct ServeCommandTests {
         #expect(metrics.contains(#"drover_serve_refused_total{model="churn",code="invalid_input"}"#))
     }
 
-    @Test("HTTP/1.1 on one connection: pipelined answers in order (one from a task), 100-continue, HEAD, 404/405, 413 closes")
+    @Test("HTTP/1.1 on one connection: pipelined answers in order (one from a task), 100-continue, HEAD, 404/405, 413 closes, idle closes")
     func httpOnOneConnection() async throws {
         let f = try ServeFixture()
         try f.promote(try await f.register(try f.train("gbdt", csv: ServeFixture.examples.appendingPathComponent("span-1.csv").path,
                                                        extra: ["--trees", "5"])))
-        let (server, http) = try f.serve()
+        let (server, http) = try f.serve(["--idle-timeout", "1"])
         defer { server.stop() }
         let row = try ServeFixture.rows(limit: 1)[0].json
         let predict = #"{"rows":[\#(row)]}"#
@@ -95,6 +95,14 @@ struct ServeCommandTests {
         try huge.send("POST /v1/models/churn/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n{\"rows\":[")
         let refused = huge.read(seconds: 20) { _ in false }
         #expect(huge.closed && statuses(refused) == [413] && refused.contains("50000000 bytes"), "\(refused)")
+
+        // A connection that sends nothing is closed after --idle-timeout (1 s); one that asks is answered first.
+        let idle = try http.connection(), asking = try http.connection()
+        try asking.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(asking.read(seconds: 10) { $0.contains("ok\n") }.hasPrefix("HTTP/1.1 200"))
+        _ = idle.read(seconds: 15) { _ in false }
+        _ = asking.read(seconds: 15) { _ in false }
+        #expect(idle.closed && asking.closed)
     }
 
     @Test("a non-loopback address needs --insecure (exit 2); an unknown model is exit 2")
