@@ -17,10 +17,9 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let routes: ServingRoutes
     private let maxBodyBytes: Int
+    /// The request being read; nil between requests and after a refusal (its remaining parts are dropped).
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
-    /// The request was refused before its body was read (too large): its remaining parts are dropped.
-    private var refused = false
     /// Answers being computed on tasks (the connection is not idle while one is owed).
     private var owed = 0
 
@@ -33,7 +32,6 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
-            refused = false
             body = nil
             let length = h.headers.first(name: "content-length").flatMap { Int($0) }
             if let length, length > maxBodyBytes {
@@ -43,11 +41,11 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
             }
         case .body(var chunk):
-            guard !refused, let h = head else { return }
+            guard let h = head else { return }
             guard (body?.readableBytes ?? 0) + chunk.readableBytes <= maxBodyBytes else { return refuse(context, h, length: nil) }
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }  // most bodies arrive in one piece
         case .end:
-            guard !refused, let h = head else { return }
+            guard let h = head else { return }
             head = nil
             let path = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? h.uri
             let request = ServeRequest(method: h.method, path: path, headers: h.headers, body: body ?? ByteBuffer())
@@ -69,7 +67,6 @@ final class ServeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Answers 413 and closes the connection (the rest of the body is not read).
     private func refuse(_ context: ChannelHandlerContext, _ h: HTTPRequestHead, length: Int?) {
-        refused = true
         head = nil
         body = nil
         write(routes.tooLarge(length: length), to: h, context, close: true)

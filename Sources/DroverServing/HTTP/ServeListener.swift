@@ -25,8 +25,7 @@ enum ServeListener {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let idleTimeout {
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .nanoseconds(
-                                idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)))
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(idleTimeout)))
                         }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                             withPipeliningAssistance: true, withErrorHandling: true,

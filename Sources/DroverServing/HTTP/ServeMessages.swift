@@ -22,8 +22,8 @@ struct ServeResponse: Sendable {
         ServeResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
     }
 
-    static func json(_ bytes: [UInt8], status: Int = 200) -> ServeResponse {
-        ServeResponse(status: status, contentType: "application/json; charset=utf-8", body: bytes)
+    static func json(_ bytes: [UInt8], status: Int = 200, headers: [(name: String, value: String)] = []) -> ServeResponse {
+        ServeResponse(status: status, contentType: "application/json; charset=utf-8", headers: headers, body: bytes)
     }
 }
 
@@ -38,7 +38,6 @@ extension RequestError {
     /// `{"error":{"status":…,"code":…,"message":…}}`, as the rest of the HTTP API answers.
     var response: ServeResponse {
         let body = (try? JSONEncoder().encode(Body(error: .init(status: status, code: code, message: message)))) ?? Data()
-        return ServeResponse(status: status, contentType: "application/json; charset=utf-8", headers: [("Cache-Control", "no-store")],
-                             body: Array(body))
+        return .json(Array(body), status: status, headers: [("Cache-Control", "no-store")])
     }
 }

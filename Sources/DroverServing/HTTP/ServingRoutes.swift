@@ -90,8 +90,7 @@ struct ServingRoutes: Sendable {
     }
 
     private static func predicted(_ reply: ModelService.Reply, requestID: String) -> ServeResponse {
-        ServeResponse(status: 200, contentType: "application/json; charset=utf-8",
-                      headers: [("X-Request-ID", requestID), ("X-Drover-Model-Version", String(reply.version))], body: ReplyJSON.bytes(reply))
+        .json(ReplyJSON.bytes(reply), headers: [("X-Request-ID", requestID), ("X-Drover-Model-Version", String(reply.version))])
     }
 
     private func outcomes(_ request: ServeRequest) async throws(RequestError) -> ServeResponse {

@@ -20,7 +20,7 @@ public final class ModelServer: Service {
     private let ready = OneShot<Result<ArtifactAddress, ArtifactServerError>>()
 
     public init(address: ArtifactAddress, service: ModelService, metrics: ServingMetrics, pollInterval: Duration,
-                decideInterval: Duration, maxBodyBytes: Int, eventLoops: Int? = nil, idleTimeout: Duration? = .seconds(60),
+                decideInterval: Duration, maxBodyBytes: Int, eventLoops: Int?, idleTimeout: Duration?,
                 logger: Logger) {
         self.eventLoops = eventLoops
         self.idleTimeout = idleTimeout
