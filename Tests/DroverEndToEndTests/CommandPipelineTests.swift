@@ -40,12 +40,17 @@ struct CommandPipelineTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
     }
 
-    @Test("ASHA on known curves: the losing trial is stopped at its first rung through a real cancel, the best finished trial is promoted; curves land in the metadata store")
-    func ashaSweep() throws {
+    @Test("ASHA on known curves: the losing trial is stopped at its first rung through a real cancel, the best finished trial is promoted; curves land in the metadata store (trials as fresh processes, and as forks of a warm interpreter)",
+          arguments: [false, true])
+    func ashaSweep(preload: Bool) throws {
         try Self.withCluster(copy: ["Tests/Fixtures/commands/curve.py"]) { cluster in
             let data = cluster.dir.appendingPathComponent("d.csv")
             try "x,label\n1,0\n2,1\n".write(to: data, atomically: true, encoding: .utf8)
             #expect(try cluster.run(["data", "add", "d", data.path, "--data-dir", cluster.dataDir]).status == 0)
+            // With preload, a module of the command root that notes each import of it.
+            let imports = cluster.dir.appendingPathComponent("imports.txt")
+            try "import os\nopen(os.path.join(os.environ['DROVER_COMMAND_ROOT'], 'imports.txt'), 'a').write(f'{os.getpid()}\\n')\n"
+                .write(to: cluster.dir.appendingPathComponent("warm_probe.py"), atomically: true, encoding: .utf8)
             // One trial at a time, so the rung decisions are deterministic: trial 0 runs to its
             // end (8 steps × 0.4 s); trial 1 (score 0.25 at step 1 < 0.45) is stopped while it runs;
             // trial 2 beats trial 0 at every rung and wins.
@@ -58,7 +63,7 @@ struct CommandPipelineTests {
               train:
                 dataset: d
                 command: ["\(SklearnExampleTests.python)", "Tests/Fixtures/commands/curve.py", "{{ params.q }}", "8", "0.4"]
-                timeout: 2m
+                timeout: 2m\(preload ? "\n    preload: [json, warm_probe]" : "")
                 sweep:
                   q: [0.9, 0.5, 0.95]
                   max_parallel: 1
@@ -75,6 +80,8 @@ struct CommandPipelineTests {
             #expect((train["message"] as? String)?.contains("best of 3 trials: #2 q=0.95") == true, "\(train)")
             #expect(train["jobsDone"] as? Int == 3)
 
+            let imported = ((try? String(contentsOf: imports, encoding: .utf8)) ?? "").split(separator: "\n")
+            #expect(imported.count == (preload ? 1 : 0), "warm_probe imported \(imported.count) times for 3 trials")
             let shown = try Self.show(cluster, "curves-1")
             let trials = shown["trials"] as? [[String: Any]] ?? []
             #expect(trials.map { $0["status"] as? String } == ["succeeded", "stopped", "succeeded"], "\(trials)")

@@ -49,6 +49,23 @@ struct CommandCgroupTests {
         }
     }
 
+    @Test("a preloaded Python job runs in the attempt's cgroup: over its memory limit it is OOM-killed like a fresh process")
+    func preloadedJobInCgroup() async throws {
+        try await Self.withCgroups { _, executor, dir in
+            defer { executor.warm.stopAll() }
+            try "import sys\ncg = open('/proc/self/cgroup').read()\nprint(cg)\nif sys.argv[1] == 'grow':\n    b = bytearray(400 << 20)\n"
+                .write(to: dir.appendingPathComponent("mem.py"), atomically: true, encoding: .utf8)
+            let job = CommandExecutorTests.job(["python3", "mem.py", "grow"], extra: ["memory_bytes": "\(64 << 20)", "preload": #"["json"]"#, "cwd": "."])
+            let message = await CommandExecutorTests.failure(executor, job)
+            #expect(message.hasPrefix("out of memory: the command was killed for memory by the kernel's OOM killer"), "\(message)")
+            let ok = CommandExecutorTests.job(["python3", "mem.py", "small"], extra: ["memory_bytes": "\(64 << 20)", "preload": #"["json"]"#, "cwd": "."], id: 2)
+            _ = try await executor.run(ok)
+            let stdout = try String(contentsOfFile: "\(dir.path)/.drover-attempts/job-2/attempt-1/stdout.log", encoding: .utf8)
+            #expect(stdout.contains("job-2-attempt-1"), "the forked program is in the attempt's cgroup: \(stdout)")
+            #expect(executor.warm.started == 1)
+        }
+    }
+
     /// Without limits the attempt is in the tracking cgroup (v2 `cgroup.kill` where mounted); with
     /// a memory limit in the memory one (on a hybrid host v1: each pid killed until empty).
     @Test("a descendant that left the process group with setsid is killed with the attempt's cgroup", arguments: [false, true])

@@ -7,11 +7,15 @@ thread each), 2 at a time, with ASHA grace_period 1, reduction_factor 4, max_t 1
 steps 1, 4, 16), metric auc, mode max:
 
 - Drover: `drover up` (1 worker, 2 slots, command jobs) and a pipeline whose train step is a
-  command step swept over the trial index with `early_stopping: asha`; timed from `drover run`
-  to the run's end (the span is added before).
+  command step swept over the trial index with `early_stopping: asha` and
+  `preload: [numpy, sklearn.ensemble, sklearn.metrics]` (trials fork a warm interpreter that
+  imported them once; `--fresh` also runs it without, each trial a new Python process); timed
+  from `drover run` to the run's end (the span is added before).
 - Ray Tune: `tune.Tuner` over the same trial indices (grid_search) with `ASHAScheduler` and
   max_concurrent_trials 2; timed from ray.init() to the results (a user pays the init too; the
-  time after init is printed as well).
+  time after init is printed as well). Run twice: with Ray's defaults (each trial a new actor,
+  so a new worker process that imports scikit-learn) and with `reuse_actors=True` (trials reuse
+  the actors' processes: Ray's counterpart of `preload`).
 
 Winner: the best final AUC among trials that ran to max_t (Drover's rule; Ray's
 get_best_result(scope="last") over all trials, printed too).
@@ -65,7 +69,7 @@ steps:
     dataset: d
     command: ["{python}", "bench/sweep/trial.py", "{{{{ params.trial }}}}", "{{{{ inputs.d }}}}"]
     resources: {{cpus: 1}}
-    timeout: 10m
+    timeout: 10m{preload}
     sweep:
       space: {{trial: [{trials}]}}
       max_parallel: {parallel}
@@ -78,7 +82,10 @@ steps:
 """
 
 
-def run_drover(binary: str, data: Path, trials: int) -> dict:
+PRELOAD = "\n    preload: [numpy, sklearn.ensemble, sklearn.metrics]"
+
+
+def run_drover(binary: str, data: Path, trials: int, preload: bool = True) -> dict:
     work = Path(tempfile.mkdtemp(prefix="drover-sweep-bench-"))
     port = free_port()
     bind = f"tcp://127.0.0.1:{port}"
@@ -104,7 +111,8 @@ def run_drover(binary: str, data: Path, trials: int) -> dict:
             raise SystemExit(f"drover data add: {added.stderr}")
         spec = work / "pipeline.yaml"
         spec.write_text(PIPELINE.format(python=sys.executable, trials=", ".join(str(i) for i in range(trials)),
-                                        parallel=PARALLEL, grace=GRACE, rf=REDUCTION, max_t=MAX_T))
+                                        parallel=PARALLEL, grace=GRACE, rf=REDUCTION, max_t=MAX_T,
+                                        preload=PRELOAD if preload else ""))
         t = time.perf_counter()
         run = drover("run", str(spec), "--wait", "--json", "--timeout", "30000")
         seconds = time.perf_counter() - t
@@ -134,7 +142,7 @@ def run_drover(binary: str, data: Path, trials: int) -> dict:
             up.kill()
 
 
-def run_ray(data: Path, trials: int) -> dict:
+def run_ray(data: Path, trials: int, reuse_actors: bool = False) -> dict:
     # Ray's local workers inherit the driver's environment (a runtime_env would add its agent).
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["PYTHONPATH"] = str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")
@@ -154,7 +162,7 @@ def run_ray(data: Path, trials: int) -> dict:
     tuner = tune.Tuner(
         tune.with_resources(trainable, {"cpu": 1}),
         param_space={"trial": tune.grid_search(list(range(trials)))},
-        tune_config=tune.TuneConfig(metric="auc", mode="max", max_concurrent_trials=PARALLEL,
+        tune_config=tune.TuneConfig(metric="auc", mode="max", max_concurrent_trials=PARALLEL, reuse_actors=reuse_actors,
                                     scheduler=ASHAScheduler(time_attr="training_iteration", max_t=MAX_T,
                                                             grace_period=GRACE, reduction_factor=REDUCTION)),
         run_config=tune.RunConfig(storage_path=tempfile.mkdtemp(prefix="ray-sweep-bench-"), verbose=0))
@@ -179,6 +187,8 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=50_000)
     ap.add_argument("--trials", type=int, default=trial.TRIALS)
     ap.add_argument("--only", choices=["drover", "ray"])
+    ap.add_argument("--fresh", action="store_true", help="also run Drover without preload (a new Python process per trial)")
+    ap.add_argument("--ray-default-only", action="store_true", help="skip Ray with reuse_actors=True")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     data = Path(f"/tmp/drover_sweep_{args.rows}.csv")
@@ -187,8 +197,12 @@ def main() -> int:
     res = {}
     if args.only != "ray":
         res["drover"] = run_drover(args.drover, data, args.trials)
+        if args.fresh:
+            res["drover_fresh"] = run_drover(args.drover, data, args.trials, preload=False)
     if args.only != "drover":
         res["ray"] = run_ray(data, args.trials)
+        if not args.ray_default_only:
+            res["ray_reuse"] = run_ray(data, args.trials, reuse_actors=True)
     res["load_average"] = [load0, os.getloadavg()]
     res["build"] = Path(args.drover).parent.name
     if args.json:
@@ -196,17 +210,19 @@ def main() -> int:
         return 0
     print(f"{args.trials} trials, ASHA grace {GRACE} rf {REDUCTION} max_t {MAX_T}, {PARALLEL} at a time, {args.rows} rows; "
           f"drover build {res['build']}; load average before/after {load0} / {os.getloadavg()}")
-    for name in ("drover", "ray"):
+    for name in ("drover", "drover_fresh", "ray", "ray_reuse"):
         if name in res:
             r = res[name]
             extra = f" (after init {r['seconds_after_init']:.1f} s)" if "seconds_after_init" in r else ""
-            print(f"{name:7s} {r['seconds']:7.1f} s{extra}  best AUC {r['best_auc']} (trial {r['best_trial']})  "
+            print(f"{name:12s} {r['seconds']:7.1f} s{extra}  best AUC {r['best_auc']} (trial {r['best_trial']})  "
                   f"completed {r['completed']}, stopped {r['stopped']}, failed {r['failed']}, steps run {r['steps']}")
             if "slots_busy" in r:
                 print(f"        trials held the {PARALLEL} slots {r['slots_busy']:.1%} of the wall time "
                       f"({r['slot_seconds']:.1f} slot-seconds)")
-    if "drover" in res and "ray" in res:
-        print(f"Ray / Drover wall time: {res['ray']['seconds'] / res['drover']['seconds']:.2f}×")
+    if "drover" in res:
+        for name, what in (("ray", "Ray (defaults)"), ("ray_reuse", "Ray (reuse_actors)"), ("drover_fresh", "Drover without preload")):
+            if name in res:
+                print(f"{what} / Drover wall time: {res[name]['seconds'] / res['drover']['seconds']:.2f}×")
     return 0
 
 

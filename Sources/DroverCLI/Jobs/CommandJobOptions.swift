@@ -24,6 +24,8 @@ struct CommandJobOptions: ParsableArguments {
     var cpus: Double?
     @Option(name: .long, help: "CPU-time limit of the command in seconds (RLIMIT_CPU).")
     var cpuSeconds: Int64?
+    @Option(name: .long, help: ArgumentHelp("Python module a warm interpreter on the worker imports once (repeatable); the program (python3 SCRIPT … or python3 -m MODULE …) runs in a fork of it.", valueName: "module"))
+    var preload: [String] = []
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after `--`.", valueName: "program"))
     var argv: [String] = []
 
@@ -34,8 +36,8 @@ struct CommandJobOptions: ParsableArguments {
     func validate() throws {
         if !command {
             if !argv.isEmpty { throw ValidationError("arguments after `--` need --command: drover submit --command -- \(argv.joined(separator: " "))") }
-            if jobTimeout != nil || grace != nil || cwd != nil || !env.isEmpty || !inputs.isEmpty || memory != nil || cpus != nil || cpuSeconds != nil {
-                throw ValidationError("--job-timeout, --grace, --cwd, --env, --input, --memory, --cpus and --cpu-seconds go with --command")
+            if jobTimeout != nil || grace != nil || cwd != nil || !env.isEmpty || !inputs.isEmpty || memory != nil || cpus != nil || cpuSeconds != nil || !preload.isEmpty {
+                throw ValidationError("--job-timeout, --grace, --cwd, --env, --input, --memory, --cpus, --cpu-seconds and --preload go with --command")
             }
             return
         }
@@ -63,6 +65,7 @@ struct CommandJobOptions: ParsableArguments {
         request.memoryBytes = memory?.bytes
         request.cpuSeconds = cpuSeconds
         request.cpus = cpus
+        request.preload = preload
         do { return try CommandJobRequest(params: request.params).params } catch {
             throw ValidationError(error.message)
         }

@@ -14,6 +14,7 @@ struct SubmitCommand: ParsableCommand {
           drover submit --kind fail --retries 2 --wait            # fails after 3 attempts
           drover submit --kind noop --tag gpu --idempotency-key nightly-2026-11-28
           drover submit --command --job-timeout 10m --wait -- python3 train.py --epochs 3
+          drover submit --command --preload sklearn.ensemble --count 32 -- python3 trial.py   # forks of one warm interpreter
 
         A command job runs a program on a worker started with --allow-commands (docs/commands.md);
         with --wait its exit status, stderr tail and metrics are shown.

@@ -12,6 +12,12 @@ extension NodeReader {
         if step.command == nil, step.cwd != nil {
             throw error(node("cwd"), "\(field).cwd", "cwd applies to command steps: add `command: [...]` or remove it")
         }
+        if step.command == nil, step.preload != nil {
+            throw error(node("preload"), "\(field).preload", "preload applies to command steps running Python: add `command: [python3, SCRIPT.py, …]` or remove it")
+        }
+        if let argv = step.command, step.preload != nil, argv.count < 2 {
+            throw error(node("command"), "\(field).command", "with preload the command must be [python3, SCRIPT.py, …] or [python3, -m, MODULE, …]")
+        }
         if step.command == nil, step.resources != StepResources() {
             throw error(node("resources"), "\(field).resources", "resources apply to command steps: add `command: [...]` or remove them")
         }

@@ -19,6 +19,23 @@ extension NodeReader {
         return argv
     }
 
+    /// `preload: [numpy, sklearn.ensemble]`: modules a warm Python interpreter imports once for
+    /// all the step's jobs on a worker (docs/commands.md).
+    func preload(_ node: Node, _ field: String) throws(PipelineSpecError) -> [String] {
+        guard case .sequence(let items) = node, !items.isEmpty, items.count <= 64 else {
+            throw error(node, field, "must be a list of 1 to 64 Python modules, e.g. [numpy, sklearn.ensemble]")
+        }
+        var modules: [String] = []
+        for (i, item) in items.enumerated() {
+            let name = try scalar(item, "\(field)[\(i)]")
+            guard CommandTemplate.isPythonModuleName(name) else {
+                throw error(item, "\(field)[\(i)]", "'\(name)' is not a Python module name (dotted identifiers, e.g. sklearn.ensemble)")
+            }
+            modules.append(name)
+        }
+        return modules
+    }
+
     func resources(_ node: Node, _ field: String) throws(PipelineSpecError) -> StepResources {
         var r = StepResources()
         for (key, _, v) in try mapping(node, field, allowed: ["cpus", "memory", "tags"]) {

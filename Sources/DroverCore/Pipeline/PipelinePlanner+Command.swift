@@ -38,6 +38,7 @@ extension PipelinePlanner {
         let named = commandInputs(name)
         if !named.isEmpty { p["inputs"] = Self.json(named) }
         if let memory = step.resources.memoryBytes { p["memory_bytes"] = String(memory) }
+        if let modules = step.preload { p["preload"] = Self.json(modules) }
         if let cpus = step.resources.cpus { p["cpus"] = cpus == cpus.rounded() ? String(Int(cpus)) : String(cpus) }
         return PlannedJob(key: "\(inputs.runID)/\(name)/\(shard)", step: name, shard: shard, kind: "command", params: p,
                           tags: step.resources.tags, timeoutMs: step.timeoutMs)

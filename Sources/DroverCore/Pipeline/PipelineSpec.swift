@@ -92,6 +92,10 @@ public struct StepSpec: Sendable, Equatable, Codable {
     public var cwd: String?
     /// What a command step's job needs from its worker.
     public var resources = StepResources()
+    /// Python modules imported once per worker by a warm interpreter that forks each job
+    /// (`preload:`; command steps running `python SCRIPT` or `python -m MODULE`). Optional so
+    /// that specs stored before it existed still decode.
+    public var preload: [String]?
     /// Per-attempt time limit of the step's jobs, in milliseconds (0 = none).
     public var timeoutMs: Int64 = 0
     /// Trials over parameters; the best becomes the step's result.

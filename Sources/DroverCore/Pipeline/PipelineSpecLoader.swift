@@ -4,7 +4,7 @@ import Yams
 /// Every error names the file, line, column and field and says what is allowed.
 public enum PipelineSpecLoader {
     static let topFields = ["pipeline", "model", "datasets", "params", "shards", "cache", "steps", "trigger", "window", "warm_start"]
-    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep", "distributed"]
+    static let stepFields = ["type", "needs", "dataset", "params", "gates", "first_model", "command", "cwd", "resources", "timeout", "sweep", "distributed", "preload"]
     static let gateFields = ["metric", "direction", "min", "max", "change"]
     /// `first_model:` in YAML → the promotion policy for a model without a champion.
     static let firstModelSpellings: [String: FirstModelPolicy] = ["value-thresholds": .valueThresholdsOnly, "reject": .reject]
@@ -230,6 +230,7 @@ struct NodeReader {
             case "command": step.command = try command(v, ff)
             case "cwd": step.cwd = try scalar(v, ff)
             case "resources": step.resources = try resources(v, ff)
+            case "preload": step.preload = try preload(v, ff)
             case "timeout": step.timeoutMs = try duration(v, ff)
             case "sweep": step.sweep = try sweep(v, ff)
             case "distributed":

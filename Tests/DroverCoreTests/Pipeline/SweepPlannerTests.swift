@@ -91,6 +91,32 @@ struct SweepPlannerTests {
         }
     }
 
+    @Test("preload: module names reach every trial's job; a bad name, no command or no script are refused with the field")
+    func preload() throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "    timeout: 2m\n", with: "    timeout: 2m\n    preload: [numpy, sklearn.ensemble]\n")
+        let spec = try PipelineSpecLoader.load(yaml: yaml, file: "p.yaml")
+        #expect(spec.steps.first { $0.name == "train" }?.preload == ["numpy", "sklearn.ensemble"])
+        let span = SpanInput(dataset: "cancer", span: 1, digest: "sha256:aa:10", size: 10)
+        var p = PipelinePlanner(spec: spec, inputs: RunInputs(runID: "r1", spans: ["cancer": span], champion: nil, codeVersion: "v1"))
+        _ = p.start(now: 0)
+        guard case .submit(let jobs) = p.handle(.cacheAnswered(step: "train", hit: nil), now: 1).first else { Issue.record("no jobs"); return }
+        #expect(jobs.allSatisfy { $0.params["preload"] == #"["numpy","sklearn.ensemble"]"# })
+        let bad: [(String, String)] = [
+            (yaml.replacingOccurrences(of: "[numpy, sklearn.ensemble]", with: "[numpy, sklearn..ensemble]"), "'sklearn..ensemble' is not a Python module name"),
+            (yaml.replacingOccurrences(of: "[numpy, sklearn.ensemble]", with: "numpy"), "must be a list of 1 to 64 Python modules"),
+            (yaml.replacingOccurrences(of: #"command: ["python3", "train.py", "--C", "{{ params.C }}", "--max-iter", "{{ params.max_iter }}", "--data", "{{ inputs.cancer }}"]"#,
+                                       with: #"command: ["python3"]"#), "with preload the command must be [python3, SCRIPT.py"),
+        ]
+        for (text, message) in bad {
+            do {
+                _ = try PipelineSpecLoader.load(yaml: text, file: "p.yaml")
+                Issue.record("accepted: \(message)")
+            } catch {
+                #expect("\(error)".contains(message) && "\(error)".contains("p.yaml:"), "\(error)")
+            }
+        }
+    }
+
     @Test("ASHA stops a losing trial through a cancel; the next trial starts; the best finished trial is the candidate, judged on its own metrics")
     func sweepToPromotion() throws {
         var p = try Self.planner(champion: ChampionInput(version: 1, digest: "sha256:champ:1", metrics: ["auc": 0.9]))

@@ -14,10 +14,13 @@ public struct CommandExecutor: JobExecutor {
     public let policy: CommandPolicy
     /// Where attempts' cgroups go; `.disabled`: rlimits only.
     public let cgroups: WorkerCgroups
+    /// Zygotes for jobs that `preload` Python modules, shared by this worker's attempts.
+    public let warm: WarmInterpreters
 
-    public init(policy: CommandPolicy, cgroups: WorkerCgroups = .disabled) {
+    public init(policy: CommandPolicy, cgroups: WorkerCgroups = .disabled, warm: WarmInterpreters = WarmInterpreters()) {
         self.policy = policy
         self.cgroups = cgroups
+        self.warm = warm
     }
 
     public var kind: String { "command" }
@@ -27,7 +30,7 @@ public struct CommandExecutor: JobExecutor {
         if let refusal = policy.refusal { throw JobFailure("command refused: \(refusal)") }
         let request = try CommandJobRequest(params: job.params)
         let dir = AttemptDirectory(root: policy.root, jobID: job.jobID, attempt: job.attempt)
-        let policy = self.policy, cgroups = self.cgroups
+        let policy = self.policy, cgroups = self.cgroups, warm = self.warm
         var sources: [(name: String, paths: [String])] = []
         for (name, ref) in request.inputs.sorted(by: { $0.key < $1.key }) {
             sources.append((name, [try await job.artifacts.localPath(ref)]))
@@ -47,7 +50,13 @@ public struct CommandExecutor: JobExecutor {
                 ? try cgroups.attempt(jobID: job.jobID, attempt: job.attempt, memoryBytes: request.memoryBytes, cpus: request.cpus)
                 : nil
             defer { cgroup?.remove() }
-            var launch = try Self.launch(request, job: job, in: dir, policy: policy, cgroup: cgroup)
+            var launch: CommandLaunch
+            do {
+                launch = try Self.launch(request, job: job, in: dir, policy: policy, cgroup: cgroup, warm: warm)
+            } catch {
+                try job.cancellation.check() // stopped while a warm interpreter imported: cancelled, not failed
+                throw error
+            }
             launch.logs = job.logs
             try job.cancellation.check()
             let outcome = try CommandSupervisor.run(launch, cancellation: job.cancellation)
@@ -72,7 +81,7 @@ public struct CommandExecutor: JobExecutor {
 
     /// Resolves the program and working directory and builds the environment.
     static func launch(_ request: CommandJobRequest, job: JobContext, in dir: AttemptDirectory,
-                       policy: CommandPolicy, cgroup: AttemptCgroup? = nil) throws(JobFailure) -> CommandLaunch {
+                       policy: CommandPolicy, cgroup: AttemptCgroup?, warm: WarmInterpreters) throws(JobFailure) -> CommandLaunch {
         let directory = try policy.directory(for: request.cwd, fallback: dir.path)
         let inherited = ProcessInfo.processInfo.environment
         var env: [String: String] = [:]
@@ -94,6 +103,14 @@ public struct CommandExecutor: JobExecutor {
             let threads = max(1, Int(cpus.rounded(.up)))
             for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] where request.env[name] == nil { env[name] = "\(threads)" }
         }
+        let environment = env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        if !request.preload.isEmpty {
+            // The launcher takes the program's place (pipes, group, cgroups, limits); the warm
+            // interpreter's child takes all of it over from the launcher.
+            argv = try warm.launcher(
+                program: program, argv: argv, modules: request.preload, directory: directory, environment: environment,
+                cgroupProcs: cgroup?.directories.map { $0.path + "/cgroup.procs" } ?? [], cancellation: job.cancellation)
+        }
         var limits: [String] = []
         if let cgroup { limits.append(cgroup.joinScript) }
         if let bytes = request.memoryBytes, cgroup?.memory == nil { limits.append("ulimit -v \(max(1, bytes / 1024))") }
@@ -105,8 +122,7 @@ public struct CommandExecutor: JobExecutor {
             executable = "/bin/sh"
             argv = ["/bin/sh", "-c", limits.joined(separator: "; ") + "; exec \"$0\" \"$@\"", program] + argv.dropFirst()
         }
-        return CommandLaunch(executable: executable, argv: argv,
-                             environment: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+        return CommandLaunch(executable: executable, argv: argv, environment: environment,
                              directory: directory, graceMs: request.graceMs,
                              stdoutPath: dir.stdoutLog, stderrPath: dir.stderrLog,
                              maxLogBytes: policy.maxLogBytes, tailBytes: policy.tailBytes, metricsPath: dir.metrics,

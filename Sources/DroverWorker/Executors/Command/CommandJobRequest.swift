@@ -11,6 +11,8 @@ import Foundation
 /// - `grace_ms`: between SIGTERM and SIGKILL when the attempt is stopped (default 5000).
 /// - `memory_bytes`, `cpu_seconds`, `cpus`: limits for the command's processes.
 /// - `run_id`: the pipeline run this job belongs to (`$DROVER_RUN_ID`).
+/// - `preload`: a JSON array of Python modules; the program (`python SCRIPT …` or `python -m
+///   MODULE …`) runs in a fork of a warm interpreter that imported them once (`WarmInterpreters`).
 public struct CommandJobRequest: Sendable, Equatable {
     public var argv: [String]
     public var env: [String: String] = [:]
@@ -26,8 +28,10 @@ public struct CommandJobRequest: Sendable, Equatable {
     public var memoryBytes: Int64?
     public var cpuSeconds: Int64?
     public var runID: String?
+    /// Python modules a warm interpreter imports once for all attempts (empty: a fresh process).
+    public var preload: [String] = []
 
-    public static let parameterNames: Set<String> = ["argv", "env", "cwd", "inputs", "grace_ms", "memory_bytes", "cpu_seconds", "run_id", "cpus"]
+    public static let parameterNames: Set<String> = ["argv", "env", "cwd", "inputs", "grace_ms", "memory_bytes", "cpu_seconds", "run_id", "cpus", "preload"]
 
     public init(argv: [String]) { self.argv = argv }
 
@@ -83,6 +87,18 @@ public struct CommandJobRequest: Sendable, Equatable {
             }
             cpus = n
         }
+        if let text = params["preload"] {
+            guard let modules = Self.decode([String].self, text), !modules.isEmpty, modules.count <= 64 else {
+                throw JobFailure("command: parameter 'preload' must be a JSON array of 1 to 64 Python module names, e.g. [\"numpy\",\"sklearn.ensemble\"]")
+            }
+            if let bad = modules.first(where: { !CommandTemplate.isPythonModuleName($0) }) {
+                throw JobFailure("command: preload: '\(bad)' is not a Python module name (dotted identifiers, e.g. sklearn.ensemble)")
+            }
+            guard argv.count >= 2 else {
+                throw JobFailure("command: preload needs a Python program: [\"python3\", \"SCRIPT.py\", …] or [\"python3\", \"-m\", \"MODULE\", …]")
+            }
+            preload = modules
+        }
         for (i, arg) in argv.enumerated() {
             guard case .success(let refs) = CommandTemplate.references(in: arg) else { continue }
             for r in refs where r.kind == .inputs && inputs[r.name] == nil && inputParts[r.name] == nil {
@@ -112,6 +128,7 @@ public struct CommandJobRequest: Sendable, Equatable {
         if let memoryBytes { p["memory_bytes"] = "\(memoryBytes)" }
         if let cpuSeconds { p["cpu_seconds"] = "\(cpuSeconds)" }
         if let runID { p["run_id"] = runID }
+        if !preload.isEmpty { p["preload"] = Self.encode(preload) }
         return p
     }
 

@@ -17,10 +17,11 @@ import Darwin
 struct ProcessGroup {
     let pid: pid_t
 
-    /// Spawns `executable` with `argv` and `environment` in `directory`, stdin from /dev/null,
-    /// stdout and stderr to the given descriptors (duplicated; the caller keeps and closes its own).
+    /// Spawns `executable` with `argv` and `environment` in `directory`, stdin from /dev/null (or
+    /// `stdin`), stdout and stderr to the given descriptors (duplicated; the caller keeps and
+    /// closes its own).
     static func spawn(executable: String, argv: [String], environment: [String], directory: String,
-                      stdout: Int32, stderr: Int32) throws(SpawnError) -> ProcessGroup {
+                      stdin: Int32? = nil, stdout: Int32, stderr: Int32) throws(SpawnError) -> ProcessGroup {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -29,7 +30,11 @@ struct ProcessGroup {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         guard let addchdir = GNULibc.addchdir else { throw SpawnError(executable: executable, code: ENOSYS) }
