@@ -59,6 +59,21 @@ struct WarmCommandTests {
         #expect(pids.count == 3, "each job runs in a process of its own")
     }
 
+    @Test("when the executor goes, its zygotes stop and their directory is removed")
+    func cleanUp() async throws {
+        var (executor, dir): (CommandExecutor?, URL) = try Self.setUp()
+        _ = try await executor!.run(Self.job(dir, ["ok"], id: 1))
+        let warmDir = try #require(executor!.warm.directory)
+        let pids = executor!.warm.zygotePIDs
+        #expect(pids.count == 1 && FileManager.default.fileExists(atPath: warmDir))
+        executor = nil
+        // The attempt's own thread lets go of its copy of the executor a moment after `run` returns.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while FileManager.default.fileExists(atPath: warmDir), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!FileManager.default.fileExists(atPath: warmDir), "\(warmDir) is left")
+        for pid in pids { #expect(CommandExecutorTests.isGone(pid), "zygote \(pid) still runs") }
+    }
+
     @Test("a preloaded job's exit code and uncaught exception fail the attempt like a fresh process's")
     func failures() async throws {
         let (executor, dir) = try Self.setUp()

@@ -54,6 +54,10 @@ public final class WarmInterpreters: Sendable {
         "DROVER_JOB_ID", "DROVER_ATTEMPT", "DROVER_RUN_ID", "DROVER_OUTPUT_DIR", "DROVER_INPUT_DIR", "DROVER_METRICS", "TMPDIR",
     ]
 
+    /// The directory of the Python file and sockets, once the first zygote started; the zygotes' pids.
+    var directory: String? { state.withLock { $0.directory } }
+    var zygotePIDs: [pid_t] { state.withLock { $0.zygotes.values.map(\.process.pid) } }
+
     /// How many zygotes were started so far (a zygote that died and was started again counts twice).
     public var started: Int { state.withLock { $0.started } }
 
@@ -98,6 +102,12 @@ public final class WarmInterpreters: Sendable {
             for z in s.zygotes.values { Self.stop(z) }
             s.zygotes = [:]
         }
+    }
+
+    /// Stops the zygotes and removes their directory (the Python file, their stderr files).
+    deinit {
+        stopAll()
+        if let dir = directory { try? FileManager.default.removeItem(atPath: dir) }
     }
 
     /// A private directory (0700) holding the Python file and the zygotes' sockets, made once.
