@@ -166,6 +166,8 @@ def zygote(directory, modules):
                         sel.close()
                         server.close()
                         conn.close()
+                        for other in children.values():  # other launchers must see EOF if we die
+                            other.close()
                         signal.set_wakeup_fd(-1)
                         os.close(wake_r)
                         os.close(wake_w)
