@@ -116,5 +116,8 @@ struct WarmCommandTests {
         let options = await CommandExecutorTests.failure(executor, CommandExecutorTests.job(
             ["python3", "-c", "print(1)"], extra: ["preload": #"["json"]"#], id: 3))
         #expect(options.contains("interpreter options (-c) are not supported with preload"), "\(options)")
+        let notPython = await CommandExecutorTests.failure(executor, CommandExecutorTests.job(
+            ["sh", "job.py"], extra: ["preload": #"["json"]"#, "cwd": "."], id: 4))
+        #expect(notPython.contains("preload needs the program to be a Python 3.9 or newer interpreter"), "\(notPython)")
     }
 }

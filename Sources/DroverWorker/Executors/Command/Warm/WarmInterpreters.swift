@@ -158,7 +158,8 @@ public final class WarmInterpreters: Sendable {
             unlink(errPath)
             throw JobFailure(line == nil && reason.isEmpty
                 ? "preload: the interpreter \(key.executable) did not import \(key.modules.joined(separator: ", ")) within \(startTimeout)"
-                : "preload: the interpreter \(key.executable) could not start a warm interpreter with \(key.modules.joined(separator: ", ")): \(reason.isEmpty ? "it said '\(line ?? "")'" : String(reason))")
+                : "preload: the interpreter \(key.executable) could not start a warm interpreter with \(key.modules.joined(separator: ", ")): \(reason.isEmpty ? "it said '\(line ?? "")'" : String(reason))"
+                    + (reason.contains("drover: preload") ? "" : " (preload needs the program to be a Python 3.9 or newer interpreter)"))
         }
         return Zygote(process: process, control: control[1], socket: String(line.dropFirst(6)), lastUse: 0)
     }
