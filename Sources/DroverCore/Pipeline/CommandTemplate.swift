@@ -14,10 +14,14 @@ public enum CommandTemplate {
     /// Every `{{ … }}` in `argument`; a malformed one is returned with its text as the error.
     /// A dotted Python module name, as `preload:` takes: `numpy`, `sklearn.ensemble`, `_util.io2`.
     public static func isPythonModuleName(_ name: String) -> Bool {
-        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
-            guard let first = part.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-            return part.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)) }
-        }
+        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isIdentifier($0) }
+    }
+
+    /// ASCII letters, digits and `_`, not starting with a digit: an environment variable's or a
+    /// Python module's name.
+    public static func isIdentifier(_ name: some StringProtocol) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
     }
 
     public static func references(in argument: String) -> Result<[Reference], TemplateError> {

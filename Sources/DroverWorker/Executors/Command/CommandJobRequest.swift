@@ -136,10 +136,7 @@ public struct CommandJobRequest: Sendable, Equatable {
         !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.utf8.contains(0)
     }
 
-    public static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || CharacterSet.alphanumerics.contains($0)) }
-    }
+    public static func isVariableName(_ name: String) -> Bool { CommandTemplate.isIdentifier(name) }
 
     private static func number(_ params: [String: String], _ name: String, range: ClosedRange<Int64>) throws(JobFailure) -> Int64? {
         guard let text = params[name] else { return nil }

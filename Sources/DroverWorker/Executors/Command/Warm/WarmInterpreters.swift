@@ -69,29 +69,24 @@ public final class WarmInterpreters: Sendable {
             !Self.perAttemptVariables.contains(String(entry.prefix { $0 != "=" }))
         }
         let key = Key(executable: program, modules: modules, directory: directory, environment: shared)
-        let (script, socket) = try state.withLock { (s) throws(JobFailure) -> (String, String) in
+        let (dir, socket) = try state.withLock { (s) throws(JobFailure) -> (String, String) in
             let dir = try Self.directory(&s)
             s.clock += 1
-            if var z = s.zygotes[key] {
-                if z.process.exitedStatus() == nil {
-                    z.lastUse = s.clock
-                    s.zygotes[key] = z
-                    return (dir + "/" + WarmPythonSource.fileName, z.socket)
-                }
-                Self.stop(z)
-                s.zygotes[key] = nil
+            if let z = s.zygotes[key], z.process.exitedStatus() == nil {
+                s.zygotes[key]?.lastUse = s.clock
+                return (dir, z.socket)
             }
+            if let dead = s.zygotes.removeValue(forKey: key) { Self.stop(dead) }
             if s.zygotes.count >= Self.maxZygotes, let oldest = s.zygotes.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 Self.stop(oldest.value)
                 s.zygotes[oldest.key] = nil
             }
-            var z = try Self.start(key, in: dir, cancellation: cancellation)
-            z.lastUse = s.clock
+            let z = try Self.start(key, in: dir, lastUse: s.clock, cancellation: cancellation)
             s.zygotes[key] = z
             s.started += 1
-            return (dir + "/" + WarmPythonSource.fileName, z.socket)
+            return (dir, z.socket)
         }
-        var out = [program, "-S", script, "launch", socket]
+        var out = [program, "-S", dir + "/" + WarmPythonSource.fileName, "launch", socket]
         for path in cgroupProcs { out += ["--cgroup-procs", path] }
         return out + ["--"] + argv.dropFirst()
     }
@@ -113,7 +108,7 @@ public final class WarmInterpreters: Sendable {
     /// A private directory (0700) holding the Python file and the zygotes' sockets, made once.
     private static func directory(_ s: inout State) throws(JobFailure) -> String {
         if let d = s.directory { return d }
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = FileManager.default.temporaryDirectory.path
         var template = Array((base + "/drover-warm-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw JobFailure("preload: cannot make a directory for warm interpreters under \(base): \(String(cString: strerror(errno)))")
@@ -127,7 +122,7 @@ public final class WarmInterpreters: Sendable {
     }
 
     /// Spawns a zygote and waits for its `ready SOCKET` line (or its end, with its stderr as the reason).
-    private static func start(_ key: Key, in dir: String, cancellation: CancellationToken) throws(JobFailure) -> Zygote {
+    private static func start(_ key: Key, in dir: String, lastUse: UInt64, cancellation: CancellationToken) throws(JobFailure) -> Zygote {
         guard let pipe2 = GNULibc.pipe2 else { throw JobFailure("preload: pipe2 is unavailable") }
         var control: [Int32] = [0, 0], ready: [Int32] = [0, 0]
         guard pipe2(&control, O_CLOEXEC) == 0, pipe2(&ready, O_CLOEXEC) == 0 else {
@@ -161,7 +156,7 @@ public final class WarmInterpreters: Sendable {
                 : "preload: the interpreter \(key.executable) could not start a warm interpreter with \(key.modules.joined(separator: ", ")): \(reason.isEmpty ? "it said '\(line ?? "")'" : String(reason))"
                     + (reason.contains("drover: preload") ? "" : " (preload needs the program to be a Python 3.9 or newer interpreter)"))
         }
-        return Zygote(process: process, control: control[1], socket: String(line.dropFirst(6)), lastUse: 0)
+        return Zygote(process: process, control: control[1], socket: String(line.dropFirst(6)), lastUse: lastUse)
     }
 
     private static func stop(_ z: Zygote) {
