@@ -149,6 +149,8 @@ struct DistributedTrainingTests {
         let least = trees.count + depths.reduce(0, +)
         #expect(transport.grows >= least && transport.grows * 2 <= splits,
                 "\(transport.grows) grow exchanges for \(splits) splits, depths \(depths)")
+        // Speculation is bounded: no exchange asks for more histograms than the limit, and some use it.
+        #expect(transport.widest == DistributedBoosting.splitsPerExchange, "histograms per exchange: at most \(transport.widest)")
     }
 
     static func depth(_ tree: RegressionTree, _ node: Int = 0) -> Int {
@@ -164,17 +166,21 @@ struct DistributedTrainingTests {
     }
 }
 
-/// Counts the exchanges that grow trees.
+/// Counts the exchanges that grow trees and the most histograms one asks for.
 final class GrowCounter: ShardTransport {
     let inner: ShardTransport
     var grows = 0
+    var widest = 0
 
     init(_ inner: ShardTransport) { self.inner = inner }
 
     var shardCount: Int { inner.shardCount }
 
     func exchange(_ requests: [(shard: Int, request: ShardRequest)]) throws -> [ShardReply] {
-        if case .grow? = requests.first?.request { grows += 1 }
+        if case .grow(let g)? = requests.first?.request {
+            grows += 1
+            widest = max(widest, g.build.count)
+        }
         return try inner.exchange(requests)
     }
 }

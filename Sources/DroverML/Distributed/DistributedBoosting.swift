@@ -4,8 +4,8 @@ import Foundation
 /// then grows each tree leaf-wise as `TreeGrower` does — the workers build the gradient/hessian
 /// histogram of the smaller child of each split on their rows, the coordinator merges them in
 /// shard order, derives the sibling by subtraction and picks the next split. An exchange asks
-/// for the next split and the likely later ones together (see `grow`), so a tree takes about
-/// 1 + its depth exchanges instead of one per split.
+/// for the next split and up to three likely later ones together (see `grow`), so a tree takes
+/// little more than 1 + its depth exchanges instead of one per split.
 struct DistributedBoosting {
     var trainer: GBDTTrainer
     var objective: GBDTObjective
@@ -15,6 +15,13 @@ struct DistributedBoosting {
     var rows: Int
     /// Σ targets and rows per class over all shards (the starting scores).
     var targets: (sum: Double, counts: [Int])
+    /// The most splits one exchange asks for. Every part the tree may still take is a candidate,
+    /// but early in a tree that is nearly all of them: with no bound an exchange returned 9
+    /// histograms per shard on average (82 kB each for 20 features), most never used. With 4,
+    /// a 31-leaf tree takes about 11 exchanges instead of 10.5 and the shards build a third as
+    /// many histograms (`drover bench distributed`, 1M × 20: ×1.56 → ×1.06–1.23 against one
+    /// process; docs/performance.md, session 25).
+    static let splitsPerExchange = 4
     /// Finished trees each shard has applied (so a request sends only the ones it lacks).
     var known: [Int]
     /// The last tree grown here (its model index) and its nodes' handles (`GrowRequest.leafHandles`).
@@ -146,8 +153,9 @@ struct DistributedBoosting {
     /// at least 1 + its depth exchanges, and this comes close. When the leaf to split next has not
     /// been split by the shards yet, the exchange also splits every other part with a split —
     /// current leaves and children of splits asked for earlier — best gain first, as many as the
-    /// tree has splits left. A split asked for that the tree never takes costs the shards its
-    /// smaller child's histogram; the coordinator's choices only read the parts it takes.
+    /// tree has splits left and `splitsPerExchange` allows. A split asked for that the tree never
+    /// takes costs the shards its smaller child's histogram; the coordinator's choices only read
+    /// the parts it takes.
     private mutating func grow(round: Int, roundStart: Int, model: GBDTModel, bins: [FeatureBins], finder: SplitFinder,
                                allowed: [Bool]?) throws -> RegressionTree {
         let binStride = max(2, bins.map(\.binCount).max() ?? 2)
@@ -189,8 +197,8 @@ struct DistributedBoosting {
         return RegressionTree(nodes: nodes, categoryWords: categoryWords)
     }
 
-    /// One exchange: the shards split `first` and up to `count` − 1 other unsplit parts with a
-    /// split that the tree can still take (best gain first; `count`: the splits it has left,
+    /// One exchange: the shards split `first` and up to min(`count`, `splitsPerExchange`) − 1
+    /// other unsplit parts with a split that the tree can still take (best gain first; `count`: the splits it has left,
     /// `leaves`: its current leaves) and build each split's child with the smaller hessian sum
     /// (XGBoost's choice); the sibling is the parent minus it. Finds the children's best splits.
     private mutating func splitAhead(_ tree: inout Growing, first: Int, leaves: [Int], count: Int, round: Int, roundStart: Int,
@@ -213,7 +221,7 @@ struct DistributedBoosting {
             if let split = part.split, reachable(h) { others.append((h, split.gain)) }
         }
         others.sort { $0.gain != $1.gain ? $0.gain > $1.gain : $0.handle < $1.handle }
-        let batch = [first] + others.prefix(max(0, count - 1)).map { $0.handle }
+        let batch = [first] + others.prefix(max(0, min(Self.splitsPerExchange, count) - 1)).map { $0.handle }
         var build: [Int] = []
         for h in batch {
             let s = tree.parts[h]!.split!

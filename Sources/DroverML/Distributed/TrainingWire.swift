@@ -43,6 +43,7 @@ public enum TrainingFrame: Sendable, Equatable {
             return Self.magic + [Command.hello.rawValue] + Array(try json.encode(Hello(session: session, shard: shard, job: job)))
         case .reply(let seq, .histograms(let list)):
             var out = Self.magic + [Command.histograms.rawValue]
+            out.reserveCapacity(out.count + 16 + list.reduce(0) { $0 + 24 + 8 * $1.values.count })
             Self.append(seq, to: &out)
             Self.append(UInt64(list.count), to: &out)
             for h in list {
@@ -91,8 +92,12 @@ public enum TrainingFrame: Sendable, Equatable {
             guard count <= UInt64((bytes.count - at) / 8) else { throw DistributedTrainingError("truncated list of doubles") }
             let n = Int(count)
             defer { at += 8 * n }
-            return bytes[at..<(at + 8 * n)].withUnsafeBytes { raw in
-                (0..<n).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+            // One copy: the frames carry the host's (little-endian) doubles, as `append` writes them.
+            return [Double](unsafeUninitializedCapacity: n) { out, initialized in
+                bytes.withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 8 * n)]))
+                }
+                initialized = n
             }
         }
         switch command {
