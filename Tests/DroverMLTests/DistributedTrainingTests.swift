@@ -237,6 +237,51 @@ struct TrainingFrameTests {
         #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode([0x44, 0x52, 1, 1]) }
     }
 
+    /// GBDT's per-exchange request travels as a GROW frame (fixed-width integers) to a shard that
+    /// said in HELLO that it reads them, and as JSON otherwise; both decode to the same request,
+    /// and a cut frame is an error.
+    @Test func growRequestsTravelBinaryToShardsThatSaySo() throws {
+        var o = DistributedTrainingTests.options(.gbdt, label: "label")
+        o.trees = 2
+        let trees = try DistributedTrainingTests.single(DistributedTrainingTests.csv(rows: 300), o).gbdt!.trees
+        var bins = BinSet()
+        bins.words = (0b1011, 0, 1 << 63, 7)
+        let splits = [SplitRecord(node: 0, left: 1, right: 2, feature: 3, bins: bins),
+                      SplitRecord(node: 2, left: 3, right: 4, feature: 0, bins: BinSet())]
+        let requests = [
+            GrowRequest(round: 1, roundStart: 1, treesFrom: 0, trees: trees, splits: splits, build: [4, 1],
+                        leafHandles: [-1, 3, -1, 4, 1]),
+            GrowRequest(round: 7, roundStart: 7, treesFrom: 7, trees: [], splits: [], build: [0], leafHandles: nil),
+        ]
+        for g in requests {
+            let frame = TrainingFrame.request(seq: 5, .grow(g))
+            var binary = try frame.encoded(binaryGrow: true)
+            let json = try frame.encoded()
+            #expect(binary[3] == 0x44 && json[3] == 0x41)
+            #expect(try TrainingFrame.decode(binary) == frame)
+            #expect(try TrainingFrame.decode(json) == frame)
+            #expect(binary.count < json.count, "binary \(binary.count) bytes, JSON \(json.count)")
+            TrainingFrame.setRequestSeq(6, in: &binary)
+            #expect(try TrainingFrame.decode(binary) == .request(seq: 6, .grow(g)))
+            for cut in stride(from: 4, to: binary.count, by: 3) {
+                #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(cut))) }
+            }
+            // Any byte changed (counts, lengths, integers past Int.max): an error or a request, never a crash.
+            var rng = SplitMix64(seed: 25)
+            for _ in 0..<2000 {
+                var bad = binary
+                bad[4 + Int(rng.next() % UInt64(bad.count - 4))] = UInt8(truncatingIfNeeded: rng.next())
+                _ = try? TrainingFrame.decode(bad)
+            }
+        }
+        // Other requests stay JSON; HELLO carries the capability, and an older worker's HELLO lacks it.
+        #expect(try TrainingFrame.request(seq: 1, .gram).encoded(binaryGrow: true)[3] == 0x41)
+        let hello = TrainingFrame.hello(session: "s", shard: 0, job: "j", binaryGrow: true)
+        #expect(try TrainingFrame.decode(hello.encoded()) == hello)
+        let old = TrainingFrame.magic + [0x01] + Array(#"{"session":"s","shard":0,"job":"j"}"#.utf8)
+        #expect(try TrainingFrame.decode(old) == .hello(session: "s", shard: 0, job: "j", binaryGrow: false))
+    }
+
     /// A coordinator from before REPLY 0x04 sends a sample request without `rawReply` and can
     /// decode only JSON replies (command 0x02): a worker that answered it in 0x04 stalled the step.
     @Test func aSampleGoesAsJSONToACoordinatorThatDidNotAskForRawDoubles() throws {

@@ -5,8 +5,9 @@ import Foundation
 /// replies carry JSON; histogram and bin-sample replies (the bulk of GBDT traffic) carry raw
 /// little-endian doubles.
 public enum TrainingFrame: Sendable, Equatable {
-    /// Worker → coordinator: the shard job `job` (attempt `attempt`) serves shard `shard` of `session`.
-    case hello(session: String, shard: Int, job: String)
+    /// Worker → coordinator: the shard job `job` (attempt `attempt`) serves shard `shard` of `session`;
+    /// `binaryGrow`: it reads GROW frames (0x44), so `grow` requests need not be JSON.
+    case hello(session: String, shard: Int, job: String, binaryGrow: Bool = false)
     /// Worker → coordinator: the answer to request `seq`.
     case reply(seq: UInt64, ShardReply)
     /// Coordinator → worker.
@@ -19,11 +20,12 @@ public enum TrainingFrame: Sendable, Equatable {
     static let magic: [UInt8] = [0x44, 0x54, 1]  // "DT", version 1
 
     private enum Command: UInt8 {
-        case hello = 0x01, reply = 0x02, histograms = 0x03, sample = 0x04, request = 0x41, finish = 0x42, abort = 0x43
+        case hello = 0x01, reply = 0x02, histograms = 0x03, sample = 0x04
+        case request = 0x41, finish = 0x42, abort = 0x43, grow = 0x44
     }
 
     private struct Finish: Codable { var outputs: [String: String]; var metrics: [String: Double] }
-    private struct Hello: Codable { var session: String; var shard: Int; var job: String }
+    private struct Hello: Codable { var session: String; var shard: Int; var job: String; var binaryGrow: Bool? }
 
     /// The frame answering `request` with `reply`: a bin sample goes as raw doubles only to a
     /// coordinator that asked for them (`SampleRequest.rawReply`), as JSON to an older one.
@@ -34,38 +36,45 @@ public enum TrainingFrame: Sendable, Equatable {
         return try TrainingFrame.reply(seq: seq, reply).encoded()
     }
 
-    public func encoded() throws -> [UInt8] { try encoded(rawSample: true) }
+    /// The frame's bytes; with `binaryGrow` (a shard that said so in HELLO), a `grow` request is a GROW frame.
+    public func encoded(binaryGrow: Bool = false) throws -> [UInt8] { try encoded(rawSample: true, binaryGrow: binaryGrow) }
 
-    private func encoded(rawSample: Bool) throws -> [UInt8] {
+    private func encoded(rawSample: Bool, binaryGrow: Bool = false) throws -> [UInt8] {
         let json = JSONEncoder()
         switch self {
-        case .hello(let session, let shard, let job):
-            return Self.magic + [Command.hello.rawValue] + Array(try json.encode(Hello(session: session, shard: shard, job: job)))
+        case .hello(let session, let shard, let job, let binaryGrow):
+            let hello = Hello(session: session, shard: shard, job: job, binaryGrow: binaryGrow ? true : nil)
+            return Self.magic + [Command.hello.rawValue] + Array(try json.encode(hello))
         case .reply(let seq, .histograms(let list)):
             var out = Self.magic + [Command.histograms.rawValue]
             out.reserveCapacity(out.count + 16 + list.reduce(0) { $0 + 24 + 8 * $1.values.count })
-            Self.append(seq, to: &out)
-            Self.append(UInt64(list.count), to: &out)
+            ByteWriter.append(seq, to: &out)
+            ByteWriter.append(UInt64(list.count), to: &out)
             for h in list {
-                Self.append(UInt64(h.binStride), to: &out)
-                Self.append(UInt64(h.rows), to: &out)
+                ByteWriter.append(UInt64(h.binStride), to: &out)
+                ByteWriter.append(UInt64(h.rows), to: &out)
                 Self.append(h.values, to: &out)
             }
             return out
         case .reply(let seq, .sample(let columns)) where rawSample:
             var out = Self.magic + [Command.sample.rawValue]
             out.reserveCapacity(out.count + 16 + columns.reduce(0) { $0 + 8 + 8 * $1.count })
-            Self.append(seq, to: &out)
-            Self.append(UInt64(columns.count), to: &out)
+            ByteWriter.append(seq, to: &out)
+            ByteWriter.append(UInt64(columns.count), to: &out)
             for c in columns { Self.append(c, to: &out) }
             return out
         case .reply(let seq, let reply):
             var out = Self.magic + [Command.reply.rawValue]
-            Self.append(seq, to: &out)
+            ByteWriter.append(seq, to: &out)
             return out + Array(try json.encode(reply))
+        case .request(let seq, .grow(let grow)) where binaryGrow:
+            var out = Self.magic + [Command.grow.rawValue]
+            ByteWriter.append(seq, to: &out)
+            try grow.appendBinary(to: &out)
+            return out
         case .request(let seq, let request):
             var out = Self.magic + [Command.request.rawValue]
-            Self.append(seq, to: &out)
+            ByteWriter.append(seq, to: &out)
             return out + Array(try json.encode(request))
         case .finish(let outputs, let metrics):
             return Self.magic + [Command.finish.rawValue] + Array(try json.encode(Finish(outputs: outputs, metrics: metrics)))
@@ -78,77 +87,60 @@ public enum TrainingFrame: Sendable, Equatable {
         guard bytes.count >= 4, Array(bytes[0..<3]) == magic, let command = Command(rawValue: bytes[3]) else {
             throw DistributedTrainingError("not a training frame (bad magic, version or command)")
         }
-        var at = 4
+        var r = ByteReader(bytes, at: 4)
         let json = JSONDecoder()
-        func u64() throws -> UInt64 {
-            guard at + 8 <= bytes.count else { throw DistributedTrainingError("truncated training frame") }
-            defer { at += 8 }
-            return bytes[at..<(at + 8)].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        }
-        func rest() -> Data { Data(bytes[at...]) }
-        /// A count u64, then that many f64.
-        func doubles() throws -> [Double] {
-            let count = try u64()
-            guard count <= UInt64((bytes.count - at) / 8) else { throw DistributedTrainingError("truncated list of doubles") }
-            let n = Int(count)
-            defer { at += 8 * n }
-            // One copy: the frames carry the host's (little-endian) doubles, as `append` writes them.
-            return [Double](unsafeUninitializedCapacity: n) { out, initialized in
-                bytes.withUnsafeBytes { raw in
-                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 8 * n)]))
-                }
-                initialized = n
-            }
-        }
+        func rest() -> Data { Data(bytes[r.at...]) }
         switch command {
         case .hello:
             let h = try json.decode(Hello.self, from: rest())
-            return .hello(session: h.session, shard: h.shard, job: h.job)
+            return .hello(session: h.session, shard: h.shard, job: h.job, binaryGrow: h.binaryGrow ?? false)
         case .reply:
-            let seq = try u64()
+            let seq = try r.u64()
             return .reply(seq: seq, try json.decode(ShardReply.self, from: rest()))
         case .histograms:
-            let seq = try u64()
-            let count = try u64()
+            let seq = try r.u64()
+            let count = try r.u64()
             guard count <= 1 << 16 else { throw DistributedTrainingError("too many histograms in a frame") }
             var list: [HistogramPartial] = []
             for _ in 0..<count {
-                let stride = Int(try u64()), rows = Int(try u64())
+                let stride = try r.int(), rows = try r.int()
                 var h = HistogramPartial(featureCount: 0, binStride: stride)
                 h.rows = rows
-                h.values = try doubles()
+                h.values = try r.doubles()
                 list.append(h)
             }
             return .reply(seq: seq, .histograms(list))
         case .sample:
-            let seq = try u64()
-            let count = try u64()
+            let seq = try r.u64()
+            let count = try r.u64()
             guard count <= 1 << 20 else { throw DistributedTrainingError("too many sample columns in a frame") }
-            return .reply(seq: seq, .sample(try (0..<count).map { _ in try doubles() }))
+            return .reply(seq: seq, .sample(try (0..<count).map { _ in try r.doubles() }))
         case .request:
-            let seq = try u64()
+            let seq = try r.u64()
             return .request(seq: seq, try json.decode(ShardRequest.self, from: rest()))
+        case .grow:
+            let seq = try r.u64()
+            let grow = try GrowRequest(binary: &r)
+            guard r.remaining == 0 else { throw DistributedTrainingError("trailing bytes after a GROW frame") }
+            return .request(seq: seq, .grow(grow))
         case .finish:
             let f = try json.decode(Finish.self, from: rest())
             return .finish(outputs: f.outputs, metrics: f.metrics)
         case .abort:
-            return .abort(String(decoding: bytes[at...], as: UTF8.self))
+            return .abort(String(decoding: bytes[r.at...], as: UTF8.self))
         }
     }
 
     /// Rewrites the seq of an encoded request frame (the same request sent to several shards).
     public static func setRequestSeq(_ seq: UInt64, in frame: inout [UInt8]) {
-        precondition(frame.count >= 12 && frame[3] == Command.request.rawValue, "not an encoded request frame")
+        precondition(frame.count >= 12 && [Command.request.rawValue, Command.grow.rawValue].contains(frame[3]),
+                     "not an encoded request frame")
         withUnsafeBytes(of: seq.littleEndian) { for (i, b) in $0.enumerated() { frame[4 + i] = b } }
-    }
-
-    private static func append(_ v: UInt64, to out: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
 
     /// The count, then the doubles (little-endian hosts only, as the histogram frames always were).
     private static func append(_ values: [Double], to out: inout [UInt8]) {
-        append(UInt64(values.count), to: &out)
+        ByteWriter.append(UInt64(values.count), to: &out)
         values.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 }
