@@ -198,9 +198,10 @@ struct DistributedBoosting {
     }
 
     /// One exchange: the shards split `first` and up to min(`count`, `splitsPerExchange`) − 1
-    /// other unsplit parts with a split that the tree can still take (best gain first; `count`: the splits it has left,
-    /// `leaves`: its current leaves) and build each split's child with the smaller hessian sum
-    /// (XGBoost's choice); the sibling is the parent minus it. Finds the children's best splits.
+    /// other unsplit parts with a split that the tree can still take (best gain first; `count`:
+    /// the splits it has left, `leaves`: its current leaves) and build each split's child with the
+    /// smaller hessian sum (XGBoost's choice); the sibling is the parent minus it. Finds the
+    /// children's best splits.
     private mutating func splitAhead(_ tree: inout Growing, first: Int, leaves: [Int], count: Int, round: Int, roundStart: Int,
                                      model: GBDTModel, bins: [FeatureBins], finder: SplitFinder, allowed: [Bool]?) throws {
         // A part the tree can still take: when `count` current leaves have a gain ≥ t, a part below t,
