@@ -34,6 +34,15 @@ struct DistributedBenchTests {
             let expected: Double = max(0, wall - busiest)
             #expect(abs(overhead - expected) <= 1e-6, "\(name): overhead = wall − busiest compute: \(row)")
             #expect(((row["reply"] as? [String: Any])?["bytes"] as? Int ?? 0) > 0, "\(name): a merge-round reply was probed")
+            // GBDT also reports its splits (8 trees of up to 31 leaves) and the overhead per split.
+            if name == "gbdt" {
+                let splits = row["splits"] as? Int ?? 0
+                let perSplit = row["overheadMsPerSplit"] as? Double ?? -1
+                #expect(splits > 8 && splits <= 8 * 30 && splits >= rounds, "\(name): \(row)")
+                #expect(abs(perSplit - overhead * Double(exchanges) / Double(max(splits, 1))) <= 1e-6, "\(name): \(row)")
+            } else {
+                #expect(row["splits"] == nil, "\(name): \(row)")
+            }
             let scale = row["extrapolation"] as? [[String: Any]] ?? []
             #expect(scale.compactMap { $0["workers"] as? Int } == [16, 64], "\(name): \(scale)")
             #expect(scale.allSatisfy { ($0["seconds"] as? Double ?? 0) > 0 }, "\(name): \(scale)")

@@ -73,6 +73,9 @@ struct DistributedBench: AsyncParsableCommand {
         var overheadMsPerExchange: Double
         var coordinatorMsPerExchange: Double
         var transportMsPerExchange: Double
+        /// GBDT: the model's splits, and the coordination overhead per split (an exchange asks for several).
+        var splits: Int?
+        var overheadMsPerSplit: Double?
         var reply: ReplyCost
         var extrapolation: [ScalingEstimate]
         var singleMetrics: EvaluationMetrics?
@@ -129,6 +132,8 @@ struct DistributedBench: AsyncParsableCommand {
 
     static func row(_ kind: ModelKind, single: ModelFile, run: DistributedBenchRun, shards: Int, scale: [Int], bandwidth: Double) -> Row {
         let e = Double(max(run.exchanges, 1))
+        let splits = run.model.gbdt.map { $0.trees.reduce(0) { $0 + $1.nodes.filter { $0.feature >= 0 }.count } }
+        let overhead = max(0, run.seconds - run.busiestCompute)
         let measured = ScalingEstimate.Measured(shards: shards, exchanges: run.exchanges, compute: run.busiestCompute / e,
                                                 wall: run.seconds / e, replyBytes: run.reply.bytes,
                                                 decode: run.reply.decodeMicroseconds / 1e6, merge: run.reply.mergeMicroseconds / 1e6,
@@ -137,9 +142,10 @@ struct DistributedBench: AsyncParsableCommand {
                    singleSeconds: single.training.seconds, distributedSeconds: run.seconds,
                    ratio: run.seconds / single.training.seconds, exchanges: run.exchanges, roundExchanges: run.rounds,
                    msPerExchange: run.seconds * 1000 / e, busiestComputeMsPerExchange: run.busiestCompute * 1000 / e,
-                   overheadMsPerExchange: max(0, run.seconds - run.busiestCompute) * 1000 / e,
+                   overheadMsPerExchange: overhead * 1000 / e,
                    coordinatorMsPerExchange: run.coordinatorSeconds * 1000 / e,
-                   transportMsPerExchange: max(0, run.transportSeconds) * 1000 / e, reply: run.reply,
+                   transportMsPerExchange: max(0, run.transportSeconds) * 1000 / e,
+                   splits: splits, overheadMsPerSplit: splits.map { overhead * 1000 / Double(max($0, 1)) }, reply: run.reply,
                    extrapolation: scale.map { ScalingEstimate.estimate(measured, workers: $0, bandwidthBytesPerSecond: bandwidth) },
                    singleMetrics: single.training.holdoutMetrics, distributedMetrics: run.model.training.holdoutMetrics)
     }
@@ -150,6 +156,9 @@ struct DistributedBench: AsyncParsableCommand {
         Output.line(String(format: "  %d exchanges (%d learner rounds), %.3f ms each: busiest shard %.3f ms, coordination overhead %.3f ms (coordinator compute %.3f, transport %.3f)",
                            r.exchanges, r.roundExchanges, r.msPerExchange, r.busiestComputeMsPerExchange,
                            r.overheadMsPerExchange, r.coordinatorMsPerExchange, r.transportMsPerExchange))
+        if let splits = r.splits, let perSplit = r.overheadMsPerSplit {
+            Output.line(String(format: "  %d splits: coordination overhead %.3f ms per split", splits, perSplit))
+        }
         Output.line(String(format: "  per reply: %d bytes, decode %.1f µs, merge %.1f µs",
                            r.reply.bytes, r.reply.decodeMicroseconds, r.reply.mergeMicroseconds))
         for x in r.extrapolation {
