@@ -50,6 +50,9 @@ struct DistributedBench: AsyncParsableCommand {
     @Option(help: "GBDT trees.")
     var trees: Int = 100
 
+    @Option(help: "GBDT leaves per tree (num_leaves).")
+    var leaves: Int = 31
+
     @Option(help: "Comma-separated worker counts for the paper extrapolation.")
     var scaleTo: String = "16,64"
 
@@ -108,6 +111,7 @@ struct DistributedBench: AsyncParsableCommand {
                 var o = TrainingOptions(kind: kind, label: labelName)
                 o.holdoutModulo = 5
                 o.trees = trees
+                o.leaves = leaves
                 o.threads = shards
                 o.shards = shards
                 let single = try ModelTrainer.train(table, source: path, options: o)
