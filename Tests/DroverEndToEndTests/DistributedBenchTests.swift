@@ -55,10 +55,13 @@ struct DistributedBenchTests {
         }
     }
 
-    @Test("bench distributed refuses a bad --scale-to with exit 2")
+    @Test("bench distributed refuses a bad --scale-to or --leaves with exit 2")
     func badScale() throws {
         let r = try drover(["bench", "distributed", "--csv", "/nonexistent.csv", "--scale-to", "16,many"])
         #expect(r.status == 2, "\(r.stdout) \(r.stderr)")
         #expect(r.stderr.contains("--scale-to"), "\(r.stderr)")
+        let leaves = try drover(["bench", "distributed", "--csv", "/nonexistent.csv", "--leaves", "1"])
+        #expect(leaves.status == 2, "\(leaves.stdout) \(leaves.stderr)")
+        #expect(leaves.stderr.contains("--leaves is '1'"), "\(leaves.stderr)")
     }
 }

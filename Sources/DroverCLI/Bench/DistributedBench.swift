@@ -99,6 +99,7 @@ struct DistributedBench: AsyncParsableCommand {
                 guard let n = Int(s), n >= 1 else { throw CLIError.input("--scale-to: '\(s)' is not a worker count", hint: "e.g. --scale-to 16,64") }
                 return n
             }
+            guard leaves >= 2 else { throw CLIError.input("--leaves is '\(leaves)', which is not an integer ≥ 2", hint: "e.g. --leaves 31") }
             let kinds = try TrainSupport.modelKinds(models)
             let path = try dataPath()
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.input("cannot read \(path)") }
