@@ -19,8 +19,8 @@ struct DistributedBoosting {
     /// but early in a tree that is nearly all of them: with no bound an exchange returned 9
     /// histograms per shard on average (82 kB each for 20 features), most never used. With 4,
     /// a 31-leaf tree takes about 11 exchanges instead of 10.5 and the shards build a third as
-    /// many histograms (`drover bench distributed`, 1M × 20: ×1.56 → ×1.06–1.23 against one
-    /// process; docs/performance.md, session 25).
+    /// many histograms (`drover bench distributed`, 1M × 20: ×1.56 → ×1.11, median of 10 runs,
+    /// against one process; docs/performance.md, session 25).
     static let splitsPerExchange = 4
     /// Finished trees each shard has applied (so a request sends only the ones it lacks).
     var known: [Int]

@@ -5,7 +5,7 @@ import Foundation
 /// replies carry JSON; histogram and bin-sample replies (the bulk of GBDT traffic) carry raw
 /// little-endian doubles.
 public enum TrainingFrame: Sendable, Equatable {
-    /// Worker → coordinator: the shard job `job` (attempt `attempt`) serves shard `shard` of `session`;
+    /// Worker → coordinator: the shard job `job` serves shard `shard` of `session`;
     /// `binaryGrow`: it reads GROW frames (0x44), so `grow` requests need not be JSON.
     case hello(session: String, shard: Int, job: String, binaryGrow: Bool = false)
     /// Worker → coordinator: the answer to request `seq`.
@@ -53,7 +53,7 @@ public enum TrainingFrame: Sendable, Equatable {
             for h in list {
                 ByteWriter.append(UInt64(h.binStride), to: &out)
                 ByteWriter.append(UInt64(h.rows), to: &out)
-                Self.append(h.values, to: &out)
+                ByteWriter.append(h.values, to: &out)
             }
             return out
         case .reply(let seq, .sample(let columns)) where rawSample:
@@ -61,7 +61,7 @@ public enum TrainingFrame: Sendable, Equatable {
             out.reserveCapacity(out.count + 16 + columns.reduce(0) { $0 + 8 + 8 * $1.count })
             ByteWriter.append(seq, to: &out)
             ByteWriter.append(UInt64(columns.count), to: &out)
-            for c in columns { Self.append(c, to: &out) }
+            for c in columns { ByteWriter.append(c, to: &out) }
             return out
         case .reply(let seq, let reply):
             var out = Self.magic + [Command.reply.rawValue]
@@ -136,11 +136,5 @@ public enum TrainingFrame: Sendable, Equatable {
         precondition(frame.count >= 12 && [Command.request.rawValue, Command.grow.rawValue].contains(frame[3]),
                      "not an encoded request frame")
         withUnsafeBytes(of: seq.littleEndian) { for (i, b) in $0.enumerated() { frame[4 + i] = b } }
-    }
-
-    /// The count, then the doubles (little-endian hosts only, as the histogram frames always were).
-    private static func append(_ values: [Double], to out: inout [UInt8]) {
-        ByteWriter.append(UInt64(values.count), to: &out)
-        values.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 }
