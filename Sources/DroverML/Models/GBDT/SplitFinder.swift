@@ -39,40 +39,50 @@ struct SplitFinder: Sendable {
 
     func score(_ g: Double, _ h: Double, _ l2: Double) -> Double { g * g / (h + l2) }
 
+    /// One scan over the value bins, keeping only the best candidate's numbers; the candidate
+    /// (with its bin set) is built once, at the end. Candidates are tried in the order, and gains
+    /// computed with the operations, that `drover train` has always used: the same splits.
     private func numeric(_ v: UnsafeBufferPointer<Double>, feature f: Int, bins fb: FeatureBins,
                          leaf: Leaf) -> SplitCandidate? {
         let valueBins = fb.valueBinCount
-        let (gm, hm) = fb.missingBin.map { (v[2 * $0], v[2 * $0 + 1]) } ?? (0, 0)
+        let missingBin = fb.missingBin
+        let (gm, hm) = missingBin.map { (v[2 * $0], v[2 * $0 + 1]) } ?? (0, 0)
         let hasMissing = hm > 0
         guard valueBins > 1 || hasMissing else { return nil }
-        let parentScore = score(leaf.sumG, leaf.sumH, lambda)
-        var best: SplitCandidate?
+        let (sumG, sumH, count, lambda) = (leaf.sumG, leaf.sumH, leaf.count, self.lambda)
+        let (countPerHessian, minData, minHessian) = (leaf.countPerHessian, minDataInLeaf, self.minHessian)
+        let parentScore = score(sumG, sumH, lambda)
+        // Missing right (also the only option without missing rows), then missing left.
+        let passes = hasMissing ? 2 : 1
+        let lastBin = hasMissing ? valueBins - 1 : valueBins - 2  // without missing, "everything left" is no split
+        var bestGain = 0.0, bestBin = -1, bestMissingLeft = false, bestG = 0.0, bestH = 0.0, bestLeftCount = 0
         var gl = 0.0, hl = 0.0
-        for b in 0..<valueBins {
+        var b = 0
+        while b <= lastBin {
             gl += v[2 * b]
             hl += v[2 * b + 1]
-            if b == valueBins - 1 && !hasMissing { break }  // everything left: no split
-            // Missing right (also the only option without missing rows), then missing left.
             var rightFits = false
-            for pass in 0..<(hasMissing ? 2 : 1) {
+            for pass in 0..<passes {
                 let missingLeft = pass == 1
                 let (g, h) = missingLeft ? (gl + gm, hl + hm) : (gl, hl)
-                let leftCount = Int(h * leaf.countPerHessian + 0.5)
-                let rightCount = leaf.count - leftCount
-                let (gr, hr) = (leaf.sumG - g, leaf.sumH - h)
-                if rightCount < minDataInLeaf || hr < minHessian { continue }
+                let leftCount = Int(h * countPerHessian + 0.5)
+                let (gr, hr) = (sumG - g, sumH - h)
+                if count - leftCount < minData || hr < minHessian { continue }
                 if !missingLeft { rightFits = true }
-                if leftCount < minDataInLeaf || h < minHessian { continue }
+                if leftCount < minData || h < minHessian { continue }
                 let gain = score(g, h, lambda) + score(gr, hr, lambda) - parentScore
-                guard gain > (best?.gain ?? 0) else { continue }
-                let goesLeft = hasMissing ? missingLeft : leftCount > rightCount
-                var set = BinSet(through: b)
-                if goesLeft, let m = fb.missingBin { set.insert(m) }
-                best = SplitCandidate(gain: gain, feature: f, bin: b, missingLeft: goesLeft, leftBins: set,
-                                      leftG: g, leftH: h, rightG: gr, rightH: hr, lambda: lambda)
+                if gain > bestGain {
+                    (bestGain, bestBin, bestMissingLeft, bestG, bestH, bestLeftCount) = (gain, b, missingLeft, g, h, leftCount)
+                }
             }
             if !rightFits { break }  // the right side only shrinks from here
+            b += 1
         }
-        return best
+        guard bestBin >= 0 else { return nil }
+        let goesLeft = hasMissing ? bestMissingLeft : bestLeftCount > count - bestLeftCount
+        var set = BinSet(through: bestBin)
+        if goesLeft, let m = missingBin { set.insert(m) }
+        return SplitCandidate(gain: bestGain, feature: f, bin: bestBin, missingLeft: goesLeft, leftBins: set,
+                              leftG: bestG, leftH: bestH, rightG: sumG - bestG, rightH: sumH - bestH, lambda: lambda)
     }
 }
