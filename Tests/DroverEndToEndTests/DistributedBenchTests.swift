@@ -16,10 +16,11 @@ struct DistributedBenchTests {
         }
         let csv = try MLCommandTests.write(text, "d.csv", in: cluster.dir)
         let r = try drover(["bench", "distributed", "--csv", csv, "--models", "gbdt,logistic", "--trees", "8",
-                            "--scale-to", "16,64", "--json"], timeout: .seconds(200))
+                            "--scale-to", "16,64", "--shard-spin-us", "500", "--json"], timeout: .seconds(200))
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
         #expect((report["loadAverage"] as? [Double])?.count == 3)
+        #expect(report["shardSpinUs"] as? Int == 500, "the shards' spin is the one asked for: \(report)")
         let rows = report["rows"] as? [[String: Any]] ?? []
         #expect(rows.map { $0["model"] as? String } == ["gbdt", "logistic"], "\(rows)")
         for row in rows {
@@ -55,7 +56,7 @@ struct DistributedBenchTests {
         }
     }
 
-    @Test("bench distributed refuses a bad --scale-to or --leaves with exit 2")
+    @Test("bench distributed refuses a bad --scale-to, --leaves or --shard-spin-us with exit 2")
     func badScale() throws {
         let r = try drover(["bench", "distributed", "--csv", "/nonexistent.csv", "--scale-to", "16,many"])
         #expect(r.status == 2, "\(r.stdout) \(r.stderr)")
@@ -63,5 +64,8 @@ struct DistributedBenchTests {
         let leaves = try drover(["bench", "distributed", "--csv", "/nonexistent.csv", "--leaves", "1"])
         #expect(leaves.status == 2, "\(leaves.stdout) \(leaves.stderr)")
         #expect(leaves.stderr.contains("--leaves is '1'"), "\(leaves.stderr)")
+        let spin = try drover(["bench", "distributed", "--csv", "/nonexistent.csv", "--shard-spin-us=-5"])
+        #expect(spin.status == 2, "\(spin.stdout) \(spin.stderr)")
+        #expect(spin.stderr.contains("--shard-spin-us is '-5'"), "\(spin.stderr)")
     }
 }

@@ -7,8 +7,10 @@
  * nanoseconds it computed; the exchange ends when every reply is in. Reports, per exchange, the wall
  * time and the overhead: wall minus the busiest shard's compute — the figure drover's bench calls
  * "coordination overhead" (there it also holds the coordinator's own work, here zero).
+ * With SPIN_US > 0 a shard, after each reply, polls without sleeping (yielding the CPU between
+ * polls) for that long before it blocks, as drover's shard loop does (2000 µs).
  *
- *   star_exchange [SHARDS [REPLY_BYTES [EXCHANGES [WORK_MS]]]]     defaults: 2 244892 1000 6
+ *   star_exchange [SHARDS [REPLY_BYTES [EXCHANGES [WORK_MS [SPIN_US]]]]]     defaults: 2 244892 1000 6 0
  *
  * Build: cc -O2 -o star_exchange star_exchange.c -lzmq
  */
@@ -20,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <errno.h>
 
 #define CHECK(x) do { if ((x) < 0) { fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, zmq_strerror(zmq_errno())); exit(1); } } while (0)
 
@@ -35,7 +39,7 @@ static int by_value(const void *a, const void *b) {
 }
 
 /* One shard: HELLO, then per request WORK_NS of busy-waiting and a reply; "q" ends it. */
-static void shard(const char *endpoint, int index, size_t reply_bytes, int64_t work_ns) {
+static void shard(const char *endpoint, int index, size_t reply_bytes, int64_t work_ns, int64_t spin_ns) {
     void *ctx = zmq_ctx_new();
     void *dealer = zmq_socket(ctx, ZMQ_DEALER);
     char id[16];
@@ -46,15 +50,23 @@ static void shard(const char *endpoint, int index, size_t reply_bytes, int64_t w
     memset(reply, 1, reply_bytes);
     CHECK(zmq_send(dealer, "hello", 5, 0));
     char request[512];
+    int64_t replied = 0;
     for (;;) {
-        int n = zmq_recv(dealer, request, sizeof request, 0);
+        int n = -1;
+        while (spin_ns > 0 && now_ns() - replied < spin_ns) {
+            n = zmq_recv(dealer, request, sizeof request, ZMQ_DONTWAIT);
+            if (n >= 0 || errno != EAGAIN) break;
+            sched_yield();
+        }
+        if (n < 0) n = zmq_recv(dealer, request, sizeof request, 0);
         if (n < 0 || request[0] == 'q') break;
         int64_t start = now_ns();
-        volatile uint64_t spin = 0;
-        while (now_ns() - start < work_ns) spin++;
+        volatile uint64_t busy = 0;
+        while (now_ns() - start < work_ns) busy++;
         int64_t computed = now_ns() - start;
         memcpy(reply, &computed, sizeof computed);
         CHECK(zmq_send(dealer, reply, reply_bytes, 0));
+        replied = now_ns();
     }
     zmq_close(dealer);
     zmq_ctx_term(ctx);
@@ -66,8 +78,9 @@ int main(int argc, char **argv) {
     size_t reply_bytes = argc > 2 ? (size_t)atol(argv[2]) : 244892;
     int exchanges = argc > 3 ? atoi(argv[3]) : 1000;
     double work_ms = argc > 4 ? atof(argv[4]) : 6;
-    if (shards < 1 || shards > 64 || reply_bytes < 8 || exchanges < 1 || work_ms < 0) {
-        fprintf(stderr, "usage: star_exchange [SHARDS 1-64 [REPLY_BYTES >= 8 [EXCHANGES >= 1 [WORK_MS >= 0]]]]\n");
+    long spin_us = argc > 5 ? atol(argv[5]) : 0;
+    if (shards < 1 || shards > 64 || reply_bytes < 8 || exchanges < 1 || work_ms < 0 || spin_us < 0) {
+        fprintf(stderr, "usage: star_exchange [SHARDS 1-64 [REPLY_BYTES >= 8 [EXCHANGES >= 1 [WORK_MS >= 0 [SPIN_US >= 0]]]]]\n");
         return 2;
     }
     void *ctx = zmq_ctx_new();
@@ -77,7 +90,7 @@ int main(int argc, char **argv) {
     size_t len = sizeof endpoint;
     CHECK(zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, endpoint, &len));
     for (int s = 0; s < shards; s++)
-        if (fork() == 0) shard(endpoint, s, reply_bytes, (int64_t)(work_ms * 1e6));
+        if (fork() == 0) shard(endpoint, s, reply_bytes, (int64_t)(work_ms * 1e6), (int64_t)spin_us * 1000);
 
     char ids[64][16];
     int id_len[64];
@@ -116,9 +129,9 @@ int main(int argc, char **argv) {
     mean_wall /= exchanges * 1e6;
     mean_overhead /= exchanges * 1e6;
     qsort(overhead, exchanges, sizeof *overhead, by_value);
-    printf("star: %d shards, %zu-byte replies, %.1f ms of compute, %d exchanges: %.3f ms each; "
+    printf("star: %d shards, %zu-byte replies, %.1f ms of compute, spin %ld µs, %d exchanges: %.3f ms each; "
            "overhead mean %.3f ms, p50 %.3f, p90 %.3f\n",
-           shards, reply_bytes, work_ms, exchanges, mean_wall, mean_overhead,
+           shards, reply_bytes, work_ms, spin_us, exchanges, mean_wall, mean_overhead,
            overhead[exchanges / 2] / 1e6, overhead[exchanges * 9 / 10] / 1e6);
     zmq_msg_close(&msg);
     zmq_close(router);

@@ -27,6 +27,7 @@ struct DistributedBench: AsyncParsableCommand {
         Example:
           drover bench distributed --rows 1000000 --models gbdt,logistic --shards 2
           drover bench distributed --csv /tmp/drover_models_1m.csv --json
+          drover bench distributed --models gbdt --shard-spin-us 0      # shards sleep between requests
         """)
 
     @Option(help: "The data (CSV with a header row); default: a generated file in /tmp.")
@@ -52,6 +53,9 @@ struct DistributedBench: AsyncParsableCommand {
 
     @Option(help: "GBDT leaves per tree (num_leaves).")
     var leaves: Int = 31
+
+    @Option(help: "How long a shard polls without sleeping after each reply, µs (0: it sleeps at once; workers use 2000).")
+    var shardSpinUs: Int = 2000
 
     @Option(help: "Comma-separated worker counts for the paper extrapolation.")
     var scaleTo: String = "16,64"
@@ -87,6 +91,8 @@ struct DistributedBench: AsyncParsableCommand {
 
     struct Report: Encodable {
         var loadAverage: [Double]
+        /// How long shards polled without sleeping after each reply, µs.
+        var shardSpinUs: Int
         var rows: [Row]
     }
 
@@ -100,6 +106,9 @@ struct DistributedBench: AsyncParsableCommand {
                 return n
             }
             guard leaves >= 2 else { throw CLIError.input("--leaves is '\(leaves)', which is not an integer ≥ 2", hint: "e.g. --leaves 31") }
+            guard shardSpinUs >= 0, shardSpinUs <= 1_000_000 else {
+                throw CLIError.input("--shard-spin-us is '\(shardSpinUs)', which is not 0–1000000 µs", hint: "e.g. --shard-spin-us 0 to let shards sleep at once")
+            }
             let kinds = try TrainSupport.modelKinds(models)
             let path = try dataPath()
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.input("cannot read \(path)") }
@@ -107,7 +116,7 @@ struct DistributedBench: AsyncParsableCommand {
             let header = try CSVReader.read(path: path, options: CSVOptions(rowRange: 0..<1))
             let labelName = label ?? header.columnNames.last ?? ""
             let table = try TrainSupport.readTable(path, label: labelName, labelRequired: true)
-            var report = Report(loadAverage: Self.loadAverage(), rows: [])
+            var report = Report(loadAverage: Self.loadAverage(), shardSpinUs: shardSpinUs, rows: [])
             for kind in kinds {
                 var o = TrainingOptions(kind: kind, label: labelName)
                 o.holdoutModulo = 5
@@ -116,7 +125,7 @@ struct DistributedBench: AsyncParsableCommand {
                 o.threads = shards
                 o.shards = shards
                 let single = try ModelTrainer.train(table, source: path, options: o)
-                let run = try await DistributedBenchRun.measure(bytes, shards: shards, options: o)
+                let run = try await DistributedBenchRun.measure(bytes, shards: shards, options: o, spin: .microseconds(shardSpinUs))
                 let row = Self.row(kind, single: single, run: run, shards: shards, scale: scale, bandwidth: gbits * 1e9 / 8)
                 report.rows.append(row)
                 if !json { Self.print(row) }

@@ -23,7 +23,7 @@ struct DistributedBenchRun {
     var transportSeconds: Double
     var reply: ReplyCost
 
-    static func measure(_ bytes: [UInt8], shards n: Int, options: TrainingOptions) async throws -> DistributedBenchRun {
+    static func measure(_ bytes: [UInt8], shards n: Int, options: TrainingOptions, spin: Duration) async throws -> DistributedBenchRun {
         // The byte-range shards a pipeline's train-shard jobs read.
         let size = Int64(bytes.count)
         var pieces: [[UInt8]] = []
@@ -43,8 +43,9 @@ struct DistributedBenchRun {
             let endpoint = network.endpoint
             let threads = try workers.enumerated().map { i, w in
                 try NativeThread.start {
-                    _ = try? ShardLoop(endpoint: endpoint, session: "bench", shard: i, job: "bench", idleLimit: .seconds(600))
-                        .run(w, cancellation: CancellationToken())
+                    var loop = ShardLoop(endpoint: endpoint, session: "bench", shard: i, job: "bench", idleLimit: .seconds(600))
+                    loop.spinAfterReply = spin
+                    _ = try? loop.run(w, cancellation: CancellationToken())
                 }
             }
             let timed = TimedShardTransport(network, workers: workers)

@@ -8,6 +8,12 @@ import ZeroMQ
 /// fails the job. With `curve` (the worker's keys), the connection is CURVE and a refused
 /// handshake fails the job at once. Sends never block: a frame that cannot be queued is one the
 /// trainer re-asks for.
+///
+/// After a reply the loop polls without sleeping for `spinAfterReply`, yielding the CPU between
+/// polls, as MPI progress engines do: the next request usually follows within a millisecond or
+/// two, and a thread that has gone to sleep takes about that long to be woken on a busy or
+/// virtualised host (docs/performance.md, *Session 26*). It costs at most that much CPU per
+/// exchange, and each poll first yields to any other thread ready to run on that CPU.
 public struct ShardLoop {
     var endpoint: String
     var session: String
@@ -16,6 +22,8 @@ public struct ShardLoop {
     var idleLimit: Duration
     var curve: CurveClientKeys?
     var helloEvery: Duration = .seconds(2)
+    /// How long after a reply the loop polls without sleeping (zero: it sleeps at once).
+    public var spinAfterReply: Duration = .milliseconds(2)
 
     public init(endpoint: String, session: String, shard: Int, job: String, idleLimit: Duration,
                 curve: CurveClientKeys? = nil) {
@@ -39,9 +47,15 @@ public struct ShardLoop {
         try poller.add(socket)
         let stallAfter = ShardStall.claim()
         var served = 0
+        var lastReply = ContinuousClock.now - spinAfterReply
         while true {
             try cancellation.check()
-            if try poller.poll(timeoutMs: 100) == 0 {
+            let timeout = Self.pollTimeoutMs(sinceReply: ContinuousClock.now - lastReply, spin: spinAfterReply)
+            if try poller.poll(timeoutMs: timeout) == 0 {
+                if timeout == 0 {
+                    sched_yield()
+                    continue
+                }
                 if let event = try monitor.receive() { throw refusal(event) }
                 let now = ContinuousClock.now
                 if now - lastHeard > idleLimit {
@@ -65,6 +79,7 @@ public struct ShardLoop {
                         while true { try cancellation.check(); Thread.sleep(forTimeInterval: 0.05) }
                     }
                     _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request), to: request)], dontWait: true)
+                    lastReply = .now
                 case .finish(let outputs, let metrics):
                     return (outputs, metrics)
                 case .abort(let message):
@@ -74,6 +89,11 @@ public struct ShardLoop {
                 }
             }
         }
+    }
+
+    /// How long the next poll may sleep: not at all within `spin` of the last reply, 100 ms otherwise.
+    static func pollTimeoutMs(sinceReply: Duration, spin: Duration) -> Int {
+        sinceReply < spin ? 0 : 100
     }
 
     private func refusal(_ event: MonitorEvent) -> JobFailure {
