@@ -35,20 +35,23 @@ def _send(conn, obj, fds=()):
 
 
 def _recv(conn, maxfds=0):
-    fds, buf = [], b""
-    while len(buf) < 4 or len(buf) < 4 + struct.unpack("!I", buf[:4])[0]:
+    # Exactly one frame: never past its end, so a frame sent right after it (a quick child's
+    # end after its pid) stays in the socket for the next call.
+    fds, buf, need = [], b"", 4
+    while len(buf) < need:
         if maxfds and not fds:
-            chunk, got, _, _ = socket.recv_fds(conn, 1 << 16, maxfds)
+            chunk, got, _, _ = socket.recv_fds(conn, need - len(buf), maxfds)
             fds = list(got)
         else:
-            chunk = conn.recv(1 << 16)
+            chunk = conn.recv(need - len(buf))
         if not chunk:
             for fd in fds:
                 os.close(fd)
             return None, []
         buf += chunk
-    n = struct.unpack("!I", buf[:4])[0]
-    return json.loads(buf[4:4 + n]), fds
+        if need == 4 and len(buf) == 4:
+            need = 4 + struct.unpack("!I", buf)[0]
+    return json.loads(buf[4:]), fds
 
 
 # ---- the child: becomes the launcher's program ------------------------------------------
