@@ -13,7 +13,7 @@ import ZeroMQ
 /// polls, as MPI progress engines do: the next request usually follows within a millisecond or
 /// two, and a thread that has gone to sleep takes about that long to be woken on a busy or
 /// virtualised host (docs/performance.md, *Session 26*). It costs at most that much CPU per
-/// exchange, and each poll first yields to any other thread ready to run on that CPU.
+/// exchange, and between polls it yields to any other thread ready to run on that CPU.
 public struct ShardLoop {
     var endpoint: String
     var session: String
