@@ -72,7 +72,7 @@ struct SplitFinder: Sendable {
         var bestGain = 0.0, bestBin = -1, bestMissingLeft = false, bestG = 0.0, bestH = 0.0
         var gl = 0.0, hl = 0.0
         var b = 0
-        scan: while b <= lastBin {
+        while b <= lastBin {
             let n = min(4, lastBin - b + 1)
             var g = Lanes(repeating: 0), h = Lanes(repeating: 0)
             for i in 0..<n {
@@ -101,7 +101,7 @@ struct SplitFinder: Sendable {
                     }
                 }
             }
-            if lanes < n || !right.rightFits[lanes - 1] { break scan }
+            if !right.rightFits[lanes - 1] { break }  // the cut lane, or the last one if none
             b += n
         }
         guard bestBin >= 0 else { return nil }
