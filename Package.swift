@@ -27,7 +27,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "NativeThreads", swiftSettings: strict),
+        .systemLibrary(name: "CMalloc"),
+        .target(name: "NativeThreads", dependencies: ["CMalloc"], swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "NativeThreads"], swiftSettings: strict),
         .target(name: "DroverProtocol", swiftSettings: strict),
         .target(name: "DroverCore", dependencies: [

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NativeThreads
 
 /// The `drover` root command. Each subcommand is one type in its own file.
 @available(macOS 10.15, *)
@@ -38,6 +39,7 @@ public struct Drover: AsyncParsableCommand {
 extension Drover {
     /// Like argument-parser's `main()`, but usage errors exit with 2 (DEVELOPERS.md), not 64.
     public static func main() async {
+        AllocatorPolicy.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
