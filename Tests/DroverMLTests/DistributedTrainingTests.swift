@@ -253,33 +253,59 @@ struct TrainingFrameTests {
                         leafHandles: [-1, 3, -1, 4, 1]),
             GrowRequest(round: 7, roundStart: 7, treesFrom: 7, trees: [], splits: [], build: [0], leafHandles: nil),
         ]
-        for g in requests {
+        // A categorical node (its words), a missing-left node, thresholds that JSON spells oddly.
+        let handMade = RegressionTree(nodes: [
+            RegressionTree.Node(feature: 2, threshold: 0, left: 1, right: 2, value: 0, categoryStart: 1, categoryCount: 1),
+            RegressionTree.Node(feature: 0, threshold: -0.0, left: 3, right: 4, value: 0, missingLeft: true),
+            .leaf(-1e-310), .leaf(.greatestFiniteMagnitude), .leaf(0.1 + 0.2),
+        ], categoryWords: [7, 0xFFFF_FFFF])
+        for g in requests + [GrowRequest(round: 2, roundStart: 2, treesFrom: 1, trees: [handMade], splits: [], build: [0],
+                                          leafHandles: nil)] {
             let frame = TrainingFrame.request(seq: 5, .grow(g))
-            var binary = try frame.encoded(binaryGrow: true)
             let json = try frame.encoded()
-            #expect(binary[3] == 0x44 && json[3] == 0x41)
-            #expect(try TrainingFrame.decode(binary) == frame)
+            #expect(json[3] == 0x41)
             #expect(try TrainingFrame.decode(json) == frame)
-            #expect(binary.count < json.count, "binary \(binary.count) bytes, JSON \(json.count)")
-            TrainingFrame.setRequestSeq(6, in: &binary)
-            #expect(try TrainingFrame.decode(binary) == .request(seq: 6, .grow(g)))
-            for cut in stride(from: 4, to: binary.count, by: 3) {
-                #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(cut))) }
-            }
-            // Any byte changed (counts, lengths, integers past Int.max): an error or a request, never a crash.
-            var rng = SplitMix64(seed: 25)
-            for _ in 0..<2000 {
-                var bad = binary
-                bad[4 + Int(rng.next() % UInt64(bad.count - 4))] = UInt8(truncatingIfNeeded: rng.next())
-                _ = try? TrainingFrame.decode(bad)
+            for (command, var binary) in [(UInt8(0x44), try frame.encoded(binaryGrow: true)),
+                                          (0x45, try frame.encoded(binaryGrow: true, binaryTrees: true))] {
+                #expect(binary[3] == command)
+                #expect(try TrainingFrame.decode(binary) == frame)
+                #expect(binary.count < json.count, "binary \(binary.count) bytes, JSON \(json.count)")
+                TrainingFrame.setRequestSeq(6, in: &binary)
+                #expect(try TrainingFrame.decode(binary) == .request(seq: 6, .grow(g)))
+                for cut in stride(from: 4, to: binary.count, by: 3) {
+                    #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(Array(binary.prefix(cut))) }
+                }
+                // Any byte changed (counts, lengths, integers past Int.max): an error or a request, never a crash,
+                // and never a tree whose walk could loop or read past its category words.
+                var rng = SplitMix64(seed: 25)
+                for _ in 0..<2000 {
+                    var bad = binary
+                    bad[4 + Int(rng.next() % UInt64(bad.count - 4))] = UInt8(truncatingIfNeeded: rng.next())
+                    guard command == 0x45, case .request(_, .grow(let decoded))? = try? TrainingFrame.decode(bad) else { continue }
+                    for tree in decoded.trees {
+                        for (i, n) in tree.nodes.enumerated() where n.feature >= 0 {
+                            #expect(n.left > i && n.right > i && max(n.left, n.right) < tree.nodes.count)
+                            #expect(n.categoryStart + n.categoryCount <= tree.categoryWords.count)
+                        }
+                    }
+                }
             }
         }
-        // Other requests stay JSON; HELLO carries the capability, and an older worker's HELLO lacks it.
-        #expect(try TrainingFrame.request(seq: 1, .gram).encoded(binaryGrow: true)[3] == 0x41)
-        let hello = TrainingFrame.hello(session: "s", shard: 0, job: "j", binaryGrow: true)
-        #expect(try TrainingFrame.decode(hello.encoded()) == hello)
+        // 0x45 refuses a tree whose walk would not end: a split node whose child is itself or earlier.
+        var loop = handMade
+        loop.nodes[1].right = 0
+        let looping = try TrainingFrame.request(seq: 1, .grow(GrowRequest(round: 0, roundStart: 0, treesFrom: 0, trees: [loop],
+                                                                          splits: [], build: [0], leafHandles: nil)))
+            .encoded(binaryTrees: true)
+        #expect(throws: DistributedTrainingError.self) { try TrainingFrame.decode(looping) }
+        // Other requests stay JSON; HELLO carries the capabilities, and an older worker's HELLO lacks them.
+        #expect(try TrainingFrame.request(seq: 1, .gram).encoded(binaryGrow: true, binaryTrees: true)[3] == 0x41)
+        for hello in [TrainingFrame.hello(session: "s", shard: 0, job: "j", binaryGrow: true),
+                      .hello(session: "s", shard: 0, job: "j", binaryGrow: true, binaryTrees: true)] {
+            #expect(try TrainingFrame.decode(hello.encoded()) == hello)
+        }
         let old = TrainingFrame.magic + [0x01] + Array(#"{"session":"s","shard":0,"job":"j"}"#.utf8)
-        #expect(try TrainingFrame.decode(old) == .hello(session: "s", shard: 0, job: "j", binaryGrow: false))
+        #expect(try TrainingFrame.decode(old) == .hello(session: "s", shard: 0, job: "j", binaryGrow: false, binaryTrees: false))
     }
 
     /// A coordinator from before REPLY 0x04 sends a sample request without `rawReply` and can

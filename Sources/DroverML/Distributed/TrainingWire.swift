@@ -6,8 +6,9 @@ import Foundation
 /// little-endian doubles.
 public enum TrainingFrame: Sendable, Equatable {
     /// Worker → coordinator: the shard job `job` serves shard `shard` of `session`;
-    /// `binaryGrow`: it reads GROW frames (0x44), so `grow` requests need not be JSON.
-    case hello(session: String, shard: Int, job: String, binaryGrow: Bool = false)
+    /// `binaryGrow`: it reads GROW frames (0x44), so `grow` requests need not be JSON;
+    /// `binaryTrees`: it also reads 0x45, a GROW frame whose finished trees are not JSON either.
+    case hello(session: String, shard: Int, job: String, binaryGrow: Bool = false, binaryTrees: Bool = false)
     /// Worker → coordinator: the answer to request `seq`.
     case reply(seq: UInt64, ShardReply)
     /// Coordinator → worker.
@@ -21,11 +22,14 @@ public enum TrainingFrame: Sendable, Equatable {
 
     private enum Command: UInt8 {
         case hello = 0x01, reply = 0x02, histograms = 0x03, sample = 0x04
-        case request = 0x41, finish = 0x42, abort = 0x43, grow = 0x44
+        case request = 0x41, finish = 0x42, abort = 0x43, grow = 0x44, growBinaryTrees = 0x45
     }
 
     private struct Finish: Codable { var outputs: [String: String]; var metrics: [String: Double] }
-    private struct Hello: Codable { var session: String; var shard: Int; var job: String; var binaryGrow: Bool? }
+    private struct Hello: Codable {
+        var session: String, shard: Int, job: String
+        var binaryGrow: Bool?, binaryTrees: Bool?
+    }
 
     /// The frame answering `request` with `reply`: a bin sample goes as raw doubles only to a
     /// coordinator that asked for them (`SampleRequest.rawReply`), as JSON to an older one.
@@ -36,14 +40,18 @@ public enum TrainingFrame: Sendable, Equatable {
         return try TrainingFrame.reply(seq: seq, reply).encoded()
     }
 
-    /// The frame's bytes; with `binaryGrow` (a shard that said so in HELLO), a `grow` request is a GROW frame.
-    public func encoded(binaryGrow: Bool = false) throws -> [UInt8] { try encoded(rawSample: true, binaryGrow: binaryGrow) }
+    /// The frame's bytes. For a shard that said so in HELLO, a `grow` request is a GROW frame: 0x45
+    /// with `binaryTrees`, else 0x44 with `binaryGrow`.
+    public func encoded(binaryGrow: Bool = false, binaryTrees: Bool = false) throws -> [UInt8] {
+        try encoded(rawSample: true, binaryGrow: binaryGrow, binaryTrees: binaryTrees)
+    }
 
-    private func encoded(rawSample: Bool, binaryGrow: Bool = false) throws -> [UInt8] {
+    private func encoded(rawSample: Bool, binaryGrow: Bool = false, binaryTrees: Bool = false) throws -> [UInt8] {
         let json = JSONEncoder()
         switch self {
-        case .hello(let session, let shard, let job, let binaryGrow):
-            let hello = Hello(session: session, shard: shard, job: job, binaryGrow: binaryGrow ? true : nil)
+        case .hello(let session, let shard, let job, let binaryGrow, let binaryTrees):
+            let hello = Hello(session: session, shard: shard, job: job, binaryGrow: binaryGrow ? true : nil,
+                              binaryTrees: binaryTrees ? true : nil)
             return Self.magic + [Command.hello.rawValue] + Array(try json.encode(hello))
         case .reply(let seq, .histograms(let list)):
             var out = Self.magic + [Command.histograms.rawValue]
@@ -67,10 +75,10 @@ public enum TrainingFrame: Sendable, Equatable {
             var out = Self.magic + [Command.reply.rawValue]
             ByteWriter.append(seq, to: &out)
             return out + Array(try json.encode(reply))
-        case .request(let seq, .grow(let grow)) where binaryGrow:
-            var out = Self.magic + [Command.grow.rawValue]
+        case .request(let seq, .grow(let grow)) where binaryGrow || binaryTrees:
+            var out = Self.magic + [(binaryTrees ? Command.growBinaryTrees : Command.grow).rawValue]
             ByteWriter.append(seq, to: &out)
-            try grow.appendBinary(to: &out)
+            try grow.appendBinary(to: &out, binaryTrees: binaryTrees)
             return out
         case .request(let seq, let request):
             var out = Self.magic + [Command.request.rawValue]
@@ -93,7 +101,8 @@ public enum TrainingFrame: Sendable, Equatable {
         switch command {
         case .hello:
             let h = try json.decode(Hello.self, from: rest())
-            return .hello(session: h.session, shard: h.shard, job: h.job, binaryGrow: h.binaryGrow ?? false)
+            return .hello(session: h.session, shard: h.shard, job: h.job, binaryGrow: h.binaryGrow ?? false,
+                          binaryTrees: h.binaryTrees ?? false)
         case .reply:
             let seq = try r.u64()
             return .reply(seq: seq, try json.decode(ShardReply.self, from: rest()))
@@ -118,9 +127,9 @@ public enum TrainingFrame: Sendable, Equatable {
         case .request:
             let seq = try r.u64()
             return .request(seq: seq, try json.decode(ShardRequest.self, from: rest()))
-        case .grow:
+        case .grow, .growBinaryTrees:
             let seq = try r.u64()
-            let grow = try GrowRequest(binary: &r)
+            let grow = try GrowRequest(binary: &r, binaryTrees: command == .growBinaryTrees)
             guard r.remaining == 0 else { throw DistributedTrainingError("trailing bytes after a GROW frame") }
             return .request(seq: seq, .grow(grow))
         case .finish:
@@ -133,7 +142,7 @@ public enum TrainingFrame: Sendable, Equatable {
 
     /// Rewrites the seq of an encoded request frame (the same request sent to several shards).
     public static func setRequestSeq(_ seq: UInt64, in frame: inout [UInt8]) {
-        precondition(frame.count >= 12 && [Command.request.rawValue, Command.grow.rawValue].contains(frame[3]),
+        precondition(frame.count >= 12 && [Command.request, .grow, .growBinaryTrees].map(\.rawValue).contains(frame[3]),
                      "not an encoded request frame")
         withUnsafeBytes(of: seq.littleEndian) { for (i, b) in $0.enumerated() { frame[4 + i] = b } }
     }

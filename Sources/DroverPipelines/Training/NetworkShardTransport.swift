@@ -25,8 +25,9 @@ public final class NetworkShardTransport: ShardTransport {
     let stopped: () -> Bool
     private var peers: [[UInt8]?]
     private var peerShard: [[UInt8]: Int] = [:]
-    /// Per shard: its worker reads GROW frames (said so in HELLO).
-    private var binaryGrow: [Bool]
+    /// Per shard: the GROW frames its worker reads (said so in HELLO).
+    private var growFrames: [GrowFrames]
+    struct GrowFrames: Equatable { var binary = false, binaryTrees = false }
     private var seq: UInt64 = 0
     /// Re-assignments so far, per shard.
     public private(set) var reassignments: [Int]
@@ -54,7 +55,7 @@ public final class NetworkShardTransport: ShardTransport {
         self.reassign = reassign
         self.stopped = stopped
         peers = [[UInt8]?](repeating: nil, count: shards)
-        binaryGrow = [Bool](repeating: false, count: shards)
+        growFrames = [GrowFrames](repeating: GrowFrames(), count: shards)
         reassignments = [Int](repeating: 0, count: shards)
     }
 
@@ -63,16 +64,16 @@ public final class NetworkShardTransport: ShardTransport {
         var replies = [ShardReply?](repeating: nil, count: requests.count)
         var outstanding: [Int: (index: Int, seq: UInt64, request: ShardRequest, since: ContinuousClock.Instant)] = [:]
         // Shards mostly get the same request: encode it once (per frame kind) and stamp each copy with its seq.
-        var encoded: [(request: ShardRequest, binary: Bool, frame: [UInt8])] = []
+        var encoded: [(request: ShardRequest, kind: GrowFrames, frame: [UInt8])] = []
         func frame(_ request: ShardRequest, seq: UInt64, shard: Int) throws -> [UInt8] {
-            let binary = binaryGrow[shard]
-            if let same = encoded.first(where: { $0.binary == binary && $0.request == request }) {
+            let kind = growFrames[shard]
+            if let same = encoded.first(where: { $0.kind == kind && $0.request == request }) {
                 var frame = same.frame
                 TrainingFrame.setRequestSeq(seq, in: &frame)
                 return frame
             }
-            let frame = try TrainingFrame.request(seq: seq, request).encoded(binaryGrow: binary)
-            encoded.append((request, binary, frame))
+            let frame = try TrainingFrame.request(seq: seq, request).encoded(binaryGrow: kind.binary, binaryTrees: kind.binaryTrees)
+            encoded.append((request, kind, frame))
             return frame
         }
         for (i, r) in requests.enumerated() {
@@ -89,11 +90,11 @@ public final class NetworkShardTransport: ShardTransport {
                     guard frames.count == 2 else { continue }
                     let peer = frames[0]
                     switch try? TrainingFrame.decode(frames[1]) {
-                    case .hello(let s, let shard, _, let binary) where s == session && shard >= 0 && shard < shardCount:
+                    case .hello(let s, let shard, _, let binary, let binaryTrees) where s == session && shard >= 0 && shard < shardCount:
                         if let old = peers[shard] { peerShard[old] = nil }
                         peers[shard] = peer
                         peerShard[peer] = shard
-                        binaryGrow[shard] = binary
+                        growFrames[shard] = GrowFrames(binary: binary, binaryTrees: binaryTrees)
                         if let o = outstanding[shard] { send(try frame(o.request, seq: o.seq, shard: shard), to: peer) }
                     case .reply(let n, let reply):
                         guard let shard = peerShard[peer], let o = outstanding[shard], o.seq == n else { continue }
@@ -126,7 +127,7 @@ public final class NetworkShardTransport: ShardTransport {
             guard (try? poller.poll(timeoutMs: 100)) ?? 0 > 0 else { continue }
             _ = try? zap?.handleAll()
             while let frames = try? socket.receive(dontWait: true), frames.count == 2 {
-                if case .hello(let s, _, _, _)? = try? TrainingFrame.decode(frames[1]), s == session {
+                if case .hello(let s, _, _, _, _)? = try? TrainingFrame.decode(frames[1]), s == session {
                     send(frame, to: frames[0])
                 }
             }

@@ -40,7 +40,7 @@ public struct ShardLoop {
         let monitor = try ZMQMonitor(socket, events: [.handshakeFailedAuth, .handshakeFailedProtocol])
         defer { monitor.close() }
         try socket.connect(endpoint)
-        let hello = try TrainingFrame.hello(session: session, shard: shard, job: job, binaryGrow: true).encoded()
+        let hello = try TrainingFrame.hello(session: session, shard: shard, job: job, binaryGrow: true, binaryTrees: true).encoded()
         _ = try socket.send([hello], dontWait: true)
         var lastHeard = ContinuousClock.now, lastHello = ContinuousClock.now
         let poller = ZMQPoller()
