@@ -35,6 +35,12 @@ struct DistributedBenchTests {
             let expected: Double = max(0, wall - busiest)
             #expect(abs(overhead - expected) <= 1e-6, "\(name): overhead = wall − busiest compute: \(row)")
             #expect(((row["reply"] as? [String: Any])?["bytes"] as? Int ?? 0) > 0, "\(name): a merge-round reply was probed")
+            // Per learner round: transport + the coordinator's work between rounds, and the rounds' median and p90.
+            let perRound = row["overheadMsPerRound"] as? Double ?? -1
+            let parts = (row["coordinatorMsPerRound"] as? Double ?? -1, row["transportMsPerRound"] as? Double ?? -1)
+            let (median, p90) = (row["overheadMsPerRoundMedian"] as? Double ?? -1, row["overheadMsPerRoundP90"] as? Double ?? -1)
+            #expect(parts.0 >= 0 && parts.1 >= 0 && abs(perRound - parts.0 - parts.1) <= 1e-6, "\(name): \(row)")
+            #expect(median > 0 && median <= p90, "\(name): \(row)")
             // GBDT also reports its splits (8 trees of up to 31 leaves) and the overhead per split.
             if name == "gbdt" {
                 let splits = row["splits"] as? Int ?? 0

@@ -19,7 +19,9 @@ struct DistributedBench: AsyncParsableCommand {
         Per exchange (one per batch of GBDT splits, one per L-BFGS evaluation): wall time, the busiest
         shard's compute, and the coordination overhead = wall − busiest compute (coordinator
         compute + messaging + waiting), split into the coordinator's compute and the transport.
-        Then the wall time extrapolated on paper to --scale-to workers (see ScalingEstimate).
+        Per learner round (the exchanges that repeat: grow, gradient, Gram), the same overhead
+        without the set-up exchanges and one-time work: the transport in the round's exchange plus
+        the coordinator's work between one round and the next. Then the wall time extrapolated on paper to --scale-to workers (see ScalingEstimate).
 
         Without --csv, a synthetic --rows × --features binary classification file is written to
         /tmp (kept for the next run).
@@ -80,6 +82,16 @@ struct DistributedBench: AsyncParsableCommand {
         var overheadMsPerExchange: Double
         var coordinatorMsPerExchange: Double
         var transportMsPerExchange: Double
+        /// Per learner round (gradient, Gram or grow exchange), set-up exchanges and one-time work left
+        /// out: the coordination overhead = transport in the round's exchange + the coordinator's work
+        /// between one round and the next.
+        var overheadMsPerRound: Double
+        /// The rounds' overheads one by one: a host that takes a core away for a few ms (steal time
+        /// on a VM) lands on a few rounds, which the median leaves out and the mean does not.
+        var overheadMsPerRoundMedian: Double
+        var overheadMsPerRoundP90: Double
+        var transportMsPerRound: Double
+        var coordinatorMsPerRound: Double
         /// GBDT: the model's splits, and the coordination overhead per split (an exchange asks for several).
         var splits: Int?
         var overheadMsPerSplit: Double?
@@ -159,6 +171,11 @@ struct DistributedBench: AsyncParsableCommand {
                    overheadMsPerExchange: overhead * 1000 / e,
                    coordinatorMsPerExchange: run.coordinatorSeconds * 1000 / e,
                    transportMsPerExchange: max(0, run.transportSeconds) * 1000 / e,
+                   overheadMsPerRound: (max(0, run.roundTransportSeconds) + run.roundCoordinatorSeconds) * 1000,
+                   overheadMsPerRoundMedian: median(run.roundOverheads) * 1000,
+                   overheadMsPerRoundP90: percentile(run.roundOverheads.sorted(), 90) * 1000,
+                   transportMsPerRound: max(0, run.roundTransportSeconds) * 1000,
+                   coordinatorMsPerRound: run.roundCoordinatorSeconds * 1000,
                    splits: splits, overheadMsPerSplit: splits.map { overhead * 1000 / Double(max($0, 1)) }, reply: run.reply,
                    extrapolation: scale.map { ScalingEstimate.estimate(measured, workers: $0, bandwidthBytesPerSecond: bandwidth) },
                    singleMetrics: single.training.holdoutMetrics, distributedMetrics: run.model.training.holdoutMetrics)
@@ -170,6 +187,9 @@ struct DistributedBench: AsyncParsableCommand {
         Output.line(String(format: "  %d exchanges (%d learner rounds), %.3f ms each: busiest shard %.3f ms, coordination overhead %.3f ms (coordinator compute %.3f, transport %.3f)",
                            r.exchanges, r.roundExchanges, r.msPerExchange, r.busiestComputeMsPerExchange,
                            r.overheadMsPerExchange, r.coordinatorMsPerExchange, r.transportMsPerExchange))
+        Output.line(String(format: "  per learner round (set-up exchanges and one-time work left out): coordination overhead mean %.3f ms (coordinator between rounds %.3f, transport %.3f), median %.3f, p90 %.3f",
+                           r.overheadMsPerRound, r.coordinatorMsPerRound, r.transportMsPerRound,
+                           r.overheadMsPerRoundMedian, r.overheadMsPerRoundP90))
         if let splits = r.splits, let perSplit = r.overheadMsPerSplit {
             Output.line(String(format: "  %d splits: coordination overhead %.3f ms per split", splits, perSplit))
         }

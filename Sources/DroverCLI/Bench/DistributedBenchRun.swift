@@ -21,6 +21,12 @@ struct DistributedBenchRun {
     var coordinatorSeconds: Double
     /// Time inside exchanges beyond the busiest shard's compute (messaging, waiting).
     var transportSeconds: Double
+    /// Per learner round (set-up exchanges and one-time work left out): the transport as above, and
+    /// the coordinator's work from one round's end to the next round's start.
+    var roundTransportSeconds: Double
+    var roundCoordinatorSeconds: Double
+    /// Each learner round's overhead (transport + the coordinator's work before it), in order.
+    var roundOverheads: [Double]
     var reply: ReplyCost
 
     static func measure(_ bytes: [UInt8], shards n: Int, options: TrainingOptions, spin: Duration) async throws -> DistributedBenchRun {
@@ -60,7 +66,11 @@ struct DistributedBenchRun {
             let busiest = timed.busiestCompute.inSeconds
             return DistributedBenchRun(model: model, seconds: wall, exchanges: timed.exchanges, rounds: timed.rounds,
                                        busiestCompute: busiest, coordinatorSeconds: max(0, wall - inExchange),
-                                       transportSeconds: inExchange - busiest, reply: try ReplyCost.probe(timed.sampleReply))
+                                       transportSeconds: inExchange - busiest,
+                                       roundTransportSeconds: (timed.roundInExchange - timed.roundBusiest).inSeconds / Double(max(timed.rounds, 1)),
+                                       roundCoordinatorSeconds: timed.roundGaps.inSeconds / Double(max(timed.gaps, 1)),
+                                       roundOverheads: timed.roundOverheads.map(\.inSeconds),
+                                       reply: try ReplyCost.probe(timed.sampleReply))
         }
     }
 }

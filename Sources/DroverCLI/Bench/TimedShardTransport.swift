@@ -17,6 +17,15 @@ final class TimedShardTransport: ShardTransport {
     private(set) var busiestCompute: Duration = .zero
     /// When the holdout predictions were asked for (the end of fitting).
     private(set) var holdoutStarted: ContinuousClock.Instant?
+    /// The learner's rounds alone (set-up exchanges and the coordinator's one-time work left out):
+    /// Σ of their wall times in the exchange, of their busiest shard's compute, and of the gaps
+    /// from one round's end to the next round's start (the coordinator's work between rounds).
+    private(set) var roundInExchange: Duration = .zero, roundBusiest: Duration = .zero, roundGaps: Duration = .zero
+    private(set) var gaps = 0
+    /// Each learner round's overhead: its exchange's wall time beyond the busiest shard's compute,
+    /// plus the gap before it when the previous exchange was a round too.
+    private(set) var roundOverheads: [Duration] = []
+    private var lastRoundEnd: ContinuousClock.Instant?
     private var lastReply: ShardReply?
     /// Histograms in the learner rounds' replies, and those replies.
     private var histograms = 0, histogramReplies = 0
@@ -34,12 +43,25 @@ final class TimedShardTransport: ShardTransport {
             holdoutStarted = holdoutStarted ?? start
             return try inner.exchange(requests)
         }
+        let isRound = requests.contains(where: { Self.isRound($0.request) })
+        var gap = Duration.zero
+        if isRound, let lastRoundEnd {
+            gap = start - lastRoundEnd
+            roundGaps += gap
+            gaps += 1
+        }
         let before = workers.map(\.busy)
         let replies = try inner.exchange(requests)
-        inExchange += ContinuousClock.now - start
-        busiestCompute += zip(workers, before).map { $0.busy - $1 }.max() ?? .zero
+        let end = ContinuousClock.now
+        let busiest = zip(workers, before).map { $0.busy - $1 }.max() ?? .zero
+        inExchange += end - start
+        busiestCompute += busiest
         exchanges += 1
-        if requests.contains(where: { Self.isRound($0.request) }) {
+        lastRoundEnd = isRound ? end : nil
+        if isRound {
+            roundInExchange += end - start
+            roundBusiest += busiest
+            roundOverheads.append(end - start - busiest + gap)
             rounds += 1
             lastReply = replies.first
             for case .histograms(let h) in replies {
