@@ -6,9 +6,9 @@ import CMalloc
 /// fresh `mmap` and returns it on `free`, and gives memory beyond 128 KiB–2× that threshold at
 /// an arena's top back to the kernel: each such buffer is then faulted in again, page by page.
 /// On a VM that returns free memory to its host, each of those faults can be a host fault too.
-/// Measured with `drover bench artifacts --size 1G --runs 3` (both processes): 485,505 page
-/// faults and 0.72 GB/s by default, 53,252 and 0.98 GB/s with this policy (docs/performance.md,
-/// *Session 27*).
+/// Measured with `drover bench artifacts --size 1G --runs 5`, both processes, 7 alternating
+/// pairs: 544,304–925,702 page faults and 0.70 GB/s (median) by default, 36,401–54,313 and
+/// 0.80 GB/s with this policy (docs/performance.md, *Session 27*).
 ///
 /// The policy: blocks up to `retainedBytes` come from the arenas, and an arena keeps up to
 /// `retainedBytes` free at its top. The cost is memory the kernel does not get back at once: at

@@ -21,7 +21,8 @@ struct DistributedBench: AsyncParsableCommand {
         compute + messaging + waiting), split into the coordinator's compute and the transport.
         Per learner round (the exchanges that repeat: grow, gradient, Gram), the same overhead
         without the set-up exchanges and one-time work: the transport in the round's exchange plus
-        the coordinator's work between one round and the next. Then the wall time extrapolated on paper to --scale-to workers (see ScalingEstimate).
+        the coordinator's work between one round and the next (mean, median and p90 of the rounds).
+        Then the wall time extrapolated on paper to --scale-to workers (see ScalingEstimate).
 
         Without --csv, a synthetic --rows × --features binary classification file is written to
         /tmp (kept for the next run).
