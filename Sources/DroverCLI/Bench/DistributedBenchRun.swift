@@ -21,13 +21,17 @@ struct DistributedBenchRun {
     var coordinatorSeconds: Double
     /// Time inside exchanges beyond the busiest shard's compute (messaging, waiting).
     var transportSeconds: Double
-    /// Per learner round (set-up exchanges and one-time work left out): the transport as above, and
-    /// the coordinator's work from one round's end to the next round's start.
-    var roundTransportSeconds: Double
-    var roundCoordinatorSeconds: Double
-    /// Each learner round's overhead (transport + the coordinator's work before it), in order.
-    var roundOverheads: [Double]
+    /// The learner rounds' overheads, in order (set-up exchanges and one-time work left out).
+    var roundCosts: [RoundCost]
     var reply: ReplyCost
+
+    /// Per learner round, on average: the transport, and the coordinator's work between rounds.
+    var roundTransportSeconds: Double { Self.mean(roundCosts.map(\.transport.inSeconds)) }
+    var roundCoordinatorSeconds: Double { Self.mean(roundCosts.compactMap { $0.gap?.inSeconds }) }
+    /// Each learner round's overhead (transport + the coordinator's work before it).
+    var roundOverheads: [Double] { roundCosts.map(\.total.inSeconds) }
+
+    private static func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
 
     static func measure(_ bytes: [UInt8], shards n: Int, options: TrainingOptions, spin: Duration) async throws -> DistributedBenchRun {
         // The byte-range shards a pipeline's train-shard jobs read.
@@ -67,9 +71,7 @@ struct DistributedBenchRun {
             return DistributedBenchRun(model: model, seconds: wall, exchanges: timed.exchanges, rounds: timed.rounds,
                                        busiestCompute: busiest, coordinatorSeconds: max(0, wall - inExchange),
                                        transportSeconds: inExchange - busiest,
-                                       roundTransportSeconds: (timed.roundInExchange - timed.roundBusiest).inSeconds / Double(max(timed.rounds, 1)),
-                                       roundCoordinatorSeconds: timed.roundGaps.inSeconds / Double(max(timed.gaps, 1)),
-                                       roundOverheads: timed.roundOverheads.map(\.inSeconds),
+                                       roundCosts: timed.roundCosts,
                                        reply: try ReplyCost.probe(timed.sampleReply))
         }
     }

@@ -11,20 +11,14 @@ final class TimedShardTransport: ShardTransport {
     let workers: [ShardWorker]
     private(set) var exchanges = 0
     /// Exchanges of the learner's rounds (grow / gradient / gram), the ones that repeat.
-    private(set) var rounds = 0
+    var rounds: Int { roundCosts.count }
     private(set) var inExchange: Duration = .zero
     /// Σ over exchanges of the busiest shard's compute in that exchange.
     private(set) var busiestCompute: Duration = .zero
     /// When the holdout predictions were asked for (the end of fitting).
     private(set) var holdoutStarted: ContinuousClock.Instant?
-    /// The learner's rounds alone (set-up exchanges and the coordinator's one-time work left out):
-    /// Σ of their wall times in the exchange, of their busiest shard's compute, and of the gaps
-    /// from one round's end to the next round's start (the coordinator's work between rounds).
-    private(set) var roundInExchange: Duration = .zero, roundBusiest: Duration = .zero, roundGaps: Duration = .zero
-    private(set) var gaps = 0
-    /// Each learner round's overhead: its exchange's wall time beyond the busiest shard's compute,
-    /// plus the gap before it when the previous exchange was a round too.
-    private(set) var roundOverheads: [Duration] = []
+    /// The learner's rounds alone, in order (set-up exchanges and one-time work left out).
+    private(set) var roundCosts: [RoundCost] = []
     private var lastRoundEnd: ContinuousClock.Instant?
     private var lastReply: ShardReply?
     /// Histograms in the learner rounds' replies, and those replies.
@@ -44,12 +38,7 @@ final class TimedShardTransport: ShardTransport {
             return try inner.exchange(requests)
         }
         let isRound = requests.contains(where: { Self.isRound($0.request) })
-        var gap = Duration.zero
-        if isRound, let lastRoundEnd {
-            gap = start - lastRoundEnd
-            roundGaps += gap
-            gaps += 1
-        }
+        let gap = lastRoundEnd.map { start - $0 }
         let before = workers.map(\.busy)
         let replies = try inner.exchange(requests)
         let end = ContinuousClock.now
@@ -59,10 +48,7 @@ final class TimedShardTransport: ShardTransport {
         exchanges += 1
         lastRoundEnd = isRound ? end : nil
         if isRound {
-            roundInExchange += end - start
-            roundBusiest += busiest
-            roundOverheads.append(end - start - busiest + gap)
-            rounds += 1
+            roundCosts.append(RoundCost(transport: end - start - busiest, gap: gap))
             lastReply = replies.first
             for case .histograms(let h) in replies {
                 histograms += h.count
@@ -87,6 +73,14 @@ final class TimedShardTransport: ShardTransport {
     }
 }
 
+/// One learner round's overhead: its exchange's wall time beyond the busiest shard's compute, and
+/// the coordinator's work since the previous exchange when that was a round too (nil after a set-up one).
+struct RoundCost {
+    var transport: Duration
+    var gap: Duration?
+    var total: Duration { transport + (gap ?? .zero) }
+}
+
 /// What the coordinator pays per shard reply, serially: decoding the frame and merging it.
 struct ReplyCost: Encodable {
     var bytes: Int
@@ -101,18 +95,17 @@ struct ReplyCost: Encodable {
         guard let reply else { return ReplyCost(bytes: 0, decodeMicroseconds: 0, mergeMicroseconds: 0) }
         let frame = try TrainingFrame.reply(seq: 1, reply).encoded()
         let repeats = 64
-        var start = ContinuousClock.now
         var decoded: [ShardReply] = []
         var decode = 0.0
         for _ in 0..<2 {
             decoded.removeAll(keepingCapacity: true)
-            start = ContinuousClock.now
+            let start = ContinuousClock.now
             for _ in 0..<repeats {
                 if case .reply(_, let r) = try TrainingFrame.decode(frame) { decoded.append(r) }
             }
             decode = (ContinuousClock.now - start).inSeconds / Double(repeats)
         }
-        start = ContinuousClock.now
+        let start = ContinuousClock.now
         switch reply {
         case .histograms(let h): for one in h { _ = [HistogramPartial](repeating: one, count: repeats).merged() }
         case .gradient(let g): _ = [GradientPartial](repeating: g, count: repeats).merged()
