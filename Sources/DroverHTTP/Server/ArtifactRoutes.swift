@@ -12,6 +12,9 @@ struct ArtifactRoutes: Sendable {
     let store: ArtifactStore
     let maxUploadBytes: Int64
     let logger: Logger
+    /// Bodies go out as `FileBody`s (`sendfile(2)`; the listener must run `HTTP1FileChannel`),
+    /// else read into buffers by Hummingbird's `FileIO`.
+    var fileBodies = false
     let pool = NIOThreadPool.singleton
     /// Bytes read from disk per chunk sent: large enough that per-chunk costs vanish.
     static let chunkLength = 1 << 20
@@ -58,6 +61,10 @@ struct ArtifactRoutes: Sendable {
         }
         headers[.contentLength] = String(range.count)
         guard body, !range.isEmpty else { return Response(status: status, headers: headers) }
+        if fileBodies {
+            headers[HTTPFields.Element.Name(FileBody.header)!] = FileBody(path: store.path(of: ref.digest), range: range).headerValue
+            return Response(status: status, headers: headers)
+        }
         let file = try await FileIO(threadPool: pool).loadFile(
             path: store.path(of: ref.digest), range: Int(range.lowerBound)...Int(range.upperBound - 1),
             context: context, chunkLength: Self.chunkLength)

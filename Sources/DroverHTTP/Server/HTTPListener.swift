@@ -7,15 +7,22 @@ import ServiceLifecycle
 
 /// Runs a Hummingbird application on `address` until shutdown, resolving `ready` with the bound
 /// address (port 0 becomes the real port) or the failure to listen. Shared by the artifact
-/// server and the web server. With a `TLSIdentity` it speaks HTTPS only.
+/// server and the web server. With a `TLSIdentity` it speaks HTTPS only; without, it can send
+/// `FileBody` responses with `sendfile(2)` (`fileBodies`, on `HTTP1FileChannel`).
 public enum HTTPListener {
     /// `onShutdown` runs when graceful shutdown begins (before open connections are waited for).
     public static func run(router: Router<BasicRequestContext>, address: ArtifactAddress, serverName: String, event: String,
                     ready: OneShot<Result<ArtifactAddress, ArtifactServerError>>, logger: Logger, hint: String,
-                    tls: TLSIdentity? = nil, onShutdown: @escaping @Sendable () -> Void = {}) async throws {
+                    tls: TLSIdentity? = nil, fileBodies: Bool = false, onShutdown: @escaping @Sendable () -> Void = {}) async throws {
         let server: HTTPServerBuilder
         do {
-            server = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
+            if let tls {
+                server = try .tls(.http1(), tlsConfiguration: tls.configuration)
+            } else if fileBodies {
+                server = HTTPServerBuilder { responder in HTTP1FileChannel(responder: responder, threadPool: .singleton) }
+            } else {
+                server = .http1()
+            }
         } catch {
             let failure = ArtifactServerError(message: "cannot set up TLS for \(address): \(error)")
             ready.resolve(.failure(failure))
