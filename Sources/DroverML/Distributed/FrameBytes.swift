@@ -21,17 +21,19 @@ enum ByteWriter {
 
 /// Reads a frame's fixed-width fields in order; every read and count is checked against the
 /// bytes left, so a truncated or hostile frame is an error, never a crash or a huge allocation.
+/// Reads borrowed memory (a received ZeroMQ message, or an array's bytes): valid only while
+/// that memory is.
 struct ByteReader {
-    let bytes: [UInt8]
+    let raw: UnsafeRawBufferPointer
     var at: Int
 
-    init(_ bytes: [UInt8], at: Int) { (self.bytes, self.at) = (bytes, at) }
+    init(_ raw: UnsafeRawBufferPointer, at: Int) { (self.raw, self.at) = (raw, at) }
 
-    var remaining: Int { bytes.count - at }
+    var remaining: Int { raw.count - at }
 
     func peekU64() throws -> UInt64 {
         guard remaining >= 8 else { throw DistributedTrainingError("truncated training frame") }
-        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
 
     mutating func u64() throws -> UInt64 {
@@ -53,20 +55,22 @@ struct ByteReader {
         return Int(n)
     }
 
-    mutating func bytes(count n: Int) throws -> ArraySlice<UInt8> {
+    /// The next `n` bytes, copied.
+    mutating func bytes(count n: Int) throws -> [UInt8] {
         guard n <= remaining else { throw DistributedTrainingError("truncated training frame") }
         defer { at += n }
-        return bytes[at..<(at + n)]
+        return Array(raw[at..<(at + n)])
     }
+
+    /// The bytes from here to the end, copied.
+    var rest: [UInt8] { Array(raw[at...]) }
 
     /// A count, then that many f64 (the host's little-endian bits), copied once.
     mutating func doubles() throws -> [Double] {
         let n = try count(of: 8)
         defer { at += 8 * n }
         return [Double](unsafeUninitializedCapacity: n) { out, initialized in
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 8 * n)]))
-            }
+            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + 8 * n)]))
             initialized = n
         }
     }

@@ -92,12 +92,17 @@ public enum TrainingFrame: Sendable, Equatable {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> TrainingFrame {
-        guard bytes.count >= 4, Array(bytes[0..<3]) == magic, let command = Command(rawValue: bytes[3]) else {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+
+    /// Decodes a frame in borrowed memory (a received message, read without copying it first).
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> TrainingFrame {
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(magic), let command = Command(rawValue: bytes[3]) else {
             throw DistributedTrainingError("not a training frame (bad magic, version or command)")
         }
         var r = ByteReader(bytes, at: 4)
         let json = JSONDecoder()
-        func rest() -> Data { Data(bytes[r.at...]) }
+        func rest() -> Data { Data(r.rest) }
         switch command {
         case .hello:
             let h = try json.decode(Hello.self, from: rest())
@@ -136,7 +141,7 @@ public enum TrainingFrame: Sendable, Equatable {
             let f = try json.decode(Finish.self, from: rest())
             return .finish(outputs: f.outputs, metrics: f.metrics)
         case .abort:
-            return .abort(String(decoding: bytes[r.at...], as: UTF8.self))
+            return .abort(String(decoding: r.rest, as: UTF8.self))
         }
     }
 

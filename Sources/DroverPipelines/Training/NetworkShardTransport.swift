@@ -86,10 +86,12 @@ public final class NetworkShardTransport: ShardTransport {
             if stopped() { throw DistributedTrainingError("training stopped: the run ended or the coordinator is shutting down") }
             if try poller.poll(timeoutMs: 50) > 0 {
                 try zap?.handleAll()
-                while let frames = try socket.receive(dontWait: true) {
-                    guard frames.count == 2 else { continue }
-                    let peer = frames[0]
-                    switch try? TrainingFrame.decode(frames[1]) {
+                // Decoded where libzmq received it: a histogram reply (about 245 kB for 20
+                // features and 3 splits) is not copied into an array first.
+                while let (peer, decoded) = try socket.receiveBorrowed(dontWait: true, { frames in
+                    frames.count == 2 ? (Array(frames[0]), try? TrainingFrame.decode(frames[1])) : ([], nil)
+                }) {
+                    switch decoded {
                     case .hello(let s, let shard, _, let binary, let binaryTrees) where s == session && shard >= 0 && shard < shardCount:
                         if let old = peers[shard] { peerShard[old] = nil }
                         peers[shard] = peer

@@ -23,6 +23,36 @@ extension ZMQSocket {
         return got ? frames : nil
     }
 
+    /// Receives one whole multipart message and hands `body` its frames where libzmq holds them:
+    /// no copy, valid only during the call (a large frame is read once, where it landed).
+    ///
+    /// - Returns: what `body` returned, or `nil` if nothing is waiting (`EAGAIN`).
+    /// - Throws: ``ZMQError``, or what `body` throws.
+    public func receiveBorrowed<T>(dontWait: Bool = false, _ body: ([UnsafeRawBufferPointer]) throws -> T) throws -> T? {
+        let h = try open("zmq_msg_recv")
+        let flags = dontWait ? ZMQ_DONTWAIT : 0
+        var parts: [UnsafeMutablePointer<zmq_msg_t>] = []
+        defer {
+            for m in parts {
+                zmq_msg_close(m)
+                m.deallocate()
+            }
+        }
+        repeat {
+            let m = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+            zmq_msg_init(m)
+            parts.append(m)
+            switch try zmqCall("zmq_msg_recv", { zmq_msg_recv(m, h, flags) }) {
+            case .done:
+                break
+            case .wouldBlock:
+                if parts.count == 1 { return nil }
+                throw ZMQError(code: EAGAIN, operation: "zmq_msg_recv", detail: "EAGAIN inside a multipart message")
+            }
+        } while zmq_msg_more(parts.last!) != 0
+        return try body(parts.map { UnsafeRawBufferPointer(start: zmq_msg_data($0), count: zmq_msg_size($0)) })
+    }
+
     /// Receives one whole multipart message into reusable storage (cleared first). Allocation-free once
     /// `message` has grown to the working size.
     ///
