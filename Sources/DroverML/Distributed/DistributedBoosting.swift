@@ -145,7 +145,14 @@ struct DistributedBoosting {
             }
             open = again
         }
-        return build.indices.map { i in replies.map { $0![i] }.merged()! }
+        // Merged in shard order as `merged()` does, into the first shard's histogram, taken out
+        // of the reply so that adding into it copies nothing.
+        return build.indices.map { i in
+            var total = HistogramPartial.none
+            swap(&total, &replies[0]![i])
+            for s in 1..<replies.count { total.merge(replies[s]![i]) }
+            return total
+        }
     }
 
     /// Grows one tree leaf-wise in `TreeGrower`'s order (same splits, same node numbers), with
@@ -236,9 +243,12 @@ struct DistributedBoosting {
         // The children, left and right of each split in turn; their best splits on this host's threads.
         var made: [(handle: Int, part: Part)] = []
         for (h, small) in zip(batch, built) {
+            // The parent's histogram is not needed once it is split: its larger child is made from it in place.
+            var large = HistogramPartial.none
+            swap(&large, &tree.parts[h]!.hist)
+            large.subtract(small)
             let parent = tree.parts[h]!
             let s = parent.split!, children = parent.children!
-            let large = parent.hist.subtracting(small)
             let (lh, rh) = s.leftH <= s.rightH ? (small, large) : (large, small)
             made.append((children.left, Part(hist: lh, sumG: s.leftG, sumH: s.leftH, lambda: s.lambda, parent: h)))
             made.append((children.right, Part(hist: rh, sumG: s.rightG, sumH: s.rightH, lambda: s.lambda, parent: h)))

@@ -25,14 +25,22 @@ public struct HistogramPartial: ShardPartial, Equatable {
     /// `self` − `other` (the larger child from the parent and the smaller child).
     public func subtracting(_ other: HistogramPartial) -> HistogramPartial {
         var out = self
-        out.rows -= other.rows
-        out.values.withUnsafeMutableBufferPointer { a in
+        out.subtract(other)
+        return out
+    }
+
+    /// Subtracts `other` in place (no copy when `self` holds the only reference to its values).
+    public mutating func subtract(_ other: HistogramPartial) {
+        rows -= other.rows
+        values.withUnsafeMutableBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 for i in 0..<a.count { a[i] -= b[i] }
             }
         }
-        return out
     }
+
+    /// An empty histogram, to swap with one that is taken out of where it was kept.
+    static var none: HistogramPartial { HistogramPartial(featureCount: 0, binStride: 0) }
 
     /// Histogram of rows `rows` (sorted indices into `data`); `gradHess` interleaves each
     /// row's gradient and hessian. Picks the faster layout: row-wise when the rows are dense

@@ -57,16 +57,20 @@ struct SplitFinder: Sendable {
         let parentScore = score(sumG, sumH, lambda)
         let lastBin = hasMissing ? valueBins - 1 : valueBins - 2  // without missing, "everything left" is no split
         let countPerHessian = Lanes(repeating: leaf.countPerHessian)
-        let (countD, minData, minHess) = (Lanes(repeating: Double(count)), Lanes(repeating: Double(minDataInLeaf)),
-                                          Lanes(repeating: minHessian))
+        // The left child's count is ⌊x⌋ with x = h × count/H + 0.5 (x ≥ 0), and for an integer k,
+        // ⌊x⌋ ≥ k ⇔ x ≥ k: so "left count ≥ min_data" is x ≥ min_data and "right count ≥ min_data"
+        // (count − ⌊x⌋ ≥ min_data) is x < count − min_data + 1. No rounding per lane (on x86-64
+        // without AVX each was a libm call), the same answers.
+        let (leftMin, rightLimit, minHess) = (Lanes(repeating: Double(minDataInLeaf)),
+                                              Lanes(repeating: Double(count - minDataInLeaf + 1)), Lanes(repeating: minHessian))
         let (sumGs, sumHs, lambdas, parent) = (Lanes(repeating: sumG), Lanes(repeating: sumH), Lanes(repeating: lambda),
                                                Lanes(repeating: parentScore))
         /// Per lane: the children's gain, whether both fit, and whether the right one does.
         func evaluate(_ g: Lanes, _ h: Lanes) -> (gain: Lanes, fits: SIMDMask<SIMD4<Int64>>, rightFits: SIMDMask<SIMD4<Int64>>) {
-            let leftCount = (h * countPerHessian + 0.5).rounded(.towardZero)  // Int(h × count/H + 0.5), as a Double
+            let x = h * countPerHessian + 0.5
             let (gr, hr) = (sumGs - g, sumHs - h)
-            let rightFits = .!((countD - leftCount) .< minData) .& .!(hr .< minHess)
-            let leftFits = .!(leftCount .< minData) .& .!(h .< minHess)
+            let rightFits = (x .< rightLimit) .& .!(hr .< minHess)
+            let leftFits = (x .>= leftMin) .& .!(h .< minHess)
             return (g * g / (h + lambdas) + gr * gr / (hr + lambdas) - parent, rightFits .& leftFits, rightFits)
         }
         var bestGain = 0.0, bestBin = -1, bestMissingLeft = false, bestG = 0.0, bestH = 0.0
@@ -75,10 +79,20 @@ struct SplitFinder: Sendable {
         while b <= lastBin {
             let n = min(4, lastBin - b + 1)
             var g = Lanes(repeating: 0), h = Lanes(repeating: 0)
-            for i in 0..<n {
-                gl += v[2 * (b + i)]
-                hl += v[2 * (b + i) + 1]
-                (g[i], h[i]) = (gl, hl)
+            if n == 4 {
+                // The same additions in the same order, built as whole vectors (lane stores spill).
+                let i = 2 * b
+                let (g0, h0) = (gl + v[i], hl + v[i + 1])
+                let (g1, h1) = (g0 + v[i + 2], h0 + v[i + 3])
+                let (g2, h2) = (g1 + v[i + 4], h1 + v[i + 5])
+                (gl, hl) = (g2 + v[i + 6], h2 + v[i + 7])
+                (g, h) = (Lanes(g0, g1, g2, gl), Lanes(h0, h1, h2, hl))
+            } else {
+                for i in 0..<n {
+                    gl += v[2 * (b + i)]
+                    hl += v[2 * (b + i) + 1]
+                    (g[i], h[i]) = (gl, hl)
+                }
             }
             let right = evaluate(g, h)  // missing right (the only option without missing rows)
             let left = hasMissing ? evaluate(g + gm, h + hm) : nil  // missing left
