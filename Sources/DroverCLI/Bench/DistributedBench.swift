@@ -57,7 +57,7 @@ struct DistributedBench: AsyncParsableCommand {
     @Option(help: "GBDT leaves per tree (num_leaves).")
     var leaves: Int = 31
 
-    @Option(help: "How long a shard polls without sleeping after each reply, µs (0: it sleeps at once; workers use 2000).")
+    @Option(help: "How long a shard polls without sleeping after each reply at least, µs; longer after a longer request, up to 50 ms (0: it sleeps at once; workers use 2000).")
     var shardSpinUs: Int = 2000
 
     @Option(help: "Comma-separated worker counts for the paper extrapolation.")

@@ -9,11 +9,13 @@ import ZeroMQ
 /// handshake fails the job at once. Sends never block: a frame that cannot be queued is one the
 /// trainer re-asks for.
 ///
-/// After a reply the loop polls without sleeping for `spinAfterReply`, yielding the CPU between
-/// polls, as MPI progress engines do: the next request usually follows within a millisecond or
-/// two, and a thread that has gone to sleep takes about that long to be woken on a busy or
-/// virtualised host (docs/performance.md, *Session 26*). It costs at most that much CPU per
-/// exchange, and between polls it yields to any other thread ready to run on that CPU.
+/// After a reply the loop polls without sleeping, yielding the CPU between polls, as MPI progress
+/// engines do: a thread that has gone to sleep takes a millisecond or more to be woken on a busy or
+/// virtualised host (docs/performance.md, *Session 26*). The next request comes once the slowest
+/// shard has answered, so the loop spins for `spinAfterReply` or as long as its own last request
+/// took, whichever is longer, up to `spinCap` (`spinWindow`): with 16 ms gradients, shards that
+/// spun only 2 ms were asleep when about half the requests came (*Session 28*). Between polls it
+/// yields to any other thread ready to run on that CPU.
 public struct ShardLoop {
     var endpoint: String
     var session: String
@@ -22,8 +24,10 @@ public struct ShardLoop {
     var idleLimit: Duration
     var curve: CurveClientKeys?
     var helloEvery: Duration = .seconds(2)
-    /// How long after a reply the loop polls without sleeping (zero: it sleeps at once).
+    /// How long after a reply the loop polls without sleeping at least (zero: it sleeps at once).
     public var spinAfterReply: Duration = .milliseconds(2)
+    /// The longest spin after a reply, however long the request took.
+    public var spinCap: Duration = .milliseconds(50)
 
     public init(endpoint: String, session: String, shard: Int, job: String, idleLimit: Duration,
                 curve: CurveClientKeys? = nil) {
@@ -48,9 +52,10 @@ public struct ShardLoop {
         let stallAfter = ShardStall.claim()
         var served = 0
         var lastReply = ContinuousClock.now - spinAfterReply
+        var spin = spinAfterReply
         while true {
             try cancellation.check()
-            let timeout = Self.pollTimeoutMs(sinceReply: ContinuousClock.now - lastReply, spin: spinAfterReply)
+            let timeout = Self.pollTimeoutMs(sinceReply: ContinuousClock.now - lastReply, spin: spin)
             if try poller.poll(timeoutMs: timeout) == 0 {
                 if timeout == 0 {
                     sched_yield()
@@ -78,8 +83,10 @@ public struct ShardLoop {
                         FileHandle.standardError.write(Data("failpoint: train-shard \(shard) stalls\n".utf8))
                         while true { try cancellation.check(); Thread.sleep(forTimeInterval: 0.05) }
                     }
+                    let started = ContinuousClock.now
                     _ = try socket.send([try TrainingFrame.reply(seq: seq, worker.handle(request), to: request)], dontWait: true)
                     lastReply = .now
+                    spin = Self.spinWindow(floor: spinAfterReply, lastRequest: lastReply - started, cap: spinCap)
                 case .finish(let outputs, let metrics):
                     return (outputs, metrics)
                 case .abort(let message):
@@ -89,6 +96,12 @@ public struct ShardLoop {
                 }
             }
         }
+    }
+
+    /// How long to spin after a reply: `floor`, or as long as the last request took when that is
+    /// longer, up to `cap`; no spin at all when `floor` is zero.
+    static func spinWindow(floor: Duration, lastRequest: Duration, cap: Duration) -> Duration {
+        floor == .zero ? .zero : max(floor, min(lastRequest, cap))
     }
 
     /// How long the next poll may sleep: not at all within `spin` of the last reply, 100 ms otherwise.
