@@ -113,7 +113,10 @@ def distributed_train(r) -> None:
 
 def sweep(r) -> None:
     r.jobs = 0
-    run = start_run(r, DIAMONDS / "pipeline-sweep.yaml")
+    # Trials long enough for the faults to land mid-sweep: with the pipeline's 40 trees the six
+    # trials took about 2 s in all, and the sweep could end before two of them were seen running.
+    trees = "150" if r.short else "400"
+    run = start_run(r, DIAMONDS / "pipeline-sweep.yaml", f"trees={trees}")
     inject(r, "train", lambda: len(running_workers(r, "train")) >= 2)
     s = finish(r, run)
     trials = s.get("trials", [])
@@ -123,7 +126,7 @@ def sweep(r) -> None:
     done = [t for t in trials if t.get("status") == "succeeded" and t.get("value") is not None]
     if winners[0].get("value") != min(t["value"] for t in done):
         raise Violation(f"the winner {winners[0]} is not the trial with the lowest RMSE of {done}")
-    params = {"trees": "40", "seed": "7", **winners[0].get("params", {})}
+    params = {"trees": trees, "seed": "7", **winners[0].get("params", {})}
     check_rmse(r, winners[0]["value"], single_process_rmse(r, params), f"winner {params}")
 
 
