@@ -14,8 +14,8 @@ import ZeroMQ
 /// virtualised host (docs/performance.md, *Session 26*). The next request comes once the slowest
 /// shard has answered, so the loop spins for `spinAfterReply` or as long as its own last request
 /// took, whichever is longer, up to `spinCap` (`spinWindow`): with 16 ms gradients, shards that
-/// spun only 2 ms were asleep when about half the requests came (*Session 28*). Between polls it
-/// yields to any other thread ready to run on that CPU.
+/// spun only 2 ms were often asleep when the next request came, and single rounds took 2–8 ms
+/// (*Session 28*). Between polls it yields to any other thread ready to run on that CPU.
 public struct ShardLoop {
     var endpoint: String
     var session: String
