@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CSplice"),
         .target(name: "NativeThreads", dependencies: ["CMalloc"], swiftSettings: strict),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "NativeThreads"], swiftSettings: strict),
         .target(name: "DroverProtocol", swiftSettings: strict),
@@ -42,12 +43,12 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .target(name: "DroverML", dependencies: ["COpenBLAS"], swiftSettings: strict),
-        .target(name: "DroverArtifacts", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "DroverArtifacts", dependencies: ["CSplice", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // HTTP (server: Hummingbird; client: SwiftNIO HTTP/1.1): artifacts, the /api/v1 API over
         // DroverClient and the metadata store, events, metrics, dashboard. The coordinator never imports it.
         .target(name: "DroverHTTP", dependencies: [
-            "DroverArtifacts", "DroverClient", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
+            "CSplice", "DroverArtifacts", "DroverClient", "DroverML", "DroverProtocol", "DroverStore", "NativeThreads", "ZeroMQ",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -144,6 +144,26 @@ struct ServerClientTests {
         }
     }
 
+    @Test func aBodyLongerThanAnnouncedIsRefusedAndNothingEntersTheCache() async throws {
+        let dir = try ScratchDir()
+        defer { dir.cleanup() }
+        let store = try ArtifactStore(root: dir.path + "/server")
+        let ref = try store.put(bytes: randomBytes(3 << 20, seed: 9))
+        try await withServer(store: store) { address in
+            let client = ArtifactClient(server: address)
+            let cache = try ArtifactCache(directory: dir.path + "/cache", maxBytes: 64 << 20)
+            let short = ArtifactRef(digest: ref.digest, size: ref.size - 10)  // what a stale record would say
+            await #expect {
+                try await client.download(short, into: cache)
+            } throws: { error in
+                guard case .sizeMismatch(let digest, let expected, _, let source) = error as? ArtifactError else { return false }
+                return digest == ref.digest && expected == short.size && source.contains("more bytes than announced")
+            }
+            #expect(client.receivedBytes < ref.size)  // refused once the answer's length is known
+            #expect(cache.statistics.usedBytes == 0 && cache.store.list().isEmpty)
+        }
+    }
+
     @Test func uploadsAreStoredUnderTheirDigest() async throws {
         let dir = try ScratchDir()
         defer { dir.cleanup() }

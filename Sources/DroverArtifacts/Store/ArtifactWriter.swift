@@ -1,5 +1,8 @@
 import Crypto
 import Glibc
+#if os(Linux)
+import CSplice
+#endif
 
 /// Receives an artifact's bytes in order (a file being added, an upload, a download), hashing
 /// them as they are written to a temporary file; `finish` checks the digest and size and moves
@@ -15,6 +18,9 @@ public final class ArtifactWriter {
     private let source: String
     private let limit: Int64
     public private(set) var written: Int64 = 0
+    /// The digest side of `hashWritten`: how far it has read, and its own descriptor.
+    private var hashedUpTo: Int64 = 0
+    private var readBack: PosixFile?
 
     init(store: ArtifactStore, source: String, limit: Int64) throws(ArtifactError) {
         self.store = store
@@ -55,6 +61,49 @@ public final class ArtifactWriter {
         hasher.update(bufferPointer: bytes)
     }
 
+#if os(Linux)
+    /// Appends `count` bytes moved out of the pipe `pipe` with splice(2), never through user
+    /// space; the digest side reads them back from the file (`hashWritten`). Fails (and removes
+    /// the partial file) past the size limit or on a full disk.
+    public func appendFromPipe(_ pipe: Int32, count: Int) throws(ArtifactError) {
+        guard let file else { throw .io(operation: "splice", path: tmpPath, errno: EBADF, message: "writer already finished") }
+        guard written + Int64(count) <= limit else {
+            let size = written + Int64(count)
+            abort()
+            throw .tooLarge(size: size, limit: limit, what: source)
+        }
+        var moved = 0
+        while moved < count {
+            let n = splice(pipe, nil, file.fd, nil, count - moved, UInt32(DROVER_SPLICE_F_MOVE))
+            if n > 0 { moved += n; continue }
+            if n < 0, errno == EINTR { continue }
+            if n == 0 { errno = EPIPE }
+            let error = PosixFile.error("splice", tmpPath)
+            abort()
+            throw error
+        }
+        written += Int64(count)
+    }
+
+    /// Feeds the file's bytes from where the previous call stopped up to `end` to the digest,
+    /// read back through `mmap` (no copy; the pages mapped in one call). `end` must not pass
+    /// what `appendFromPipe` has finished writing; like `hashAlongside`, this may run on its own
+    /// thread beside the appends.
+    public func hashWritten(through end: Int64) throws(ArtifactError) {
+        guard end > hashedUpTo else { return }
+        if readBack == nil { readBack = try PosixFile.open(tmpPath, flags: O_RDONLY) }
+        let start = hashedUpTo & ~Int64(sysconf(Int32(_SC_PAGESIZE)) - 1)
+        let length = Int(end - start)
+        guard let map = mmap(nil, length, PROT_READ, MAP_SHARED | MAP_POPULATE, readBack!.fd, off_t(start)), map != MAP_FAILED else {
+            throw PosixFile.error("mmap", tmpPath)
+        }
+        defer { munmap(map, length) }
+        let skip = Int(hashedUpTo - start)
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: map + skip, count: length - skip))
+        hashedUpTo = end
+    }
+#endif
+
     public func write(_ bytes: [UInt8]) throws(ArtifactError) {
         try ArtifactError.typed { try bytes.withUnsafeBytes { try write($0) } }
     }
@@ -62,6 +111,7 @@ public final class ArtifactWriter {
     /// Checks what arrived against `expected` (digest and/or size), makes the file durable and
     /// read-only, and moves it into place. An artifact already stored is left as it is.
     public func finish(expectedDigest: ArtifactDigest? = nil, expectedSize: Int64? = nil) throws(ArtifactError) -> ArtifactRef {
+        readBack = nil
         guard let file = file.take() else { throw .io(operation: "finish", path: tmpPath, errno: EBADF, message: "writer already finished") }
         let digest = ArtifactDigest(hasher.finalize())
         do throws(ArtifactError) {

@@ -1,5 +1,6 @@
 import DroverArtifacts
 import Foundation
+import NativeThreads
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -38,8 +39,40 @@ public final class ArtifactClient: Sendable {
     }
 
     /// Downloads `ref` into `cache` and returns its local path. Nothing enters the cache unless
-    /// every byte arrived and the digest and size match.
+    /// every byte arrived and the digest and size match. On Linux the body goes from the socket
+    /// into the file with splice(2) (`SpliceDownload`), elsewhere through SwiftNIO.
     public func download(_ ref: ArtifactRef, into cache: ArtifactCache) async throws -> String {
+        #if os(Linux)
+        let source = "download of \(ref.digest) from \(server.url)"
+        let transfer = SpliceDownload(host: server.host, port: server.port, uri: "/artifacts/\(ref.digest)", limit: ref.size,
+                                      received: { n in self.received.add(Int64(n), ordering: .relaxed) })
+        return try await runOffPool {
+            let writer = try cache.reserve(ref, source: source)
+            do {
+                try transfer.run(into: writer)
+                let got = try writer.finish(expectedDigest: ref.digest, expectedSize: ref.size)
+                cache.admit(got)
+                return cache.store.path(of: ref.digest)
+            } catch {
+                writer.abort()
+                cache.release(ref)
+                switch error {
+                case let refusal as SpliceDownload.Refusal:
+                    throw self.error(status: refusal.status, text: refusal.text, digest: ref.digest)
+                case ArtifactError.tooLarge:
+                    throw ArtifactError.sizeMismatch(ref.digest, expected: ref.size, actual: ref.size + 1,
+                                                     source: source + " (more bytes than announced)")
+                default:
+                    throw error
+                }
+            }
+        }
+        #else
+        return try await downloadThroughNIO(ref, into: cache)
+        #endif
+    }
+
+    func downloadThroughNIO(_ ref: ArtifactRef, into cache: ArtifactCache) async throws -> String {
         let source = "download of \(ref.digest) from \(server.url)"
         let box = try await pool.runIfActive { WriterBox(try cache.reserve(ref, source: source)) }
         var stages = DownloadStages(box: box, pool: pool)
@@ -140,8 +173,12 @@ public final class ArtifactClient: Sendable {
     }
 
     func error(_ answer: HTTPExchange.Answer, digest: ArtifactDigest) -> ArtifactError {
-        if answer.status == .notFound { return .notFound(digest, where: "the artifact server \(server.url)") }
-        let message = answer.errorText.trimmingCharacters(in: .whitespacesAndNewlines)
-        return .rejected(server: server.url, status: Int(answer.status.code), message: message.isEmpty ? "\(answer.status)" : message)
+        error(status: Int(answer.status.code), text: answer.errorText, digest: digest)
+    }
+
+    func error(status: Int, text: String, digest: ArtifactDigest) -> ArtifactError {
+        if status == 404 { return .notFound(digest, where: "the artifact server \(server.url)") }
+        let message = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return .rejected(server: server.url, status: status, message: message.isEmpty ? "\(HTTPResponseStatus(statusCode: status))" : message)
     }
 }
