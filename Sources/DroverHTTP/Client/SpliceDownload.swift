@@ -4,7 +4,6 @@ import DroverArtifacts
 import Foundation
 import Glibc
 import NativeThreads
-import Synchronization
 
 /// A whole artifact's download on Linux, blocking, on threads of its own: one GET on a socket
 /// of its own, the body moved from the socket through a pipe into the writer's file with
@@ -34,8 +33,7 @@ struct SpliceDownload: Sendable {
     func run(into writer: ArtifactWriter) throws {
         let socket = try connect()
         defer { close(socket) }
-        var request = Array("GET \(uri) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8)
-        try sendAll(socket, &request)
+        try sendAll(socket, Array("GET \(uri) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8))
         let (status, length, prefix) = try readHead(socket)
         guard status == 200 else { throw Refusal(status: status, text: try readText(socket, prefix: prefix, length: length)) }
         guard let length else { throw broke("the answer has no Content-Length") }
@@ -104,7 +102,7 @@ struct SpliceDownload: Sendable {
         throw ArtifactError.unavailable("cannot reach the artifact server http://\(host):\(port): \(failure); check --artifacts and that the coordinator serves artifacts")
     }
 
-    private func sendAll(_ fd: Int32, _ bytes: inout [UInt8]) throws {
+    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -166,33 +164,26 @@ struct SpliceDownload: Sendable {
 /// The digest side of a splice download: feeds the writer's file to its digest as the bytes
 /// land (`advance`), until `finish`; the first error is kept for the downloading thread.
 /// `@unchecked Sendable`: the writer is used here only for hashing, which `ArtifactWriter`
-/// allows beside the appends on another thread; the rest is behind the mutex and condition.
+/// allows beside the appends on another thread; the rest is read and written under `wake`.
 private final class DigestFollower: @unchecked Sendable {
-    private struct State {
-        var written: Int64 = 0
-        var finished = false
-        var error: ArtifactError?
-    }
     private let writer: ArtifactWriter
-    private let state = Mutex(State())
     private let wake = NSCondition()
+    private var written: Int64 = 0
+    private var finished = false
+    private var failure: ArtifactError?
 
     init(writer: ArtifactWriter) { self.writer = writer }
 
-    var error: ArtifactError? { state.withLock { $0.error } }
+    var error: ArtifactError? { locked { failure } }
 
-    func advance(to written: Int64) {
-        wake.lock()
-        state.withLock { $0.written = written }
+    func advance(to bytes: Int64) {
+        locked { written = bytes }
         wake.signal()
-        wake.unlock()
     }
 
     func finish() {
-        wake.lock()
-        state.withLock { $0.finished = true }
+        locked { finished = true }
         wake.signal()
-        wake.unlock()
     }
 
     /// Hashes in steps of at least 4 MiB (fewer mappings), the rest once finished.
@@ -200,23 +191,26 @@ private final class DigestFollower: @unchecked Sendable {
         var hashed: Int64 = 0
         while true {
             wake.lock()
-            var now = state.withLock { ($0.written, $0.finished) }
-            while now.0 - hashed < 4 << 20, !now.1 {
-                wake.wait()
-                now = state.withLock { ($0.written, $0.finished) }
-            }
+            while written - hashed < 4 << 20, !finished { wake.wait() }
+            let (upTo, done) = (written, finished)
             wake.unlock()
-            if now.0 > hashed {
+            if upTo > hashed {
                 do {
-                    try writer.hashWritten(through: now.0)
+                    try writer.hashWritten(through: upTo)
                 } catch {
-                    state.withLock { $0.error = $0.error ?? error }
+                    locked { failure = failure ?? error }
                     return
                 }
-                hashed = now.0
+                hashed = upTo
             }
-            if now.1, hashed == now.0 { return }
+            if done, hashed == upTo { return }
         }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        wake.lock()
+        defer { wake.unlock() }
+        return body()
     }
 }
 #endif

@@ -12,11 +12,8 @@ struct ArtifactRoutes: Sendable {
     let store: ArtifactStore
     let maxUploadBytes: Int64
     let logger: Logger
-    /// Bodies go out as `FileBody`s (`sendfile(2)`; the listener must run `HTTP1FileChannel`),
-    /// else read into buffers by Hummingbird's `FileIO`.
-    var fileBodies = false
     let pool = NIOThreadPool.singleton
-    /// Bytes read from disk per chunk sent: large enough that per-chunk costs vanish.
+    /// Upload bytes handed to the thread pool per write: large enough that per-chunk costs vanish.
     static let chunkLength = 1 << 20
 
     func register(on router: Router<BasicRequestContext>) {
@@ -61,14 +58,9 @@ struct ArtifactRoutes: Sendable {
         }
         headers[.contentLength] = String(range.count)
         guard body, !range.isEmpty else { return Response(status: status, headers: headers) }
-        if fileBodies {
-            headers[HTTPFields.Element.Name(FileBody.header)!] = FileBody(path: store.path(of: ref.digest), range: range).headerValue
-            return Response(status: status, headers: headers)
-        }
-        let file = try await FileIO(threadPool: pool).loadFile(
-            path: store.path(of: ref.digest), range: Int(range.lowerBound)...Int(range.upperBound - 1),
-            context: context, chunkLength: Self.chunkLength)
-        return Response(status: status, headers: headers, body: file)
+        // The bytes go out with sendfile(2): the listener runs `HTTP1FileChannel` (`fileBodies`).
+        headers[HTTPFields.Element.Name(FileBody.header)!] = FileBody(path: store.path(of: ref.digest), range: range).headerValue
+        return Response(status: status, headers: headers)
     }
 
     func upload(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -47,7 +47,7 @@ public final class ArtifactServer: Service {
     public func run() async throws {
         let router = Router(context: BasicRequestContext.self)
         web?.register(on: router)
-        ArtifactRoutes(store: store, maxUploadBytes: options.maxUploadBytes, logger: logger, fileBodies: true).register(on: router)
+        ArtifactRoutes(store: store, maxUploadBytes: options.maxUploadBytes, logger: logger).register(on: router)
         try await HTTPListener.run(router: router, address: options.address, serverName: "drover-artifacts", event: "artifacts.started",
                                    ready: ready, logger: logger, hint: "pick another port with --artifacts-bind", fileBodies: true,
                                    onShutdown: { [web] in web?.backend.events.close() })
